@@ -1,0 +1,16 @@
+import * as Notification from "@herald/core/notification";
+import { api } from "../../lib/http";
+
+/** POST /v1/notifications */
+export const handler = api({ body: true }, async ({ event, body, principal }) => {
+  const { notification, replayed } = await Notification.send({
+    tenantId: principal.tenantId,
+    input: body as Notification.SendInput,
+    idempotencyKey: event.headers["idempotency-key"],
+  });
+  return {
+    status: 202,
+    body: notification,
+    headers: replayed ? { "idempotent-replayed": "true" } : undefined,
+  };
+});

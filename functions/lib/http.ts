@@ -1,0 +1,126 @@
+import { type ErrorKind, ValidationError, VisibleError } from "@herald/core/error";
+import { errorFields, log } from "@herald/core/log";
+import type { Principal } from "@herald/core/tenant";
+import middy, { type MiddlewareObj } from "@middy/core";
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from "aws-lambda";
+
+/**
+ * The middy chain every API handler shares: request-scoped log context, the authorizer's
+ * principal, a bounded JSON body, and the one place errors become HTTP responses.
+ */
+
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Principal>>;
+
+export interface ApiRequest {
+  event: ApiEvent;
+  /** Parsed JSON body, when the route takes one. */
+  body: unknown;
+  /** The tenant and key, when the route requires a credential. */
+  principal: Principal;
+}
+
+export type ApiResult = { status: number; body?: unknown; headers?: Record<string, string> };
+
+/** Larger bodies are refused before parsing; notification content has its own field limits. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+const STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+};
+
+function json(status: number, body: unknown, headers?: Record<string, string>) {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? "" : JSON.stringify(body),
+  } satisfies APIGatewayProxyStructuredResultV2;
+}
+
+const context: MiddlewareObj<ApiEvent> = {
+  before: ({ event }) => {
+    log.setContext({ requestId: event.requestContext.requestId, route: event.routeKey });
+  },
+};
+
+/** Turns thrown errors into responses: 4xx with a stable code for VisibleError, else a bare 500. */
+const errors: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
+  onError: (request) => {
+    const error = request.error;
+    if (error instanceof VisibleError) {
+      request.response = json(STATUS[error.kind], {
+        error: { code: error.code, message: error.message, details: error.details },
+      });
+      return;
+    }
+    log.error("unhandled error", errorFields(error));
+    request.response = json(500, {
+      error: { code: "internal_error", message: "Something went wrong on our side" },
+    });
+  },
+};
+
+function parseBody(event: ApiEvent): unknown {
+  if (!event.body) throw new ValidationError("missing_body", "A JSON body is required");
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body);
+  if (raw.byteLength > MAX_BODY_BYTES) {
+    throw new VisibleError(
+      "too_large",
+      "payload_too_large",
+      `The body exceeds ${MAX_BODY_BYTES} bytes`,
+    );
+  }
+  const type = event.headers["content-type"] ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new VisibleError(
+      "validation",
+      "unsupported_media_type",
+      "Send the body as application/json",
+    );
+  }
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new ValidationError(
+      "invalid_json",
+      `The body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+function principalOf(event: ApiEvent): Principal {
+  const lambda = event.requestContext.authorizer?.lambda;
+  if (!lambda?.tenantId || !lambda.keyId) {
+    // API Gateway's authorizer guards every such route; this is the second lock.
+    throw new VisibleError("unauthorized", "unauthorized", "A valid API key is required");
+  }
+  return { tenantId: lambda.tenantId, keyId: lambda.keyId };
+}
+
+export interface RouteOptions {
+  /** Parse a JSON body. */
+  body?: boolean;
+  /** Require the authorizer's principal (default true). */
+  auth?: boolean;
+}
+
+/** Wrap a route: `api({ body: true }, async ({ body, principal }) => ({ status: 202, body }))`. */
+export function api(options: RouteOptions, route: (request: ApiRequest) => Promise<ApiResult>) {
+  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+    .use(context)
+    .use(errors)
+    .handler(async (event) => {
+      const principal = options.auth === false ? { tenantId: "", keyId: "" } : principalOf(event);
+      const body = options.body ? parseBody(event) : undefined;
+      const result = await route({ event, body, principal });
+      return json(result.status, result.body, result.headers);
+    });
+}

@@ -1,0 +1,36 @@
+/**
+ * Which handler serves what: read by the SST stacks and by the local cloud, so the two clouds
+ * cannot drift apart. Handler strings are SST's `path/to/file.exportName`, from the repo root.
+ */
+
+export interface RouteSpec {
+  route: string;
+  handler: string;
+  /** Whether the API key authorizer guards it (default true). */
+  auth?: boolean;
+}
+
+export const routes: RouteSpec[] = [
+  { route: "GET /health", handler: "functions/api/health.handler", auth: false },
+  { route: "POST /v1/notifications", handler: "functions/api/notifications/send.handler" },
+  { route: "GET /v1/notifications/{id}", handler: "functions/api/notifications/get.handler" },
+];
+
+export const authorizer = "functions/api/authorizer.handler";
+
+/** One queue, dead-letter queue and worker per channel. */
+export const workers = {
+  email: "functions/workers/email.handler",
+} as const;
+
+export const deadLetter = "functions/dead-letter.handler";
+
+export const queueSettings = {
+  /** Worker timeout; the lease a worker takes on a notification matches it. */
+  workerTimeoutSeconds: 30,
+  /** AWS advises at least six times the function timeout for event-source mappings. */
+  visibilityTimeoutSeconds: 180,
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: 5,
+  batchSize: 10,
+};

@@ -1,0 +1,68 @@
+/**
+ * Errors a caller should see carry a kind (which HTTP status family) and a stable code.
+ * Exactly one place (the API's error middleware) turns them into responses; anything else is a
+ * 500 with a generic body.
+ */
+export type ErrorKind =
+  | "validation"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "too_large"
+  | "rate_limited";
+
+export class VisibleError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "VisibleError";
+  }
+}
+
+/** Input that does not parse: 400 with the offending fields. */
+export class ValidationError extends VisibleError {
+  constructor(code: string, message: string, details?: unknown) {
+    super("validation", code, message, details);
+    this.name = "ValidationError";
+  }
+}
+
+export class NotFoundError extends VisibleError {
+  constructor(what: string, id: string) {
+    super("not_found", `${what}_not_found`, `No ${what} with id ${id}`);
+    this.name = "NotFoundError";
+  }
+}
+
+/** A status change asked of a notification whose current status does not allow it. */
+export class InvalidTransitionError extends VisibleError {
+  constructor(id: string, from: string, to: string) {
+    super(
+      "conflict",
+      "invalid_transition",
+      `Notification ${id} is ${from}; it cannot become ${to}`,
+      {
+        status: from,
+      },
+    );
+    this.name = "InvalidTransitionError";
+  }
+}
+
+/** A call to AWS or a provider that failed in a way the caller cannot fix. */
+export class DependencyError extends Error {
+  constructor(
+    readonly dependency: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "DependencyError";
+  }
+}

@@ -1,0 +1,90 @@
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-scheduler";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { scheduler, sqs } from "../aws/clients";
+import { config, queueFor } from "../config";
+import type { Channel, Message, Route } from "./model";
+
+/** SQS holds a message back for at most 15 minutes. */
+export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * How a send due at `sendAt` reaches its queue: straight away, held back by SQS (cheapest: no
+ * extra request), or by a one-time EventBridge Scheduler schedule that targets the channel
+ * queue itself, so no Lambda runs in between.
+ */
+export function routeFor(sendAt: Date, now: Date): Route {
+  const seconds = Math.ceil((sendAt.getTime() - now.getTime()) / 1000);
+  if (seconds <= 0) return "immediate";
+  const limit = Math.min(MAX_DELAY_SECONDS, config().tuning.HERALD_SCHEDULER_MIN_DELAY_SECONDS);
+  return seconds <= limit ? "delay" : "schedule";
+}
+
+export interface Dispatch {
+  tenantId: string;
+  id: string;
+  channel: Channel;
+  sendAt: Date;
+  now: Date;
+}
+
+/** Put the notification on its way; safe to repeat, since the worker's claim is idempotent. */
+export async function dispatch(input: Dispatch): Promise<Route> {
+  const route = routeFor(input.sendAt, input.now);
+  const body: Message = { v: 1, tenant_id: input.tenantId, id: input.id };
+  const queue = queueFor(input.channel);
+  if (route === "schedule") {
+    await createSchedule(input.id, queue.arn, JSON.stringify(body), input.sendAt);
+    return route;
+  }
+  const delay = Math.ceil((input.sendAt.getTime() - input.now.getTime()) / 1000);
+  await sqs().send(
+    new SendMessageCommand({
+      QueueUrl: queue.url,
+      MessageBody: JSON.stringify(body),
+      ...(route === "delay" ? { DelaySeconds: delay } : {}),
+    }),
+  );
+  return route;
+}
+
+/** `at()` takes whole seconds; round up so the send is never early. */
+export function atExpression(instant: Date): string {
+  const seconds = new Date(Math.ceil(instant.getTime() / 1000) * 1000);
+  return `at(${seconds.toISOString().slice(0, 19)})`;
+}
+
+async function createSchedule(name: string, queueArn: string, input: string, sendAt: Date) {
+  const { group, roleArn } = config().Scheduler;
+  try {
+    await scheduler().send(
+      new CreateScheduleCommand({
+        Name: name,
+        GroupName: group,
+        ScheduleExpression: atExpression(sendAt),
+        ScheduleExpressionTimezone: "UTC",
+        FlexibleTimeWindow: { Mode: "OFF" },
+        ActionAfterCompletion: "DELETE",
+        Target: { Arn: queueArn, RoleArn: roleArn, Input: input },
+      }),
+    );
+  } catch (error) {
+    // A retried request finds the schedule it created the first time.
+    if (!(error instanceof ConflictException)) throw error;
+  }
+}
+
+/** Remove a pending schedule; one that already fired or never existed is fine. */
+export async function unschedule(id: string): Promise<void> {
+  try {
+    await scheduler().send(
+      new DeleteScheduleCommand({ Name: id, GroupName: config().Scheduler.group }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+}

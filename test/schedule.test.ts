@@ -1,0 +1,174 @@
+import {
+  formatLocal,
+  inWindow,
+  nextOpening,
+  plan,
+  resolveLocal,
+  zone,
+} from "@herald/core/schedule";
+import { describe, expect, it } from "vitest";
+
+const ZONES = [
+  "Europe/Paris",
+  "America/New_York",
+  "Australia/Sydney", // southern hemisphere: DST from October to April
+  "Asia/Kolkata", // half-hour offset, no DST
+  "America/St_Johns", // half-hour offset with DST
+  "Australia/Lord_Howe", // half-hour DST shift
+  "Pacific/Chatham", // +12:45/+13:45
+];
+
+const wallOf = (instant: Date, tz: string) => formatLocal(instant, zone(tz)).slice(0, 19);
+const wallMs = (iso: string) => Date.parse(`${iso}Z`);
+
+describe("resolving local wall times", () => {
+  it.each([
+    // zone, local wall time, expected instant
+    ["Europe/Paris", "2026-03-29T02:30:00", "2026-03-29T01:30:00.000Z"], // gap: moves to 03:30 CEST
+    ["Europe/Paris", "2026-10-25T02:30:00", "2026-10-25T00:30:00.000Z"], // overlap: earlier (CEST)
+    ["America/New_York", "2026-03-08T02:30:00", "2026-03-08T07:30:00.000Z"], // gap: 03:30 EDT
+    ["America/New_York", "2026-11-01T01:30:00", "2026-11-01T05:30:00.000Z"], // overlap: EDT
+    ["Australia/Sydney", "2026-10-04T02:30:00", "2026-10-03T16:30:00.000Z"], // gap: 03:30 AEDT
+    ["Australia/Sydney", "2026-04-05T02:30:00", "2026-04-04T15:30:00.000Z"], // overlap: AEDT
+    ["Asia/Kolkata", "2026-06-01T09:00:00", "2026-06-01T03:30:00.000Z"],
+    ["Australia/Lord_Howe", "2026-10-04T02:15:00", "2026-10-03T15:45:00.000Z"], // 30-min gap
+  ])("%s %s → %s", (tz, local, expected) => {
+    expect(resolveLocal(wallMs(local), zone(tz)).toISOString()).toBe(expected);
+  });
+
+  it.each(ZONES)("every quarter hour of 2026 in %s resolves as the rules say", (tz) => {
+    const z = zone(tz);
+    const start = Date.UTC(2026, 0, 1);
+    const end = Date.UTC(2027, 0, 1);
+    let gaps = 0;
+    let overlaps = 0;
+    for (let wall = start; wall < end; wall += 15 * 60_000) {
+      const instant = resolveLocal(wall, z);
+      const shown = wallMs(wallOf(instant, tz));
+      if (shown === wall) {
+        // Exists: and it is the earliest instant showing this wall time.
+        const earlier = [30, 60].some(
+          (minutes) => wallMs(wallOf(new Date(instant.getTime() - minutes * 60_000), tz)) === wall,
+        );
+        if (z.offset(instant.getTime() - 3_600_000) !== z.offset(instant.getTime() + 3_600_000)) {
+          overlaps += Number(z.offset(instant.getTime()) > z.offset(instant.getTime() + 3_600_000));
+        }
+        expect(earlier, `${tz} ${new Date(wall).toISOString()}`).toBe(false);
+      } else {
+        // Does not exist: moved forward by exactly the gap.
+        gaps++;
+        const gap = z.offset(instant.getTime()) - z.offset(instant.getTime() - 3_600_000);
+        expect(gap).toBeGreaterThan(0);
+        expect(shown - wall).toBe(gap * 60_000);
+      }
+    }
+    const hasDst = !["Asia/Kolkata"].includes(tz);
+    expect(gaps > 0).toBe(hasDst);
+    expect(overlaps > 0 || !hasDst).toBe(true);
+  });
+});
+
+describe("delivery windows", () => {
+  const paris = zone("Europe/Paris");
+
+  it("knows inside from outside, including windows that cross midnight", () => {
+    const at = (iso: string) => new Date(iso);
+    expect(inWindow(at("2026-06-01T06:00:00Z"), { start: "08:00", end: "22:00" }, paris)).toBe(
+      true,
+    ); // 08:00 local
+    expect(inWindow(at("2026-06-01T05:59:00Z"), { start: "08:00", end: "22:00" }, paris)).toBe(
+      false,
+    );
+    expect(inWindow(at("2026-06-01T20:00:00Z"), { start: "08:00", end: "22:00" }, paris)).toBe(
+      false,
+    ); // 22:00 local
+    expect(inWindow(at("2026-06-01T21:00:00Z"), { start: "22:00", end: "06:00" }, paris)).toBe(
+      true,
+    ); // 23:00
+    expect(inWindow(at("2026-06-01T02:00:00Z"), { start: "22:00", end: "06:00" }, paris)).toBe(
+      true,
+    ); // 04:00
+    expect(inWindow(at("2026-06-01T10:00:00Z"), { start: "22:00", end: "06:00" }, paris)).toBe(
+      false,
+    );
+    expect(inWindow(at("2026-06-01T10:00:00Z"), { start: "00:00", end: "00:00" }, paris)).toBe(
+      true,
+    );
+  });
+
+  it("moves a send outside the window to the next opening", () => {
+    const window = { start: "08:00", end: "22:00" };
+    expect(nextOpening(new Date("2026-06-01T21:30:00Z"), window, paris).toISOString()).toBe(
+      "2026-06-02T06:00:00.000Z",
+    );
+    expect(nextOpening(new Date("2026-06-01T03:00:00Z"), window, paris).toISOString()).toBe(
+      "2026-06-01T06:00:00.000Z",
+    );
+    expect(
+      nextOpening(
+        new Date("2026-06-01T10:00:00Z"),
+        { start: "22:00", end: "06:00" },
+        paris,
+      ).toISOString(),
+    ).toBe("2026-06-01T20:00:00.000Z");
+  });
+
+  it("opens a window whose start falls in a DST gap at the first instant after it", () => {
+    const opening = nextOpening(
+      new Date("2026-03-28T23:00:00Z"),
+      { start: "02:30", end: "06:00" },
+      paris,
+    );
+    expect(opening.toISOString()).toBe("2026-03-29T01:30:00.000Z");
+    expect(formatLocal(opening, paris)).toBe("2026-03-29T03:30:00+02:00");
+  });
+});
+
+describe("planning a send", () => {
+  const now = new Date("2026-06-01T12:00:00Z");
+
+  it("sends now when now is inside the window", () => {
+    const result = plan({ now, timezone: "Europe/Paris" });
+    expect(result.sendAt).toEqual(now);
+    expect(result.local).toBe("2026-06-01T14:00:00+02:00");
+    expect(result).toMatchObject({ appropriate: true, adjusted: false });
+  });
+
+  it("reads a local send_at in the recipient's zone and defers it to the window", () => {
+    const result = plan({ now, sendAt: "2026-06-01T23:30", timezone: "America/New_York" });
+    expect(result.sendAt.toISOString()).toBe("2026-06-02T12:00:00.000Z"); // 08:00 EDT next day
+    expect(result).toMatchObject({
+      appropriate: false,
+      adjusted: true,
+      local: "2026-06-02T08:00:00-04:00",
+    });
+  });
+
+  it("keeps the requested time when immediate is set, but still says it was out of hours", () => {
+    const result = plan({
+      now,
+      sendAt: "2026-06-01T23:30",
+      timezone: "America/New_York",
+      immediate: true,
+    });
+    expect(result.sendAt.toISOString()).toBe("2026-06-02T03:30:00.000Z");
+    expect(result).toMatchObject({ appropriate: false, adjusted: false });
+  });
+
+  it("takes instants with offsets as they are", () => {
+    const result = plan({ now, sendAt: "2026-06-01T15:00:00+02:00", timezone: "Asia/Kolkata" });
+    expect(result.sendAt.toISOString()).toBe("2026-06-01T13:00:00.000Z");
+    expect(result.local).toBe("2026-06-01T18:30:00+05:30");
+  });
+
+  it.each([
+    ["Mars/Olympus", undefined, "invalid_timezone"],
+    ["UTC", "2026-02-30T10:00", "invalid_send_at"],
+    ["UTC", "2026-02-28T10:00:00+02:00x", "invalid_send_at"],
+    ["UTC", "tomorrow", "invalid_send_at"],
+    ["UTC", "2026-05-01T10:00:00Z", "send_at_in_past"],
+    ["UTC", "2028-01-01T10:00:00Z", "send_at_too_far"],
+  ])("rejects timezone %s with send_at %s as %s", (timezone, sendAt, code) => {
+    expect(() => plan({ now, timezone, sendAt })).toThrowError(expect.objectContaining({ code }));
+  });
+});
