@@ -10,10 +10,28 @@ export interface RouteSpec {
   auth?: boolean;
 }
 
+const group = (handler: string, routes: string[]) => routes.map((route) => ({ route, handler }));
+
 export const routes: RouteSpec[] = [
   { route: "GET /health", handler: "functions/api/health.handler", auth: false },
   { route: "POST /v1/notifications", handler: "functions/api/notifications/send.handler" },
-  { route: "GET /v1/notifications/{id}", handler: "functions/api/notifications/get.handler" },
+  { route: "GET /v1/notifications", handler: "functions/api/notifications/list.handler" },
+  ...group("functions/api/notifications/by-id.handler", [
+    "GET /v1/notifications/{id}",
+    "POST /v1/notifications/{id}/cancel",
+    "POST /v1/notifications/{id}/force",
+    "POST /v1/notifications/{id}/retry",
+  ]),
+  ...group("functions/api/recipients.handler", [
+    "PUT /v1/recipients/{id}",
+    "GET /v1/recipients/{id}",
+    "DELETE /v1/recipients/{id}",
+    "GET /v1/recipients/{id}/inbox",
+    "GET /v1/recipients/{id}/inbox/unread-count",
+    "POST /v1/recipients/{id}/inbox/{notification}/read",
+    "POST /v1/recipients/{id}/inbox/{notification}/seen",
+  ]),
+  { route: "GET /v1/webhooks/secret", handler: "functions/api/webhooks.handler" },
 ];
 
 export const authorizer = "functions/api/authorizer.handler";
@@ -21,6 +39,10 @@ export const authorizer = "functions/api/authorizer.handler";
 /** One queue, dead-letter queue and worker per channel. */
 export const workers = {
   email: "functions/workers/email.handler",
+  push: "functions/workers/push.handler",
+  sms: "functions/workers/sms.handler",
+  webhook: "functions/workers/webhook.handler",
+  in_app: "functions/workers/in-app.handler",
 } as const;
 
 export const deadLetter = "functions/dead-letter.handler";

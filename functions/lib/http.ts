@@ -106,8 +106,8 @@ function principalOf(event: ApiEvent): Principal {
 }
 
 export interface RouteOptions {
-  /** Parse a JSON body. */
-  body?: boolean;
+  /** Parse a JSON body: always, or only for requests with this method. */
+  body?: boolean | "POST" | "PUT" | "PATCH";
   /** Require the authorizer's principal (default true). */
   auth?: boolean;
 }
@@ -119,7 +119,10 @@ export function api(options: RouteOptions, route: (request: ApiRequest) => Promi
     .use(errors)
     .handler(async (event) => {
       const principal = options.auth === false ? { tenantId: "", keyId: "" } : principalOf(event);
-      const body = options.body ? parseBody(event) : undefined;
+      const wantsBody =
+        options.body === true ||
+        (typeof options.body === "string" && event.requestContext.http.method === options.body);
+      const body = wantsBody ? parseBody(event) : undefined;
       const result = await route({ event, body, principal });
       return json(result.status, result.body, result.headers);
     });

@@ -3,52 +3,72 @@ import { z } from "zod";
 
 /**
  * The one place configuration reaches code from: linked resources (`SST_RESOURCE_*`, read by
- * `Resource` from `sst`) plus a few tuning knobs. In AWS, SST sets the links; locally,
- * `packages/local` sets the same variables, so no code here knows which cloud it runs in.
+ * `Resource` from `sst`) plus a few tuning knobs. In AWS, SST sets the links a function is
+ * linked to; locally, `packages/local` sets the same variables, so no code here knows which
+ * cloud it runs in. Each link is parsed on first use, since a function only has its own links.
  */
-
-export const Channels = ["email", "push", "sms", "webhook", "in_app"] as const;
-export type Channel = (typeof Channels)[number];
 
 const QueueLink = z.object({ url: z.string(), arn: z.string() });
 
-const Links = z.object({
+const Links = {
   App: z.object({ name: z.string(), stage: z.string() }),
   Table: z.object({ name: z.string() }),
+  /** One queue per channel. */
   Queues: z.record(z.string(), QueueLink),
   Scheduler: z.object({ group: z.string(), roleArn: z.string() }),
   Email: z.object({ sender: z.string(), configSet: z.string().optional() }),
   Upstash: z.object({ url: z.string(), token: z.string() }),
-});
-export type Links = z.infer<typeof Links>;
+  /** VAPID keys for web push (`npx web-push generate-vapid-keys`). */
+  Vapid: z.object({ publicKey: z.string(), privateKey: z.string(), subject: z.string() }),
+  /** End User Messaging SMS: origination number or sender id, optional configuration set. */
+  Sms: z.object({
+    originationIdentity: z.string().optional(),
+    configurationSet: z.string().optional(),
+  }),
+  /** Master key from which each tenant's webhook signing secret is derived. */
+  Webhooks: z.object({ signingKey: z.string().min(16) }),
+};
+export type LinkName = keyof typeof Links;
+export type Link<Name extends LinkName> = z.infer<(typeof Links)[Name]>;
 
 const Tuning = z.object({
   /** Sends due further out than this go to EventBridge Scheduler; closer ones use SQS DelaySeconds (max 900). */
   HERALD_SCHEDULER_MIN_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(900),
   /** How long a worker owns a claimed notification; keep it at least the worker's timeout. */
   HERALD_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Retry backoff: the n-th transient failure waits up to base·2^(n-1) seconds. */
+  HERALD_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(900).default(10),
+  /** Let webhooks reach private and loopback addresses (only the local cloud sets this). */
+  HERALD_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
 });
+export type Tuning = z.infer<typeof Tuning>;
 
-let cached: (Links & { tuning: z.infer<typeof Tuning> }) | undefined;
+const links = new Map<LinkName, unknown>();
+let tuned: Tuning | undefined;
 
-/** Typed, validated configuration, read once per container. */
-export function config() {
-  if (cached) return cached;
-  const resource = Resource as unknown as Record<string, unknown>;
-  const links = Links.parse({
-    App: resource.App,
-    Table: resource.Table,
-    Queues: resource.Queues,
-    Scheduler: resource.Scheduler,
-    Email: resource.Email,
-    Upstash: resource.Upstash,
-  });
-  cached = { ...links, tuning: Tuning.parse(process.env) };
-  return cached;
+/** A linked resource, validated, read once per container. */
+export function link<Name extends LinkName>(name: Name): Link<Name> {
+  if (!links.has(name)) {
+    const value = (Resource as unknown as Record<string, unknown>)[name];
+    const parsed = Links[name].safeParse(value);
+    if (!parsed.success) {
+      throw new Error(`Linked resource "${name}" is missing or malformed: ${parsed.error.message}`);
+    }
+    links.set(name, parsed.data);
+  }
+  return links.get(name) as Link<Name>;
 }
 
-export function queueFor(channel: Channel) {
-  const queue = config().Queues[channel];
+export function tuning(): Tuning {
+  tuned ??= Tuning.parse(process.env);
+  return tuned;
+}
+
+export function queueFor(channel: string) {
+  const queue = link("Queues")[channel];
   if (!queue) throw new Error(`No queue is linked for channel "${channel}"`);
   return queue;
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -25,3 +26,5 @@ export const dynamo = once(() =>
 export const sqs = once(() => new SQSClient({}));
 export const scheduler = once(() => new SchedulerClient({}));
 export const ses = once(() => new SESv2Client({}));
+/** End User Messaging SMS (the service id is "Pinpoint SMS Voice V2"). */
+export const sms = once(() => new PinpointSMSVoiceV2Client({}));

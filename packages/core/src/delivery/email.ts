@@ -1,24 +1,26 @@
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { ses } from "../aws/clients";
-import { config } from "../config";
-import type { Info } from "../notification/model";
-import { classifyAwsError, PermanentDeliveryError } from "./errors";
+import { link } from "../config";
+import type { EmailContent } from "../notification/model";
+import { classifyAwsError } from "./errors";
 import type { Outcome } from "./provider";
 
 /**
  * Email through SES v2. SES accepting a message is not delivery, so the outcome is `sent`;
  * delivery and bounce events arrive later through the configuration set.
  */
-export async function sendEmail(notification: Info): Promise<Outcome> {
-  const to = notification.recipient.email;
-  if (!to) throw new PermanentDeliveryError("email: the recipient has no email address");
-  const { sender, configSet } = config().Email;
-  const { subject, text, html } = notification.content;
+export async function sendEmail(input: {
+  id: string;
+  to: string;
+  content: EmailContent;
+}): Promise<Outcome> {
+  const { sender, configSet } = link("Email");
+  const { subject, text, html } = input.content;
   try {
     const result = await ses().send(
       new SendEmailCommand({
         FromEmailAddress: sender,
-        Destination: { ToAddresses: [to] },
+        Destination: { ToAddresses: [input.to] },
         ConfigurationSetName: configSet,
         Content: {
           Simple: {
@@ -29,7 +31,7 @@ export async function sendEmail(notification: Info): Promise<Outcome> {
             },
           },
         },
-        EmailTags: [{ Name: "notification_id", Value: notification.id }],
+        EmailTags: [{ Name: "notification_id", Value: input.id }],
       }),
     );
     return { status: "sent", providerMessageId: result.MessageId };

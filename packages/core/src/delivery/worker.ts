@@ -1,11 +1,15 @@
-import { config } from "../config";
+import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
+import { sqs } from "../aws/clients";
+import { queueFor, tuning } from "../config";
 import { errorFields, log } from "../log";
 import * as Notification from "../notification";
+import * as Recipient from "../recipient";
 import { PermanentDeliveryError } from "./errors";
 import { providers } from "./provider";
 
 export interface QueueRecord {
   messageId: string;
+  receiptHandle: string;
   body: string;
 }
 
@@ -13,10 +17,13 @@ export interface BatchResult {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
+/** SQS allows at most 12 h of visibility; a notification that late is better failed. */
+const MAX_BACKOFF_SECONDS = 900;
+
 /**
  * Deliver one SQS batch for a channel. Each record is claimed with a conditional write, so a
  * duplicate or cancelled message stops before the provider is called. Records that failed
- * transiently are reported back for SQS to redeliver; everything else is done.
+ * transiently are reported back for SQS to redeliver after a backoff; everything else is done.
  */
 export async function deliverBatch(
   channel: Notification.Channel,
@@ -32,7 +39,8 @@ export async function deliverBatch(
   };
 }
 
-/** Returns false when the message should come back later. */
+type Result = "done" | "retry";
+
 async function deliverOne(channel: Notification.Channel, record: QueueRecord): Promise<boolean> {
   const message = parse(record);
   if (!message) return true;
@@ -42,7 +50,7 @@ async function deliverOne(channel: Notification.Channel, record: QueueRecord): P
       tenantId,
       id,
       new Date(),
-      config().tuning.HERALD_LEASE_SECONDS,
+      tuning().HERALD_LEASE_SECONDS,
     );
     if (claimed.kind === "busy") {
       // Another worker is sending it. Keep this copy until that worker's lease has run out:
@@ -54,7 +62,9 @@ async function deliverOne(channel: Notification.Channel, record: QueueRecord): P
       log.info("skipped: nothing to send", { id, status: claimed.status });
       return true;
     }
-    return await attempt(channel, tenantId, claimed);
+    const result = await attempt(channel, tenantId, claimed);
+    if (result === "retry") await backoff(channel, record, claimed.attempt);
+    return result === "done";
   } catch (error) {
     log.error("delivery bookkeeping failed", { id, ...errorFields(error) });
     return false;
@@ -65,30 +75,65 @@ async function attempt(
   channel: Notification.Channel,
   tenantId: string,
   { notification, attempt }: Extract<Notification.Claim, { kind: "claimed" }>,
-): Promise<boolean> {
+): Promise<Result> {
   const { id } = notification;
   try {
-    const outcome = await providers[channel](notification);
-    await Notification.complete(tenantId, id, attempt, outcome);
+    await checkConsent(tenantId, notification);
+    const outcome = await providers[channel]({ notification, tenantId, attempt });
+    await Notification.complete(tenantId, notification, attempt, outcome);
     log.info("delivered", { id, channel, status: outcome.status, attempt });
-    return true;
+    return "done";
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentDeliveryError) {
       await Notification.fail(tenantId, id, attempt, reason);
       log.warn("failed permanently", { id, channel, attempt, reason });
-      return true;
+      return "done";
     }
     await Notification.release(tenantId, id, attempt, reason);
     log.warn("failed transiently; will retry", { id, channel, attempt, reason });
-    return false;
+    return "retry";
+  }
+}
+
+/** A recipient who opted out of the channel since the notification was accepted gets nothing. */
+async function checkConsent(tenantId: string, notification: Notification.Info) {
+  if (!notification.recipient.id) return;
+  const profile = await Recipient.find(tenantId, notification.recipient.id);
+  if (profile?.opt_out?.includes(notification.channel)) {
+    throw new PermanentDeliveryError(`recipient opted out of ${notification.channel}`);
+  }
+}
+
+/**
+ * Exponential backoff with full jitter: the message stays invisible for a random time up to
+ * base·2^(attempt-1) seconds (capped), so retries of a struggling provider spread out.
+ */
+export function backoffSeconds(attempt: number, base: number, random = Math.random()): number {
+  const ceiling = Math.min(MAX_BACKOFF_SECONDS, base * 2 ** Math.max(0, attempt - 1));
+  return Math.max(1, Math.round(ceiling * random));
+}
+
+async function backoff(channel: Notification.Channel, record: QueueRecord, attempt: number) {
+  const seconds = backoffSeconds(attempt, tuning().HERALD_RETRY_BASE_SECONDS);
+  try {
+    await sqs().send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueFor(channel).url,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  } catch (error) {
+    // The queue's own visibility timeout still brings the message back; only the spacing is lost.
+    log.warn("could not set retry backoff", { messageId: record.messageId, ...errorFields(error) });
   }
 }
 
 function parse(record: QueueRecord): Notification.Message | undefined {
+  let body: unknown;
   try {
-    const parsed = Notification.Message.safeParse(JSON.parse(record.body));
-    if (parsed.success) return parsed.data;
+    body = JSON.parse(record.body);
   } catch (error) {
     log.error("dropped: message body is not JSON", {
       messageId: record.messageId,
@@ -96,6 +141,8 @@ function parse(record: QueueRecord): Notification.Message | undefined {
     });
     return undefined;
   }
+  const parsed = Notification.Message.safeParse(body);
+  if (parsed.success) return parsed.data;
   log.error("dropped: message body is not a Herald message", { messageId: record.messageId });
   return undefined;
 }

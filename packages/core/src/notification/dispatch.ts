@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-scheduler";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { scheduler, sqs } from "../aws/clients";
-import { config, queueFor } from "../config";
+import { link, queueFor, tuning } from "../config";
 import type { Channel, Message, Route } from "./model";
 
 /** SQS holds a message back for at most 15 minutes. */
@@ -20,7 +20,7 @@ export const MAX_DELAY_SECONDS = 900;
 export function routeFor(sendAt: Date, now: Date): Route {
   const seconds = Math.ceil((sendAt.getTime() - now.getTime()) / 1000);
   if (seconds <= 0) return "immediate";
-  const limit = Math.min(MAX_DELAY_SECONDS, config().tuning.HERALD_SCHEDULER_MIN_DELAY_SECONDS);
+  const limit = Math.min(MAX_DELAY_SECONDS, tuning().HERALD_SCHEDULER_MIN_DELAY_SECONDS);
   return seconds <= limit ? "delay" : "schedule";
 }
 
@@ -59,7 +59,7 @@ export function atExpression(instant: Date): string {
 }
 
 async function createSchedule(name: string, queueArn: string, input: string, sendAt: Date) {
-  const { group, roleArn } = config().Scheduler;
+  const { group, roleArn } = link("Scheduler");
   try {
     await scheduler().send(
       new CreateScheduleCommand({
@@ -82,7 +82,7 @@ async function createSchedule(name: string, queueArn: string, input: string, sen
 export async function unschedule(id: string): Promise<void> {
   try {
     await scheduler().send(
-      new DeleteScheduleCommand({ Name: id, GroupName: config().Scheduler.group }),
+      new DeleteScheduleCommand({ Name: id, GroupName: link("Scheduler").group }),
     );
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;

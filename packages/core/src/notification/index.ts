@@ -1,14 +1,24 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { NotFoundError, VisibleError } from "../error";
+import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
+import * as Recipient from "../recipient";
 import { plan } from "../schedule";
-import { dispatch } from "./dispatch";
-import { CLAIMABLE, type Info, SendInput, type Status } from "./model";
+import { dispatch, unschedule } from "./dispatch";
+import {
+  CANCELLABLE,
+  Channel,
+  CLAIMABLE,
+  CONTACT,
+  type Info,
+  type ParsedSendInput,
+  SendInput,
+  Status,
+} from "./model";
 import * as Store from "./store";
 
-export { unschedule } from "./dispatch";
+export * as Inbox from "./inbox";
 export * from "./model";
 
 const TenantId = z.string().min(1).max(64);
@@ -35,11 +45,12 @@ export const send = fn(
     now: z.date().optional(),
   }),
   async ({ tenantId, input, idempotencyKey, now = new Date() }): Promise<Sent> => {
+    const { recipient, window } = await resolveRecipient(tenantId, input);
     const when = plan({
       now,
       sendAt: input.send_at,
-      timezone: input.recipient.timezone,
-      window: input.delivery_window,
+      timezone: recipient.timezone,
+      window,
       immediate: input.immediate,
     });
     const id = idempotencyKey
@@ -51,7 +62,7 @@ export const send = fn(
       id,
       channel: input.channel,
       status: "accepted",
-      recipient: input.recipient,
+      recipient,
       content: input.content,
       metadata: input.metadata,
       timezone: when.timezone,
@@ -84,6 +95,31 @@ export const send = fn(
   },
 );
 
+/**
+ * The recipient as sent, completed from their profile: contact points, timezone and window the
+ * request leaves out come from there. The channel's contact point must then be known.
+ */
+async function resolveRecipient(tenantId: string, input: ParsedSendInput) {
+  const profile = input.recipient.id
+    ? await Recipient.find(tenantId, input.recipient.id)
+    : undefined;
+  const recipient = { ...input.recipient };
+  for (const field of ["email", "phone", "push_subscription", "webhook_url", "timezone"] as const) {
+    if (recipient[field] === undefined && profile?.[field] !== undefined) {
+      Object.assign(recipient, { [field]: profile[field] });
+    }
+  }
+  const needed = CONTACT[input.channel];
+  if (recipient[needed] === undefined) {
+    throw new ValidationError(
+      "missing_contact_point",
+      `The ${input.channel} channel needs recipient.${needed}, in the request or the recipient's profile`,
+      { field: `recipient.${needed}` },
+    );
+  }
+  return { recipient, window: input.delivery_window ?? profile?.delivery_window };
+}
+
 /** Dispatch an accepted notification and record where it went. */
 async function advance(tenantId: string, info: Info, now: Date): Promise<Info> {
   const route = await dispatch({
@@ -114,6 +150,139 @@ export const get = fn(
     const item = await Store.read(tenantId, id);
     if (!item) throw new NotFoundError("notification", id);
     return Store.toInfo(item);
+  },
+);
+
+const Ref = z.object({
+  tenantId: TenantId,
+  id: z.string().min(1).max(64),
+  now: z.date().optional(),
+});
+
+/** A status change that only some statuses allow: the write, or why it could not happen. */
+async function change(
+  tenantId: string,
+  id: string,
+  to: Status,
+  write: () => Promise<Store.Item | undefined>,
+): Promise<Store.Item> {
+  const item = await write();
+  if (item) return item;
+  const current = await Store.read(tenantId, id);
+  if (!current) throw new NotFoundError("notification", id);
+  throw new InvalidTransitionError(id, current.status, to);
+}
+
+/**
+ * Stop a notification that has not started sending. The status write comes first, so a
+ * schedule or message that fires anyway finds it cancelled and does nothing; the schedule is
+ * then deleted to save the firing.
+ */
+export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  const item = await change(tenantId, id, "cancelled", () =>
+    Store.transition({
+      tenantId,
+      id,
+      from: CANCELLABLE,
+      to: "cancelled",
+      now,
+      set: { cancelled_at: now.toISOString() },
+    }),
+  );
+  if (item.route === "schedule") await unschedule(id);
+  return Store.toInfo(item);
+});
+
+/**
+ * Send a waiting notification now, ignoring its schedule and delivery window. The status write
+ * comes first and the new message second, so if enqueueing fails the old schedule still
+ * delivers it; whichever message arrives second finds it claimed and stops.
+ */
+export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  const item = await change(tenantId, id, "queued", () =>
+    Store.transition({
+      tenantId,
+      id,
+      from: ["accepted", "scheduled", "queued"],
+      to: "queued",
+      now,
+      set: {
+        route: "immediate",
+        scheduled_at: now.toISOString(),
+        estimated_delivery_time: now.toISOString(),
+        forced: true,
+      },
+    }),
+  );
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
+  if (item.route === "schedule") await unschedule(id);
+  return Store.toInfo({ ...item, route: "immediate" });
+});
+
+/**
+ * Send again a notification whose retries ran out (it went through the dead-letter queue):
+ * the redrive for one notification. Permanent failures are not retried: the provider said no.
+ */
+export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  const item = await change(tenantId, id, "queued", () =>
+    Store.transition({
+      tenantId,
+      id,
+      from: ["failed"],
+      to: "queued",
+      now,
+      set: { route: "immediate", scheduled_at: now.toISOString() },
+      remove: ["exhausted", "failed_at"],
+      condition: { and: "exhausted = :yes", values: { ":yes": true } },
+    }),
+  );
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
+  return Store.toInfo(item);
+});
+
+export const ListInput = z
+  .object({
+    status: Status.optional(),
+    channel: Channel.optional(),
+    recipient: z.string().min(1).max(128).optional(),
+    created_after: z.iso.datetime({ offset: true }).optional(),
+    created_before: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict();
+export type ListInput = z.input<typeof ListInput>;
+
+export interface Listing {
+  items: Info[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  next_cursor?: string;
+}
+
+/** A tenant's notifications, newest first, optionally by recipient, status, channel and time. */
+export const list = fn(
+  z.object({ tenantId: TenantId, query: ListInput }),
+  async ({ tenantId, query }): Promise<Listing> => {
+    const index = query.recipient ? "gsi2" : "gsi1";
+    const partition = query.recipient ? `RCP#${tenantId}#${query.recipient}` : `TNT#${tenantId}`;
+    const after = query.cursor ? Store.decodeCursor(query.cursor, index, partition) : undefined;
+    const page = await Store.query({
+      index,
+      partition,
+      // Sort keys are `<created_at>#<id>`; "#" sorts before any id character and "~" after.
+      from: query.created_after && `${new Date(query.created_after).toISOString()}#`,
+      to: query.created_before && `${new Date(query.created_before).toISOString()}~`,
+      filters: {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.channel ? { channel: query.channel } : {}),
+      },
+      limit: query.limit,
+      after,
+    });
+    return {
+      items: page.items.map(Store.toInfo),
+      next_cursor: page.next && Store.encodeCursor(page.next),
+    };
   },
 );
 
@@ -163,28 +332,38 @@ function owned(attempt: number) {
   return { and: "attempts = :attempt", values: { ":attempt": attempt } };
 }
 
-/** The provider took it: `delivered`, or `sent` where the channel cannot confirm delivery. */
+/**
+ * The provider took it: `delivered`, or `sent` where the channel cannot confirm delivery. An
+ * in-app message is delivered by this very write, which files it in the recipient's inbox.
+ */
 export async function complete(
   tenantId: string,
-  id: string,
+  notification: Info,
   attempt: number,
   outcome: { status: "delivered" | "sent"; providerMessageId?: string },
   now = new Date(),
 ) {
-  const item = await Store.transition({
+  const { id, channel, recipient } = notification;
+  const stamp = now.toISOString();
+  const inbox =
+    channel === "in_app" && recipient.id
+      ? { gsi3pk: Store.inboxKey(tenantId, recipient.id), gsi3sk: `${stamp}#${id}` }
+      : {};
+  const current = await Store.transition({
     tenantId,
     id,
     from: ["sending"],
     to: outcome.status,
     now,
     set: {
-      [`${outcome.status}_at`]: now.toISOString(),
+      [`${outcome.status}_at`]: stamp,
       ...(outcome.providerMessageId ? { provider_message_id: outcome.providerMessageId } : {}),
+      ...inbox,
     },
     remove: ["lease_until"],
     condition: owned(attempt),
   });
-  return item && Store.toInfo(item);
+  return current && Store.toInfo(current);
 }
 
 /** A permanent failure: no retry. */
@@ -237,7 +416,7 @@ export async function exhaust(tenantId: string, id: string, now = new Date()) {
     from: ["accepted", "scheduled", "queued", "sending"],
     to: "failed",
     now,
-    set: { failed_at: now.toISOString() },
+    set: { failed_at: now.toISOString(), exhausted: true },
     keep: { last_error: "delivery retries exhausted" },
     remove: ["lease_until"],
   });

@@ -19,24 +19,57 @@ export const CLAIMABLE: Status[] = ["accepted", "scheduled", "queued"];
 export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued"];
 export const FINAL: Status[] = ["delivered", "sent", "failed", "cancelled"];
 
-/** Channels the API accepts today; the config knows every channel Herald will have. */
-export const Channel = z.enum(["email"]);
+export const Channel = z.enum(["email", "push", "sms", "webhook", "in_app"]);
 export type Channel = z.infer<typeof Channel>;
 
-const RecipientId = z
+export const RecipientId = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only");
 
+export const PushSubscription = z
+  .object({
+    endpoint: z.url({ protocol: /^https?$/ }).max(2048),
+    keys: z.object({ p256dh: z.string().min(40).max(200), auth: z.string().min(8).max(100) }),
+  })
+  .describe("A browser PushSubscription (subscription.toJSON())");
+export type PushSubscription = z.infer<typeof PushSubscription>;
+
+/** Where to reach someone; the fields a channel needs can also come from their profile. */
+export const ContactPoints = {
+  email: z.email().max(254).optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, "an E.164 number such as +14155550123")
+    .optional(),
+  push_subscription: PushSubscription.optional(),
+  webhook_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  timezone: z.string().min(1).max(64).optional().describe("IANA timezone, e.g. Europe/Paris"),
+};
+
 export const Recipient = z
   .object({
-    id: RecipientId.optional().describe("Your id for the recipient; groups their history"),
-    email: z.email().max(254).optional(),
-    timezone: z.string().min(1).max(64).optional().describe("IANA timezone, e.g. Europe/Paris"),
+    id: RecipientId.optional().describe("Your id for the recipient: their profile and history"),
+    ...ContactPoints,
   })
   .strict();
 export type Recipient = z.infer<typeof Recipient>;
+
+/** The contact point each channel needs. */
+export const CONTACT: Record<Channel, keyof Recipient> = {
+  email: "email",
+  push: "push_subscription",
+  sms: "phone",
+  webhook: "webhook_url",
+  in_app: "id",
+};
+
+const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+const Data = z.record(z.string().max(64), z.unknown());
 
 export const EmailContent = z
   .object({
@@ -48,37 +81,75 @@ export const EmailContent = z
   .refine((content) => content.text !== undefined || content.html !== undefined, {
     message: "text or html is required",
   });
+
+export const PushContent = z
+  .object({
+    title: z.string().min(1).max(200),
+    body: z.string().max(1_000).optional(),
+    url: z.url().max(1_000).optional(),
+    icon: z.url().max(1_000).optional(),
+    data: Data.optional(),
+  })
+  .strict()
+  // Push services accept about 4 KB of encrypted payload.
+  .refine((content) => jsonSize(content) <= 3_000, { message: "push content is over 3000 bytes" });
+
+export const SmsContent = z.object({ text: z.string().min(1).max(1_600) }).strict();
+
+export const WebhookContent = z
+  .object({ event: z.string().min(1).max(100), data: z.unknown() })
+  .strict()
+  .refine((content) => jsonSize(content.data) <= 64_000, { message: "data is over 64000 bytes" });
+
+export const InAppContent = z
+  .object({
+    title: z.string().min(1).max(200),
+    body: z.string().max(5_000).optional(),
+    url: z.url().max(1_000).optional(),
+    data: Data.optional(),
+  })
+  .strict()
+  .refine((content) => jsonSize(content.data) <= 16_000, { message: "data is over 16000 bytes" });
+
+export const Content = z.union([
+  EmailContent,
+  PushContent,
+  SmsContent,
+  WebhookContent,
+  InAppContent,
+]);
+export type Content = z.infer<typeof Content>;
 export type EmailContent = z.infer<typeof EmailContent>;
+export type PushContent = z.infer<typeof PushContent>;
+export type SmsContent = z.infer<typeof SmsContent>;
+export type WebhookContent = z.infer<typeof WebhookContent>;
+export type InAppContent = z.infer<typeof InAppContent>;
 
 const Metadata = z
   .record(z.string().min(1).max(64), z.string().max(512))
   .refine((value) => Object.keys(value).length <= 20, { message: "at most 20 metadata keys" });
 
-export const SendInput = z
-  .object({
-    channel: Channel,
-    recipient: Recipient,
-    content: EmailContent,
-    send_at: z
-      .string()
-      .max(40)
-      .optional()
-      .describe("ISO 8601 instant with offset, or local date-time in the recipient's timezone"),
-    delivery_window: Window.optional(),
-    immediate: z.boolean().default(false).describe("Send now, ignoring the delivery window"),
-    metadata: Metadata.optional(),
-  })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (input.channel === "email" && !input.recipient.email) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["recipient", "email"],
-        message: "an email address is required for the email channel",
-      });
-    }
-  });
+const common = {
+  recipient: Recipient,
+  send_at: z
+    .string()
+    .max(40)
+    .optional()
+    .describe("ISO 8601 instant with offset, or local date-time in the recipient's timezone"),
+  delivery_window: Window.optional(),
+  immediate: z.boolean().default(false).describe("Send now, ignoring the delivery window"),
+  metadata: Metadata.optional(),
+};
+
+export const SendInput = z.discriminatedUnion("channel", [
+  z.object({ channel: z.literal("email"), content: EmailContent, ...common }).strict(),
+  z.object({ channel: z.literal("push"), content: PushContent, ...common }).strict(),
+  z.object({ channel: z.literal("sms"), content: SmsContent, ...common }).strict(),
+  z.object({ channel: z.literal("webhook"), content: WebhookContent, ...common }).strict(),
+  z.object({ channel: z.literal("in_app"), content: InAppContent, ...common }).strict(),
+]);
 export type SendInput = z.input<typeof SendInput>;
+export type ParsedSendInput = z.output<typeof SendInput>;
 
 /** A notification as the API shows it. */
 export const Info = z.object({
@@ -86,7 +157,7 @@ export const Info = z.object({
   channel: Channel,
   status: Status,
   recipient: Recipient,
-  content: EmailContent,
+  content: Content,
   metadata: Metadata.optional(),
   timezone: z.string(),
   scheduled_at: z.string().describe("When Herald sends it, UTC"),
@@ -103,6 +174,9 @@ export const Info = z.object({
   sent_at: z.string().optional(),
   failed_at: z.string().optional(),
   cancelled_at: z.string().optional(),
+  forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
+  read_at: z.string().optional().describe("In-app: when the recipient read it"),
+  seen_at: z.string().optional().describe("In-app: when the recipient saw it in a list"),
 });
 export type Info = z.infer<typeof Info>;
 

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
-import { config } from "../config";
+import { link } from "../config";
+import { ValidationError } from "../error";
 import type { Info, Route, Status } from "./model";
 
 /**
@@ -11,6 +12,8 @@ import type { Info, Route, Status } from "./model";
  *   pk  NTF#<tenant>#<id>          sk  NTF
  *   gsi1pk TNT#<tenant>            gsi1sk <created_at>#<id>     (tenant listing, newest first)
  *   gsi2pk RCP#<tenant>#<recipient> gsi2sk <created_at>#<id>    (recipient history)
+ *   gsi3pk BOX#<tenant>#<recipient> gsi3sk <delivered_at>#<id>  (in-app inbox; sparse: set on
+ *                                                                 delivery of in-app messages)
  */
 export interface Item extends Info {
   pk: string;
@@ -19,10 +22,14 @@ export interface Item extends Info {
   gsi1sk: string;
   gsi2pk?: string;
   gsi2sk?: string;
+  gsi3pk?: string;
+  gsi3sk?: string;
   tenant_id: string;
   route: Route;
   request_hash: string;
   lease_until?: number;
+  /** Set when the dead-letter queue gave up on it, which makes it retryable. */
+  exhausted?: boolean;
 }
 
 const SK = "NTF";
@@ -52,10 +59,13 @@ const INTERNAL = [
   "gsi1sk",
   "gsi2pk",
   "gsi2sk",
+  "gsi3pk",
+  "gsi3sk",
   "tenant_id",
   "route",
   "request_hash",
   "lease_until",
+  "exhausted",
 ] as const;
 
 export function toInfo(item: Item): Info {
@@ -65,7 +75,7 @@ export function toInfo(item: Item): Info {
 }
 
 function table() {
-  return config().Table.name;
+  return link("Table").name;
 }
 
 /** Create the item unless one with the same key exists. Returns false when it already did. */
@@ -157,6 +167,172 @@ export async function transition(change: Transition): Promise<Item | undefined> 
         Key: key(change.tenantId, change.id),
         UpdateExpression: `SET ${sets.join(", ")}${remove}`,
         ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return result.Attributes as Item;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+export interface Page {
+  items: Item[];
+  /** Keys of the last item returned, to continue after it; undefined on the last page. */
+  next?: Record<string, unknown>;
+}
+
+export interface Query {
+  index: "gsi1" | "gsi2" | "gsi3";
+  partition: string;
+  /** Inclusive bounds on the sort key (`<created_at>#<id>`). */
+  from?: string;
+  to?: string;
+  filters: Record<string, string>;
+  /** A raw filter clause ANDed with the equality filters, e.g. `attribute_not_exists(read_at)`. */
+  where?: string;
+  limit: number;
+  after?: Record<string, unknown>;
+}
+
+/**
+ * Newest first, filtered, without gaps or repeats: pages are cut at the last item returned
+ * (not at DynamoDB's LastEvaluatedKey, which may lie past items a filter made us skip over).
+ */
+export async function query(q: Query): Promise<Page> {
+  const names: Record<string, string> = { "#pk": `${q.index}pk`, "#sk": `${q.index}sk` };
+  const values: Record<string, unknown> = { ":pk": q.partition };
+  let condition = "#pk = :pk";
+  if (q.from !== undefined && q.to !== undefined) {
+    condition += " AND #sk BETWEEN :from AND :to";
+    Object.assign(values, { ":from": q.from, ":to": q.to });
+  } else if (q.from !== undefined) {
+    condition += " AND #sk >= :from";
+    values[":from"] = q.from;
+  } else if (q.to !== undefined) {
+    condition += " AND #sk <= :to";
+    values[":to"] = q.to;
+  }
+  const filters = Object.entries(q.filters).map(([field, value]) => {
+    names[`#f_${field}`] = field;
+    values[`:f_${field}`] = value;
+    return `#f_${field} = :f_${field}`;
+  });
+  if (q.where) filters.push(q.where);
+  const items: Item[] = [];
+  let start = q.after;
+  let more = true;
+  while (items.length < q.limit && more) {
+    const result = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: q.index,
+        KeyConditionExpression: condition,
+        FilterExpression: filters.length ? filters.join(" AND ") : undefined,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+        Limit: filters.length ? Math.max(q.limit * 4, 25) : q.limit + 1,
+      }),
+    );
+    for (const item of (result.Items ?? []) as Item[]) {
+      items.push(item);
+    }
+    start = result.LastEvaluatedKey;
+    more = start !== undefined;
+  }
+  const page = items.slice(0, q.limit);
+  const last = page.at(-1);
+  const hasMore = items.length > q.limit || more;
+  return {
+    items: page,
+    next:
+      hasMore && last
+        ? {
+            pk: last.pk,
+            sk: last.sk,
+            [`${q.index}pk`]: last[`${q.index}pk`],
+            [`${q.index}sk`]: last[`${q.index}sk`],
+          }
+        : undefined,
+  };
+}
+
+export function inboxKey(tenantId: string, recipientId: string) {
+  return `BOX#${tenantId}#${recipientId}`;
+}
+
+/** How many items of an index partition match a filter (reads the partition, returns no items). */
+export async function count(index: "gsi3", partition: string, where: string): Promise<number> {
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const result = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: index,
+        KeyConditionExpression: "#pk = :pk",
+        FilterExpression: where,
+        ExpressionAttributeNames: { "#pk": `${index}pk` },
+        ExpressionAttributeValues: { ":pk": partition },
+        Select: "COUNT",
+        ExclusiveStartKey: start,
+      }),
+    );
+    total += result.Count ?? 0;
+    start = result.LastEvaluatedKey;
+  } while (start);
+  return total;
+}
+
+export function encodeCursor(keys: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(keys)).toString("base64url");
+}
+
+/** A cursor only ever continues the listing it came from. */
+export function decodeCursor(cursor: string, index: string, partition: string) {
+  let keys: Record<string, unknown> | undefined;
+  try {
+    keys = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch (error) {
+    throw new ValidationError("invalid_cursor", "The cursor is not one this listing returned", {
+      reason: (error as Error).message,
+    });
+  }
+  if (keys?.[`${index}pk`] !== partition || typeof keys[`${index}sk`] !== "string") {
+    throw new ValidationError("invalid_cursor", "The cursor is not one this listing returned");
+  }
+  return keys;
+}
+
+/**
+ * Set attributes that are not set yet, without a status change; undefined when the item is
+ * missing or the condition fails.
+ */
+export async function touch(change: {
+  tenantId: string;
+  id: string;
+  keep: Record<string, unknown>;
+  condition: { expression: string; values: Record<string, unknown> };
+}): Promise<Item | undefined> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ...change.condition.values };
+  const sets = Object.entries(change.keep).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return `#${field} = if_not_exists(#${field}, :${field})`;
+  });
+  try {
+    const result = await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: key(change.tenantId, change.id),
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: `attribute_exists(pk) AND ${change.condition.expression}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { dynamo } from "../aws/clients";
-import { config } from "../config";
+import { link } from "../config";
 import { fn } from "../fn";
 import { createId } from "../id";
 
@@ -53,7 +53,7 @@ export const createKey = fn(z.object({ tenantId: TenantId }), async ({ tenantId 
   };
   await dynamo().send(
     new PutCommand({
-      TableName: config().Table.name,
+      TableName: link("Table").name,
       Item: item,
       ConditionExpression: "attribute_not_exists(pk)",
     }),
@@ -66,7 +66,7 @@ export async function revokeKey(secret: string): Promise<boolean> {
   const result = await dynamo()
     .send(
       new UpdateCommand({
-        TableName: config().Table.name,
+        TableName: link("Table").name,
         Key: keyOf(secret),
         UpdateExpression: "SET revoked_at = :now",
         ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revoked_at)",
@@ -90,7 +90,7 @@ export async function authenticate(credential: string | undefined): Promise<Prin
   const secret = credential?.replace(/^Bearer\s+/i, "").trim();
   if (!secret?.startsWith(KEY_PREFIX) || secret.length > 128) return undefined;
   const result = await dynamo().send(
-    new GetCommand({ TableName: config().Table.name, Key: keyOf(secret) }),
+    new GetCommand({ TableName: link("Table").name, Key: keyOf(secret) }),
   );
   const item = result.Item as KeyItem | undefined;
   if (!item || item.revoked_at) return undefined;

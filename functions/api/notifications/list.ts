@@ -1,11 +1,11 @@
 import * as Notification from "@herald/core/notification";
 import { api } from "../../lib/http";
 
-/** GET /v1/notifications/{id} */
+/** GET /v1/notifications?status=&channel=&recipient=&created_after=&created_before=&limit=&cursor= */
 export const handler = api({}, async ({ event, principal }) => ({
   status: 200,
-  body: await Notification.get({
+  body: await Notification.list({
     tenantId: principal.tenantId,
-    id: event.pathParameters?.id ?? "",
+    query: (event.queryStringParameters ?? {}) as Notification.ListInput,
   }),
 }));

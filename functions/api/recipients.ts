@@ -1,0 +1,59 @@
+import * as Notification from "@herald/core/notification";
+import * as Recipient from "@herald/core/recipient";
+import { type ApiRequest, type ApiResult, api } from "../lib/http";
+
+/** Recipient profiles and in-app inboxes: one handler for the route group. */
+const routes: Record<string, (request: ApiRequest & { id: string }) => Promise<ApiResult>> = {
+  "PUT /v1/recipients/{id}": async ({ principal, id, body }) => ({
+    status: 200,
+    body: await Recipient.put({
+      tenantId: principal.tenantId,
+      id,
+      profile: body as Recipient.ProfileInput,
+    }),
+  }),
+  "GET /v1/recipients/{id}": async ({ principal, id }) => ({
+    status: 200,
+    body: await Recipient.get({ tenantId: principal.tenantId, id }),
+  }),
+  "DELETE /v1/recipients/{id}": async ({ principal, id }) => {
+    await Recipient.remove({ tenantId: principal.tenantId, id });
+    return { status: 204 };
+  },
+  "GET /v1/recipients/{id}/inbox": async ({ principal, id, event }) => ({
+    status: 200,
+    body: await Notification.Inbox.list({
+      tenantId: principal.tenantId,
+      recipientId: id,
+      query: (event.queryStringParameters ?? {}) as Notification.Inbox.ListInput,
+    }),
+  }),
+  "GET /v1/recipients/{id}/inbox/unread-count": async ({ principal, id }) => ({
+    status: 200,
+    body: await Notification.Inbox.unreadCount({ tenantId: principal.tenantId, recipientId: id }),
+  }),
+  "POST /v1/recipients/{id}/inbox/{notification}/read": async ({ principal, id, event }) => ({
+    status: 200,
+    body: await Notification.Inbox.mark({
+      tenantId: principal.tenantId,
+      recipientId: id,
+      id: event.pathParameters?.notification ?? "",
+      mark: "read",
+    }),
+  }),
+  "POST /v1/recipients/{id}/inbox/{notification}/seen": async ({ principal, id, event }) => ({
+    status: 200,
+    body: await Notification.Inbox.mark({
+      tenantId: principal.tenantId,
+      recipientId: id,
+      id: event.pathParameters?.notification ?? "",
+      mark: "seen",
+    }),
+  }),
+};
+
+export const handler = api({ body: "PUT" }, async (request) => {
+  const route = routes[request.event.routeKey];
+  if (!route) throw new Error(`recipients handler got unexpected route ${request.event.routeKey}`);
+  return route({ ...request, id: request.event.pathParameters?.id ?? "" });
+});

@@ -1,0 +1,6 @@
+import { deliverBatch } from "@herald/core/delivery/worker";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+
+/** In-app channel queue consumer: files messages in recipients' inboxes. */
+export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
+  deliverBatch("in_app", event.Records);

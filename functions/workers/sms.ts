@@ -1,0 +1,6 @@
+import { deliverBatch } from "@herald/core/delivery/worker";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+
+/** sms channel queue consumer. */
+export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
+  deliverBatch("sms", event.Records);

@@ -1,0 +1,33 @@
+import { SendTextMessageCommand } from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { sms } from "../aws/clients";
+import { link } from "../config";
+import { classifyAwsError } from "./errors";
+import type { Outcome } from "./provider";
+
+/**
+ * SMS through AWS End User Messaging SMS (the `pinpoint-sms-voice-v2` API). Acceptance is not
+ * delivery, so the outcome is `sent`; delivery receipts arrive later through the configuration
+ * set's event destinations, tagged with the notification id in `Context`.
+ */
+export async function sendSms(input: {
+  id: string;
+  phone: string;
+  text: string;
+}): Promise<Outcome> {
+  const { originationIdentity, configurationSet } = link("Sms");
+  try {
+    const result = await sms().send(
+      new SendTextMessageCommand({
+        DestinationPhoneNumber: input.phone,
+        MessageBody: input.text,
+        MessageType: "TRANSACTIONAL",
+        OriginationIdentity: originationIdentity,
+        ConfigurationSetName: configurationSet,
+        Context: { notification_id: input.id },
+      }),
+    );
+    return { status: "sent", providerMessageId: result.MessageId };
+  } catch (error) {
+    throw classifyAwsError("sms", error);
+  }
+}

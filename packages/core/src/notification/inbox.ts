@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { NotFoundError } from "../error";
+import { fn } from "../fn";
+import { type Info, RecipientId } from "./model";
+import * as Store from "./store";
+
+/**
+ * A recipient's in-app inbox: in-app notifications, newest delivery first, filed there by the
+ * write that delivered them (a sparse index, so the inbox holds nothing else). Read and seen
+ * marks are idempotent single-item writes.
+ */
+
+const Ref = z.object({ tenantId: z.string().min(1), recipientId: RecipientId });
+
+export const ListInput = z
+  .object({
+    unread: z.enum(["true", "false"]).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict();
+export type ListInput = z.input<typeof ListInput>;
+
+export const list = fn(
+  Ref.extend({ query: ListInput }),
+  async ({ tenantId, recipientId, query }) => {
+    const partition = Store.inboxKey(tenantId, recipientId);
+    const page = await Store.query({
+      index: "gsi3",
+      partition,
+      filters: {},
+      where: query.unread === "true" ? "attribute_not_exists(read_at)" : undefined,
+      limit: query.limit,
+      after: query.cursor ? Store.decodeCursor(query.cursor, "gsi3", partition) : undefined,
+    });
+    return {
+      items: page.items.map(Store.toInfo),
+      next_cursor: page.next && Store.encodeCursor(page.next),
+    };
+  },
+);
+
+export const unreadCount = fn(Ref, async ({ tenantId, recipientId }) => ({
+  unread: await Store.count(
+    "gsi3",
+    Store.inboxKey(tenantId, recipientId),
+    "attribute_not_exists(read_at)",
+  ),
+}));
+
+const Mark = Ref.extend({
+  id: z.string().min(1).max(64),
+  mark: z.enum(["read", "seen"]),
+  now: z.date().optional(),
+});
+
+/** Mark an inbox message read (which implies seen) or seen. Repeating it changes nothing. */
+export const mark = fn(
+  Mark,
+  async ({ tenantId, recipientId, id, mark, now = new Date() }): Promise<Info> => {
+    const stamp = now.toISOString();
+    const item = await Store.touch({
+      tenantId,
+      id,
+      keep: mark === "read" ? { read_at: stamp, seen_at: stamp } : { seen_at: stamp },
+      condition: {
+        expression: "gsi3pk = :box",
+        values: { ":box": Store.inboxKey(tenantId, recipientId) },
+      },
+    });
+    if (!item) throw new NotFoundError("inbox_message", id);
+    return Store.toInfo(item);
+  },
+);
