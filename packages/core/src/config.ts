@@ -25,6 +25,8 @@ const Links = {
     originationIdentity: z.string().optional(),
     configurationSet: z.string().optional(),
   }),
+  /** Key that signs short-lived recipient tokens for the real-time feed. */
+  Realtime: z.object({ tokenKey: z.string().min(16) }),
   /** Master key from which each tenant's webhook signing secret is derived. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
+import * as Realtime from "../realtime";
 import { type Info, RecipientId } from "./model";
 import * as Store from "./store";
 
@@ -69,6 +70,8 @@ export const mark = fn(
       },
     });
     if (!item) throw new NotFoundError("inbox_message", id);
-    return Store.toInfo(item);
+    const info = Store.toInfo(item);
+    await Realtime.publish(tenantId, info);
+    return info;
   },
 );

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
+import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { plan } from "../schedule";
 import { dispatch, unschedule } from "./dispatch";
@@ -138,7 +139,7 @@ async function advance(tenantId: string, info: Info, now: Date): Promise<Info> {
     now,
     set: { route },
   });
-  if (moved) return Store.toInfo(moved);
+  if (moved) return changed(tenantId, moved);
   // A worker got there first; show what it did.
   const current = await Store.read(tenantId, info.id);
   return current ? Store.toInfo(current) : info;
@@ -190,7 +191,7 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
     }),
   );
   if (item.route === "schedule") await unschedule(id);
-  return Store.toInfo(item);
+  return changed(tenantId, item);
 });
 
 /**
@@ -206,8 +207,8 @@ export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
       from: ["accepted", "scheduled", "queued"],
       to: "queued",
       now,
+      // `route` keeps how it was first dispatched, so the schedule below can be found.
       set: {
-        route: "immediate",
         scheduled_at: now.toISOString(),
         estimated_delivery_time: now.toISOString(),
         forced: true,
@@ -216,7 +217,7 @@ export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
   );
   await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
   if (item.route === "schedule") await unschedule(id);
-  return Store.toInfo({ ...item, route: "immediate" });
+  return changed(tenantId, item);
 });
 
 /**
@@ -237,7 +238,7 @@ export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
     }),
   );
   await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
-  return Store.toInfo(item);
+  return changed(tenantId, item);
 });
 
 export const ListInput = z
@@ -322,7 +323,9 @@ export async function claim(
       values: { ":sending": "sending", ":now_ms": now.getTime() },
     },
   });
-  if (item) return { kind: "claimed", notification: Store.toInfo(item), attempt: item.attempts };
+  if (item) {
+    return { kind: "claimed", notification: await changed(tenantId, item), attempt: item.attempts };
+  }
   const current = await Store.read(tenantId, id);
   if (current?.status === "sending") return { kind: "busy" };
   return { kind: "done", status: current?.status };
@@ -363,7 +366,7 @@ export async function complete(
     remove: ["lease_until"],
     condition: owned(attempt),
   });
-  return current && Store.toInfo(current);
+  return current && changed(tenantId, current);
 }
 
 /** A permanent failure: no retry. */
@@ -384,7 +387,7 @@ export async function fail(
     remove: ["lease_until"],
     condition: owned(attempt),
   });
-  return item && Store.toInfo(item);
+  return item && changed(tenantId, item);
 }
 
 /** A transient failure: hand the notification back so the redelivered message can claim it. */
@@ -405,7 +408,7 @@ export async function release(
     remove: ["lease_until"],
     condition: owned(attempt),
   });
-  return item && Store.toInfo(item);
+  return item && changed(tenantId, item);
 }
 
 /** The queue gave up on it (dead-letter): `failed`, keeping the last provider error. */
@@ -420,7 +423,14 @@ export async function exhaust(tenantId: string, id: string, now = new Date()) {
     keep: { last_error: "delivery retries exhausted" },
     remove: ["lease_until"],
   });
-  return item && Store.toInfo(item);
+  return item && changed(tenantId, item);
+}
+
+/** Every status write ends here: the new state goes out on the real-time feed. */
+async function changed(tenantId: string, item: Store.Item): Promise<Info> {
+  const info = Store.toInfo(item);
+  await Realtime.publish(tenantId, info);
+  return info;
 }
 
 function hash(input: unknown): string {

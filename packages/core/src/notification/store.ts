@@ -203,9 +203,10 @@ export interface Query {
  * (not at DynamoDB's LastEvaluatedKey, which may lie past items a filter made us skip over).
  */
 export async function query(q: Query): Promise<Page> {
-  const names: Record<string, string> = { "#pk": `${q.index}pk`, "#sk": `${q.index}sk` };
+  const names: Record<string, string> = { "#pk": `${q.index}pk` };
   const values: Record<string, unknown> = { ":pk": q.partition };
   let condition = "#pk = :pk";
+  if (q.from !== undefined || q.to !== undefined) names["#sk"] = `${q.index}sk`;
   if (q.from !== undefined && q.to !== undefined) {
     condition += " AND #sk BETWEEN :from AND :to";
     Object.assign(values, { ":from": q.from, ":to": q.to });

@@ -1,0 +1,329 @@
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import sesServer from "aws-ses-v2-local";
+import dynalite from "dynalite";
+import { createSqsServer } from "local-aws-sqs";
+import webpush from "web-push";
+import * as manifest from "../../../functions/manifest";
+import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
+import { type PushService, startPushService } from "./push-service";
+import { type QueueRunner, startQueueRunner } from "./queue-runner";
+import { type RedisEmulator, startRedis } from "./redis";
+import { type SchedulerEmulator, startScheduler } from "./scheduler";
+import { type SmsEmulator, startSms } from "./sms";
+
+/**
+ * Herald's local cloud: every AWS piece Herald uses, started in this process, with the same
+ * handlers production runs. Production code finds it only through `AWS_ENDPOINT_URL_*` and
+ * `SST_RESOURCE_*`, which `startLocalCloud` sets on `process.env` before any handler loads.
+ */
+
+export interface LocalCloudOptions {
+  /** Fixed ports for `npm run dev`; 0 (default) picks free ones. */
+  ports?: Partial<
+    Record<"api" | "dynamodb" | "sqs" | "ses" | "scheduler" | "redis" | "sms" | "push", number>
+  >;
+  stage?: string;
+  /** Shorter than production so tests see redelivery quickly. */
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
+  workerTimeoutSeconds?: number;
+  /** Extra environment for the handlers (tuning knobs such as HERALD_SCHEDULER_MIN_DELAY_SECONDS). */
+  env?: Record<string, string>;
+  /** Where handler and infrastructure errors go; default stderr. */
+  onError?: (error: unknown) => void;
+}
+
+export interface LocalCloud {
+  apiUrl: string;
+  /** The SES emulator's mail viewer; `${sesUrl}/store` lists sent mail as JSON. */
+  sesUrl: string;
+  env: Record<string, string>;
+  queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
+  tableName: string;
+  scheduler: SchedulerEmulator;
+  redis: RedisEmulator;
+  /** End User Messaging SMS stand-in: records every text. */
+  sms: SmsEmulator;
+  /** A Web Push service: hands out real subscriptions and decrypts what reaches them. */
+  push: PushService;
+  runner: QueueRunner;
+  api: LocalApiGateway;
+  /** Issue an API key for a tenant (the secret, as a client sends it). */
+  createKey(tenantId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const REGION = "us-east-1";
+const ROOT = new URL("../../../", import.meta.url);
+const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+/** Load `path/to/file.exportName` (SST's handler notation) relative to the repo root. */
+export function loader<T>(handler: string): () => Promise<T> {
+  const dot = handler.lastIndexOf(".");
+  const file = new URL(`${handler.slice(0, dot)}.ts`, ROOT).href;
+  const name = handler.slice(dot + 1);
+  return async () => {
+    const module = (await import(file)) as Record<string, T>;
+    const fn = module[name];
+    if (!fn) throw new Error(`${file} has no export "${name}"`);
+    return fn;
+  };
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+async function startDynamo(port: number, tableName: string) {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const url = `http://127.0.0.1:${await listen(server, port)}`;
+  const client = new DynamoDBClient({ endpoint: url, region: REGION, credentials: CREDENTIALS });
+  const index = (name: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: `${name}pk`, KeyType: "HASH" as const },
+      { AttributeName: `${name}sk`, KeyType: "RANGE" as const },
+    ],
+    Projection: { ProjectionType: "ALL" as const },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        "pk",
+        "sk",
+        "gsi1pk",
+        "gsi1sk",
+        "gsi2pk",
+        "gsi2sk",
+        "gsi3pk",
+        "gsi3sk",
+      ].map((name) => ({
+        AttributeName: name,
+        AttributeType: "S",
+      })),
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: [index("gsi1"), index("gsi2"), index("gsi3")],
+    }),
+  );
+  client.destroy();
+  return { url, stop: () => close(server) };
+}
+
+async function createQueues(
+  url: string,
+  prefix: string,
+  channels: string[],
+  visibilityTimeoutSeconds: number,
+  maxReceiveCount: number,
+) {
+  const client = new SQSClient({ endpoint: url, region: REGION, credentials: CREDENTIALS });
+  const arnOf = async (queueUrl: string) => {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    if (!Attributes?.QueueArn) throw new Error(`No ARN for ${queueUrl}`);
+    return Attributes.QueueArn;
+  };
+  const queues: LocalCloud["queues"] = {};
+  for (const channel of channels) {
+    const dlq = await client.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}-${channel}-dlq`,
+        Attributes: { MessageRetentionPeriod: String(14 * 86_400) },
+      }),
+    );
+    const dlqUrl = dlq.QueueUrl as string;
+    const dlqArn = await arnOf(dlqUrl);
+    const queue = await client.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}-${channel}`,
+        Attributes: {
+          VisibilityTimeout: String(visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
+        },
+      }),
+    );
+    const queueUrl = queue.QueueUrl as string;
+    queues[channel] = { url: queueUrl, arn: await arnOf(queueUrl), dlqUrl, dlqArn };
+  }
+  client.destroy();
+  return queues;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const ports = options.ports ?? {};
+  const stage = options.stage ?? "local";
+  const prefix = `herald-${stage}`;
+  const tableName = `${prefix}-table`;
+  const onError =
+    options.onError ??
+    ((error: unknown) => process.stderr.write(`local cloud: ${String(error)}\n`));
+  const workerTimeoutSeconds =
+    options.workerTimeoutSeconds ?? manifest.queueSettings.workerTimeoutSeconds;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+
+  try {
+    const dynamo = await startDynamo(ports.dynamodb ?? 0, tableName);
+    stops.push(dynamo.stop);
+
+    const sqsServer = (await createSqsServer({
+      port: ports.sqs ?? 0,
+      hostname: "127.0.0.1",
+      region: REGION,
+      emulateQueueCreationLifecycle: false,
+    })) as Server;
+    stops.push(() => close(sqsServer));
+    const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+    const channels = Object.keys(manifest.workers);
+    const queues = await createQueues(
+      sqsUrl,
+      prefix,
+      channels,
+      options.visibilityTimeoutSeconds ?? manifest.queueSettings.visibilityTimeoutSeconds,
+      options.maxReceiveCount ?? manifest.queueSettings.maxReceiveCount,
+    );
+
+    const ses = await sesServer({ host: "127.0.0.1", port: ports.ses ?? 0 });
+    stops.push(() => close(ses));
+    const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+
+    const scheduler = await startScheduler({
+      port: ports.scheduler ?? 0,
+      sqsEndpoint: sqsUrl,
+      region: REGION,
+    });
+    stops.push(scheduler.stop);
+    const group = `${prefix}-schedules`;
+    const schedulerClient = new SchedulerClient({
+      endpoint: scheduler.url,
+      region: REGION,
+      credentials: CREDENTIALS,
+    });
+    await schedulerClient.send(new CreateScheduleGroupCommand({ Name: group }));
+    schedulerClient.destroy();
+
+    const redis = await startRedis({ port: ports.redis ?? 0 });
+    stops.push(redis.stop);
+
+    const sms = await startSms({ port: ports.sms ?? 0 });
+    stops.push(sms.stop);
+    const push = await startPushService({ port: ports.push ?? 0 });
+    stops.push(push.stop);
+    const vapid = webpush.generateVAPIDKeys();
+
+    const env: Record<string, string> = {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      AWS_ENDPOINT_URL_SQS: sqsUrl,
+      AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
+      AWS_ENDPOINT_URL_SESV2: sesUrl,
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: sms.url,
+      SST_RESOURCE_App: JSON.stringify({ name: "herald", stage }),
+      SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
+      SST_RESOURCE_Queues: JSON.stringify(
+        Object.fromEntries(Object.entries(queues).map(([c, q]) => [c, { url: q.url, arn: q.arn }])),
+      ),
+      SST_RESOURCE_Scheduler: JSON.stringify({
+        group,
+        roleArn: "arn:aws:iam::123456789012:role/herald-local-scheduler",
+      }),
+      SST_RESOURCE_Email: JSON.stringify({ sender: "notifications@herald.local" }),
+      SST_RESOURCE_Upstash: JSON.stringify({ url: redis.url, token: redis.token }),
+      SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:dev@herald.local" }),
+      SST_RESOURCE_Sms: JSON.stringify({}),
+      SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
+      SST_RESOURCE_Realtime: JSON.stringify({ tokenKey: randomBytes(32).toString("base64url") }),
+      HERALD_LEASE_SECONDS: String(workerTimeoutSeconds * 2),
+      // Webhooks and push endpoints on this machine are the point of a local cloud.
+      HERALD_WEBHOOK_ALLOW_PRIVATE: "true",
+      ...options.env,
+    };
+    Object.assign(process.env, env);
+
+    const runner = startQueueRunner({
+      sqsEndpoint: sqsUrl,
+      region: REGION,
+      onError,
+      mappings: Object.entries(queues).flatMap(([channel, queue]) => [
+        {
+          queueUrl: queue.url,
+          queueArn: queue.arn,
+          functionName: `${prefix}-worker-${channel}`,
+          handler: loader(manifest.workers[channel as keyof typeof manifest.workers]),
+          batchSize: manifest.queueSettings.batchSize,
+          timeoutMs: workerTimeoutSeconds * 1000,
+        },
+        {
+          queueUrl: queue.dlqUrl,
+          queueArn: queue.dlqArn,
+          functionName: `${prefix}-dead-letter`,
+          handler: loader(manifest.deadLetter),
+          batchSize: manifest.queueSettings.batchSize,
+        },
+      ]),
+    });
+    stops.push(() => runner.stop());
+
+    const routes: ApiRoute[] = manifest.routes.map((spec) => ({
+      route: spec.route,
+      auth: spec.auth ?? true,
+      functionName: `${prefix}-${spec.handler.split("/").pop()?.replace(".handler", "")}`,
+      handler: loader(spec.handler),
+    }));
+    const api = await startApiGateway({
+      port: ports.api ?? 0,
+      routes,
+      authorizer: { handler: loader(manifest.authorizer) },
+      onError,
+    });
+    stops.push(api.stop);
+
+    return {
+      apiUrl: api.url,
+      sesUrl,
+      env,
+      queues,
+      tableName,
+      scheduler,
+      redis,
+      sms,
+      push,
+      runner,
+      api,
+      createKey: async (tenantId) => {
+        const Tenant = await import("@herald/core/tenant");
+        return (await Tenant.createKey({ tenantId })).secret;
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import { startLocalCloud } from "./cloud";
+
+/**
+ * `npm run dev`: the whole of Herald on this machine, no AWS account needed. Fixed ports so the
+ * URLs below stay the same between runs; override with HERALD_API_PORT.
+ */
+const apiPort = Number(process.env.HERALD_API_PORT ?? 3000);
+const cloud = await startLocalCloud({
+  ports: {
+    api: apiPort,
+    ses: apiPort + 5,
+    dynamodb: apiPort + 1,
+    sqs: apiPort + 2,
+    scheduler: apiPort + 3,
+    redis: apiPort + 4,
+  },
+});
+const tenant = "dev";
+const key = await cloud.createKey(tenant);
+
+process.stdout.write(`
+Herald is running locally.
+
+  API            ${cloud.apiUrl}
+  API key        ${key}   (tenant "${tenant}")
+  Mail viewer    ${cloud.sesUrl}
+  Redis (REST)   ${cloud.redis.url}  (${cloud.redis.backend})
+
+Try it:
+
+  curl -s ${cloud.apiUrl}/v1/notifications \\
+    -H "authorization: Bearer ${key}" -H "content-type: application/json" \\
+    -d '{"channel":"email","recipient":{"email":"ada@example.com","timezone":"Europe/London"},"content":{"subject":"Hello","text":"Hi from Herald"},"immediate":true}'
+
+then open the mail viewer. Ctrl-C stops everything.
+`);
+
+async function shutdown() {
+  await cloud.stop();
+  process.exit(0);
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "@herald/local/cloud";
+import { afterAll, beforeAll } from "vitest";
+
+/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 10_000, intervalMs = 50, what = "condition" } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+}
+
+export const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+
+export interface Client {
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+export function client(baseUrl: string, key?: string): Client {
+  return {
+    async request(method, path, body, headers = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        body:
+          body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: response.headers,
+      };
+    },
+  };
+}
+
+/** Start one local cloud for the test file; `cloud()` returns it inside tests. */
+export function useLocalCloud(options: LocalCloudOptions = {}) {
+  let cloud: LocalCloud | undefined;
+  beforeAll(async () => {
+    cloud = await startLocalCloud({
+      visibilityTimeoutSeconds: 2,
+      ...options,
+      env: { AWS_LAMBDA_LOG_LEVEL: process.env.HERALD_TEST_LOG ?? "silent", ...options.env },
+    });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+  return () => {
+    if (!cloud) throw new Error("the local cloud is not running");
+    return cloud;
+  };
+}
+
+export interface StoredEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+  at: number;
+}
+
+/** Mail the SES emulator holds with this subject. */
+export async function emailsWithSubject(sesUrl: string, subject: string): Promise<StoredEmail[]> {
+  const response = await fetch(`${sesUrl}/store`);
+  const store = (await response.json()) as { emails: StoredEmail[] };
+  return store.emails.filter((email) => email.subject === subject);
+}
+
+export interface SendBody {
+  channel: string;
+  recipient: { email?: string; [field: string]: unknown };
+  content: { subject: string; text?: string; html?: string };
+  send_at?: string;
+  [field: string]: unknown;
+}
+
+export function emailBody(overrides: Record<string, unknown> = {}): SendBody {
+  const subject = unique("subject");
+  return {
+    channel: "email",
+    recipient: { email: `${unique("user")}@example.com`, timezone: "UTC" },
+    content: { subject, text: `Hello ${subject}` },
+    immediate: true,
+    ...overrides,
+  };
+}
