@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import sesServer from "aws-ses-v2-local";
+import * as sesModule from "aws-ses-v2-local";
 import dynalite from "dynalite";
 import { createSqsServer } from "local-aws-sqs";
 import webpush from "web-push";
@@ -60,6 +60,10 @@ export interface LocalCloud {
 }
 
 const REGION = "us-east-1";
+// aws-ses-v2-local is CommonJS with `exports.default`: Node's ESM loader hands that over as
+// `default.default`, bundlers as `default`.
+const sesServer = ((sesModule.default as unknown as { default?: typeof sesModule.default })
+  .default ?? sesModule.default) as typeof sesModule.default;
 const ROOT = new URL("../../../", import.meta.url);
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
