@@ -1,0 +1,653 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  CreateScheduleGroupCommand,
+  DeleteScheduleCommand,
+  DeleteScheduleGroupCommand,
+  GetScheduleCommand,
+  GetScheduleGroupCommand,
+  ListScheduleGroupsCommand,
+  ListSchedulesCommand,
+  ListTagsForResourceCommand,
+  paginateListSchedules,
+  ResourceNotFoundException,
+  SchedulerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateScheduleCommand,
+  ValidationException,
+} from "@aws-sdk/client-scheduler";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { type SchedulerEmulator, startScheduler } from "@herald/local/scheduler";
+import { createSqsServer } from "local-aws-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * The EventBridge Scheduler emulator, driven only through `@aws-sdk/client-scheduler` and
+ * `@aws-sdk/client-sqs` as production code drives AWS, against a real local SQS server.
+ */
+
+const REGION = "us-east-1";
+const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+const ROLE_ARN = "arn:aws:iam::123456789012:role/herald-test-scheduler";
+const OFF = { Mode: "OFF" } as const;
+
+let sqsServer: Server;
+let emulator: SchedulerEmulator;
+let scheduler: SchedulerClient;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  sqsServer = (await createSqsServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    region: REGION,
+    emulateQueueCreationLifecycle: false,
+  })) as Server;
+  const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  emulator = await startScheduler({ port: 0, sqsEndpoint, region: REGION });
+  scheduler = new SchedulerClient({
+    endpoint: emulator.url,
+    region: REGION,
+    credentials: CREDENTIALS,
+  });
+  sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
+});
+
+afterAll(async () => {
+  scheduler?.destroy();
+  sqs?.destroy();
+  await emulator?.stop();
+  await new Promise((resolve) => sqsServer?.close(resolve));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A whole second (at() has second precision) at least `inMs` from now, as ms since the epoch. */
+const wholeSecondIn = (inMs: number) => Math.ceil((Date.now() + inMs) / 1000) * 1000;
+
+/** `at(...)` for an instant, written as UTC wall-clock time. */
+const atUtc = (ms: number) => `at(${new Date(ms).toISOString().slice(0, 19)})`;
+
+/** `at(...)` for an instant, written as wall-clock time in `timeZone` (via Intl, not luxon). */
+function atIn(ms: number, timeZone: string): string {
+  const local = new Intl.DateTimeFormat("sv-SE", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).format(ms);
+  return `at(${local.replace(" ", "T")})`;
+}
+
+async function createQueue(name: string, attributes: Record<string, string> = {}) {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+}
+
+/** Long-polls `queueUrl` until one message arrives, or fails after `timeoutMs`. */
+async function receiveOne(queueUrl: string, timeoutMs = 5_000): Promise<Message> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        WaitTimeSeconds: 1,
+        MaxNumberOfMessages: 1,
+        AttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    const message = Messages?.[0];
+    if (message) return message;
+  }
+  throw new Error(`No message arrived on ${queueUrl} within ${timeoutMs} ms`);
+}
+
+async function queueIsEmpty(queueUrl: string): Promise<boolean> {
+  const { Messages } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }),
+  );
+  return (Messages ?? []).length === 0;
+}
+
+/** The error `request` fails with, or undefined when it succeeds. */
+async function failureOf(request: Promise<unknown>): Promise<unknown> {
+  return request.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+const firesOf = (name: string) => emulator.fired.filter((fire) => fire.name === name);
+
+/** Polls until `name` has fired, or fails after `timeoutMs`. */
+async function fireOf(name: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const fire = firesOf(name)[0];
+    if (fire) return fire;
+    await sleep(10);
+  }
+  throw new Error(`Schedule ${name} did not fire within ${timeoutMs} ms`);
+}
+
+function oneTime(
+  name: string,
+  queueArn: string,
+  expression: string,
+  overrides: Partial<CreateScheduleCommandInput> = {},
+): CreateScheduleCommandInput {
+  return {
+    Name: name,
+    ScheduleExpression: expression,
+    FlexibleTimeWindow: OFF,
+    Target: { Arn: queueArn, RoleArn: ROLE_ARN, Input: JSON.stringify({ name }) },
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("firing", () => {
+  it("delivers Input to the target queue within a second of the due time", async () => {
+    // Prepare
+    const queue = await createQueue(unique("fire"));
+    const name = unique("fire");
+    const dueAt = wholeSecondIn(1_500);
+    const input = JSON.stringify({ id: "ntf_01J", text: "héllo 🚀" });
+    const request = oneTime(name, queue.arn, atUtc(dueAt), {
+      Target: { Arn: queue.arn, RoleArn: ROLE_ARN, Input: input },
+    });
+
+    // Act
+    const created = await scheduler.send(new CreateScheduleCommand(request));
+    const message = await receiveOne(queue.url);
+
+    // Assess
+    expect(created.ScheduleArn).toBe(
+      `arn:aws:scheduler:${REGION}:123456789012:schedule/default/${name}`,
+    );
+    expect(message.Body).toBe(input);
+    const fire = await fireOf(name);
+    expect(fire).toMatchObject({ group: "default", dueAt, ok: true, attempts: 1 });
+    expect(fire.firedAt - fire.dueAt).toBeGreaterThanOrEqual(0);
+    expect(fire.firedAt - fire.dueAt).toBeLessThan(1_000);
+    const kept = await scheduler.send(new GetScheduleCommand({ Name: name }));
+    expect(kept.ActionAfterCompletion).toBe("NONE"); // the default keeps a fired schedule
+  });
+
+  it("deletes a fired schedule when ActionAfterCompletion is DELETE", async () => {
+    // Prepare
+    const queue = await createQueue(unique("delete-after"));
+    const name = unique("delete-after");
+    const request = oneTime(name, queue.arn, atUtc(wholeSecondIn(1_000)), {
+      ActionAfterCompletion: "DELETE",
+    });
+
+    // Act
+    await scheduler.send(new CreateScheduleCommand(request));
+    const message = await receiveOne(queue.url);
+    const afterFiring = await failureOf(scheduler.send(new GetScheduleCommand({ Name: name })));
+
+    // Assess
+    expect(JSON.parse(message.Body!)).toEqual({ name });
+    expect(afterFiring).toBeInstanceOf(ResourceNotFoundException);
+    expect((await fireOf(name)).ok).toBe(true);
+  });
+
+  it("never fires a schedule deleted before its due time", async () => {
+    // Prepare
+    const queue = await createQueue(unique("deleted"));
+    const name = unique("deleted");
+    const dueAt = wholeSecondIn(1_000);
+    await scheduler.send(new CreateScheduleCommand(oneTime(name, queue.arn, atUtc(dueAt))));
+
+    // Act
+    await scheduler.send(new DeleteScheduleCommand({ Name: name }));
+    await sleep(dueAt - Date.now() + 300);
+
+    // Assess
+    expect(firesOf(name)).toEqual([]);
+    expect(await queueIsEmpty(queue.url)).toBe(true);
+  });
+
+  it("reads at() as wall-clock time in ScheduleExpressionTimezone", async () => {
+    // Prepare
+    const queue = await createQueue(unique("tz"));
+    const name = unique("tz");
+    const dueAt = wholeSecondIn(1_500);
+    const request = oneTime(name, queue.arn, atIn(dueAt, "America/New_York"), {
+      ScheduleExpressionTimezone: "America/New_York",
+    });
+
+    // Act
+    await scheduler.send(new CreateScheduleCommand(request));
+    const fire = await fireOf(name);
+
+    // Assess
+    expect(fire.dueAt).toBe(dueAt);
+    expect(fire.firedAt - dueAt).toBeGreaterThanOrEqual(0);
+    expect(fire.firedAt - dueAt).toBeLessThan(1_000);
+    expect(JSON.parse((await receiveOne(queue.url)).Body!)).toEqual({ name });
+  });
+
+  it("fires an at() time already in the past at once", async () => {
+    // Prepare
+    const queue = await createQueue(unique("past"));
+    const name = unique("past");
+    const dueAt = wholeSecondIn(-10_000);
+
+    // Act
+    await scheduler.send(new CreateScheduleCommand(oneTime(name, queue.arn, atUtc(dueAt))));
+    const fire = await fireOf(name);
+
+    // Assess
+    expect(fire).toMatchObject({ dueAt, ok: true });
+    expect(fire.firedAt - Date.now()).toBeLessThan(1_000);
+    expect(JSON.parse((await receiveOne(queue.url)).Body!)).toEqual({ name });
+  });
+
+  it("keeps a DISABLED schedule silent until UpdateSchedule enables it", async () => {
+    // Prepare
+    const queue = await createQueue(unique("disabled"));
+    const name = unique("disabled");
+    const request = oneTime(name, queue.arn, atUtc(wholeSecondIn(-1_000)), { State: "DISABLED" });
+    await scheduler.send(new CreateScheduleCommand(request));
+
+    // Act
+    await sleep(300);
+    const firesWhileDisabled = firesOf(name).length;
+    await scheduler.send(new UpdateScheduleCommand({ ...request, State: "ENABLED" }));
+
+    // Assess
+    expect(firesWhileDisabled).toBe(0);
+    expect((await fireOf(name)).ok).toBe(true);
+    expect(JSON.parse((await receiveOne(queue.url)).Body!)).toEqual({ name });
+  });
+
+  it("moves the timer when UpdateSchedule changes the due time", async () => {
+    // Prepare
+    const queue = await createQueue(unique("moved"));
+    const name = unique("moved");
+    const request = oneTime(name, queue.arn, atUtc(wholeSecondIn(3_600_000)));
+    await scheduler.send(new CreateScheduleCommand(request));
+    const dueAt = wholeSecondIn(800);
+
+    // Act
+    await scheduler.send(
+      new UpdateScheduleCommand({ ...request, ScheduleExpression: atUtc(dueAt) }),
+    );
+    const fire = await fireOf(name);
+
+    // Assess
+    expect(fire.dueAt).toBe(dueAt);
+    expect(fire.firedAt - dueAt).toBeLessThan(1_000);
+    const updated = await scheduler.send(new GetScheduleCommand({ Name: name }));
+    expect(updated.ScheduleExpression).toBe(atUtc(dueAt));
+  });
+
+  it("keeps a schedule more than 24.8 days away pending (setTimeout's limit)", async () => {
+    // Prepare
+    const queue = await createQueue(unique("far"));
+    const name = unique("far");
+
+    // Act
+    await scheduler.send(
+      new CreateScheduleCommand(oneTime(name, queue.arn, "at(2099-01-01T00:00:00)")),
+    );
+    await sleep(200);
+
+    // Assess
+    expect(firesOf(name)).toEqual([]);
+    expect(await queueIsEmpty(queue.url)).toBe(true);
+  });
+
+  it("sends MessageGroupId to a FIFO queue", async () => {
+    // Prepare
+    const queue = await createQueue(`${unique("fifo")}.fifo`, {
+      FifoQueue: "true",
+      ContentBasedDeduplication: "true",
+    });
+    const name = unique("fifo");
+    const request = oneTime(name, queue.arn, atUtc(wholeSecondIn(0)), {
+      Target: {
+        Arn: queue.arn,
+        RoleArn: ROLE_ARN,
+        Input: "fifo body",
+        SqsParameters: { MessageGroupId: "recipient-1" },
+      },
+    });
+
+    // Act
+    await scheduler.send(new CreateScheduleCommand(request));
+    const message = await receiveOne(queue.url);
+
+    // Assess
+    expect(message.Body).toBe("fifo body");
+    expect(message.Attributes?.MessageGroupId).toBe("recipient-1");
+  });
+
+  it("retries a failing send, records the failure and dead-letters the Input", async () => {
+    // Prepare
+    const deadLetter = await createQueue(unique("dlq"));
+    const missing = `arn:aws:sqs:${REGION}:123456789012:${unique("missing")}`;
+    const name = unique("failing");
+    const request = oneTime(name, missing, atUtc(wholeSecondIn(0)), {
+      Target: {
+        Arn: missing,
+        RoleArn: ROLE_ARN,
+        Input: "undeliverable",
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: deadLetter.arn },
+      },
+    });
+
+    // Act
+    await scheduler.send(new CreateScheduleCommand(request));
+    const fire = await fireOf(name);
+    const dead = await receiveOne(deadLetter.url);
+
+    // Assess
+    expect(fire).toMatchObject({ ok: false, attempts: 3 });
+    expect(fire.error).toMatch(/QueueDoesNotExist|does not exist/i);
+    expect(dead.Body).toBe("undeliverable");
+    expect(dead.MessageAttributes?.TARGET_ARN?.StringValue).toBe(missing);
+    expect(dead.MessageAttributes?.RETRY_ATTEMPTS?.StringValue).toBe("2");
+  });
+
+  it("lets a schedule be deleted while its invocation is retrying", async () => {
+    // Prepare
+    const missing = `arn:aws:sqs:${REGION}:123456789012:${unique("missing")}`;
+    const name = unique("in-flight");
+    await scheduler.send(new CreateScheduleCommand(oneTime(name, missing, atUtc(Date.now()))));
+    await sleep(50); // the first attempt has failed; retries are pending
+
+    // Act
+    const deleted = await scheduler.send(new DeleteScheduleCommand({ Name: name }));
+    const fire = await fireOf(name);
+    const afterDelete = await failureOf(scheduler.send(new GetScheduleCommand({ Name: name })));
+
+    // Assess
+    expect(deleted.$metadata.httpStatusCode).toBe(200);
+    expect(fire).toMatchObject({ ok: false, attempts: 4 });
+    expect(afterDelete).toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe("API", () => {
+  it("round-trips a schedule through GetSchedule", async () => {
+    // Prepare
+    const group = unique("group");
+    const name = unique("details");
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+    const request = oneTime(name, queueArn, "at(2099-06-01T09:30:00)", {
+      GroupName: group,
+      ScheduleExpressionTimezone: "Europe/Paris",
+      Description: "a test schedule",
+      FlexibleTimeWindow: { Mode: "FLEXIBLE", MaximumWindowInMinutes: 5 },
+      ActionAfterCompletion: "DELETE",
+      StartDate: new Date("2099-01-01T00:00:00Z"),
+      EndDate: new Date("2099-12-31T00:00:00Z"),
+    });
+
+    // Act
+    const before = Date.now();
+    await scheduler.send(new CreateScheduleCommand(request));
+    const schedule = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
+
+    // Assess
+    expect(schedule).toMatchObject({
+      Arn: `arn:aws:scheduler:${REGION}:123456789012:schedule/${group}/${name}`,
+      Name: name,
+      GroupName: group,
+      ScheduleExpression: "at(2099-06-01T09:30:00)",
+      ScheduleExpressionTimezone: "Europe/Paris",
+      Description: "a test schedule",
+      State: "ENABLED",
+      Target: request.Target,
+      FlexibleTimeWindow: { Mode: "FLEXIBLE", MaximumWindowInMinutes: 5 },
+      ActionAfterCompletion: "DELETE",
+      StartDate: request.StartDate,
+      EndDate: request.EndDate,
+    });
+    expect(schedule.CreationDate).toBeInstanceOf(Date);
+    expect(schedule.CreationDate!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    expect(schedule.LastModificationDate).toEqual(schedule.CreationDate);
+  });
+
+  it("reports a duplicate name as ConflictException", async () => {
+    // Prepare
+    const name = unique("dup");
+    const group = unique("dup-group");
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+    const request = oneTime(name, queueArn, "at(2099-01-01T00:00:00)");
+    await scheduler.send(new CreateScheduleCommand(request));
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+
+    // Act
+    const duplicate = await failureOf(scheduler.send(new CreateScheduleCommand(request)));
+    const duplicateGroup = await failureOf(
+      scheduler.send(new CreateScheduleGroupCommand({ Name: group })),
+    );
+    const sameNameOtherGroup = await scheduler.send(
+      new CreateScheduleCommand({ ...request, GroupName: group }),
+    );
+
+    // Assess
+    expect(duplicate).toBeInstanceOf(ConflictException);
+    expect(duplicate).toMatchObject({ $metadata: { httpStatusCode: 409 } });
+    expect(duplicateGroup).toBeInstanceOf(ConflictException);
+    expect(sameNameOtherGroup.ScheduleArn).toContain(`/${group}/${name}`);
+  });
+
+  it("reports a missing schedule as ResourceNotFoundException", async () => {
+    // Prepare
+    const name = unique("absent");
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+
+    // Act
+    const get = await failureOf(scheduler.send(new GetScheduleCommand({ Name: name })));
+    const update = await failureOf(
+      scheduler.send(new UpdateScheduleCommand(oneTime(name, queueArn, "at(2099-01-01T00:00:00)"))),
+    );
+    const remove = await failureOf(scheduler.send(new DeleteScheduleCommand({ Name: name })));
+
+    // Assess
+    expect(get).toBeInstanceOf(ResourceNotFoundException);
+    expect(get).toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+      message: expect.stringContaining(name),
+    });
+    expect(update).toBeInstanceOf(ResourceNotFoundException);
+    expect(remove).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it("reports a missing group as ResourceNotFoundException", async () => {
+    // Prepare
+    const group = unique("no-group");
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+    const request = oneTime(unique("orphan"), queueArn, "at(2099-01-01T00:00:00)", {
+      GroupName: group,
+    });
+
+    // Act
+    const create = await failureOf(scheduler.send(new CreateScheduleCommand(request)));
+    const getGroup = await failureOf(scheduler.send(new GetScheduleGroupCommand({ Name: group })));
+    const deleteGroup = await failureOf(
+      scheduler.send(new DeleteScheduleGroupCommand({ Name: group })),
+    );
+
+    // Assess
+    expect(create).toBeInstanceOf(ResourceNotFoundException);
+    expect(create).toMatchObject({ message: expect.stringContaining(group) });
+    expect(getGroup).toBeInstanceOf(ResourceNotFoundException);
+    expect(deleteGroup).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it("rejects invalid requests with ValidationException", async () => {
+    // Prepare
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+    const valid = oneTime(unique("valid"), queueArn, "at(2099-01-01T00:00:00)");
+    const { Target: _target, ...withoutTarget } = valid;
+    const { FlexibleTimeWindow: _window, ...withoutWindow } = valid;
+    const invalid: Record<string, CreateScheduleCommandInput> = {
+      "bad name": { ...valid, Name: "has space" },
+      "long name": { ...valid, Name: "x".repeat(65) },
+      "rate()": { ...valid, ScheduleExpression: "rate(5 minutes)" },
+      "cron()": { ...valid, ScheduleExpression: "cron(0 8 * * ? *)" },
+      "impossible date": { ...valid, ScheduleExpression: "at(2099-02-30T00:00:00)" },
+      "garbage expression": { ...valid, ScheduleExpression: "tomorrow" },
+      "unknown timezone": { ...valid, ScheduleExpressionTimezone: "Mars/Olympus_Mons" },
+      "missing Target": withoutTarget as CreateScheduleCommandInput,
+      "missing FlexibleTimeWindow": withoutWindow as CreateScheduleCommandInput,
+      "non-SQS target": {
+        ...valid,
+        Target: { Arn: "arn:aws:lambda:us-east-1:123456789012:function:f", RoleArn: ROLE_ARN },
+      },
+      "FLEXIBLE without a window": { ...valid, FlexibleTimeWindow: { Mode: "FLEXIBLE" } },
+    };
+
+    // Act
+    const outcomes = await Promise.all(
+      Object.entries(invalid).map(async ([label, request]) => {
+        const error = await failureOf(scheduler.send(new CreateScheduleCommand(request)));
+        return [label, error instanceof ValidationException ? "ValidationException" : error];
+      }),
+    );
+    const rate = await failureOf(scheduler.send(new CreateScheduleCommand(invalid["rate()"]!)));
+
+    // Assess
+    expect(Object.fromEntries(outcomes)).toEqual(
+      Object.fromEntries(Object.keys(invalid).map((label) => [label, "ValidationException"])),
+    );
+    expect(rate).toMatchObject({
+      $metadata: { httpStatusCode: 400 },
+      message: expect.stringMatching(/supports one-time at\(/),
+    });
+  });
+
+  it("lists schedules by group and name prefix, page by page", async () => {
+    // Prepare
+    const group = unique("list");
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+    const names = ["a-1", "a-2", "a-3", "a-4", "a-5", "b-1"];
+    for (const name of names) {
+      await scheduler.send(
+        new CreateScheduleCommand({
+          ...oneTime(name, queueArn, "at(2099-01-01T00:00:00)"),
+          GroupName: group,
+        }),
+      );
+    }
+
+    // Act
+    const pages: string[][] = [];
+    const paginator = paginateListSchedules(
+      { client: scheduler, pageSize: 2 },
+      { GroupName: group, NamePrefix: "a-" },
+    );
+    for await (const page of paginator) pages.push((page.Schedules ?? []).map((s) => s.Name!));
+    const all = await scheduler.send(new ListSchedulesCommand({ GroupName: group }));
+
+    // Assess
+    expect(pages).toEqual([["a-1", "a-2"], ["a-3", "a-4"], ["a-5"]]);
+    expect(all.Schedules?.map((s) => s.Name)).toEqual(names);
+    expect(all.Schedules?.[0]).toMatchObject({
+      GroupName: group,
+      State: "ENABLED",
+      Target: { Arn: queueArn },
+    });
+    expect(all.NextToken).toBeUndefined();
+  });
+
+  it("manages schedule groups; deleting one deletes its schedules", async () => {
+    // Prepare
+    const group = unique("grp");
+    const name = unique("member");
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:${unique("q")}`;
+    const created = await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+    await scheduler.send(
+      new CreateScheduleCommand({
+        ...oneTime(name, queueArn, "at(2099-01-01T00:00:00)"),
+        GroupName: group,
+      }),
+    );
+
+    // Act
+    const listed = await scheduler.send(new ListScheduleGroupsCommand({ NamePrefix: group }));
+    const fetched = await scheduler.send(new GetScheduleGroupCommand({ Name: group }));
+    const defaultGroup = await scheduler.send(new GetScheduleGroupCommand({ Name: "default" }));
+    await scheduler.send(new DeleteScheduleGroupCommand({ Name: group }));
+    const deleteDefault = await failureOf(
+      scheduler.send(new DeleteScheduleGroupCommand({ Name: "default" })),
+    );
+    const member = await failureOf(
+      scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group })),
+    );
+    const gone = await failureOf(scheduler.send(new GetScheduleGroupCommand({ Name: group })));
+
+    // Assess
+    expect(created.ScheduleGroupArn).toBe(
+      `arn:aws:scheduler:${REGION}:123456789012:schedule-group/${group}`,
+    );
+    expect(listed.ScheduleGroups?.map((g) => g.Name)).toEqual([group]);
+    expect(fetched).toMatchObject({ Name: group, State: "ACTIVE", Arn: created.ScheduleGroupArn });
+    expect(defaultGroup.Name).toBe("default");
+    expect(deleteDefault).toBeInstanceOf(ValidationException);
+    expect(member).toBeInstanceOf(ResourceNotFoundException);
+    expect(gone).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it("tags schedule groups", async () => {
+    // Prepare
+    const group = unique("tagged");
+    const { ScheduleGroupArn } = await scheduler.send(
+      new CreateScheduleGroupCommand({ Name: group, Tags: [{ Key: "team", Value: "herald" }] }),
+    );
+    const ResourceArn = ScheduleGroupArn!;
+
+    // Act
+    const initial = await scheduler.send(new ListTagsForResourceCommand({ ResourceArn }));
+    await scheduler.send(
+      new TagResourceCommand({
+        ResourceArn,
+        Tags: [
+          { Key: "team", Value: "notifications" },
+          { Key: "stage", Value: "local" },
+        ],
+      }),
+    );
+    await scheduler.send(new UntagResourceCommand({ ResourceArn, TagKeys: ["stage"] }));
+    const final = await scheduler.send(new ListTagsForResourceCommand({ ResourceArn }));
+
+    // Assess
+    expect(initial.Tags).toEqual([{ Key: "team", Value: "herald" }]);
+    expect(final.Tags).toEqual([{ Key: "team", Value: "notifications" }]);
+  });
+});
