@@ -14,6 +14,9 @@ const group = (handler: string, routes: string[]) => routes.map((route) => ({ ro
 
 export const routes: RouteSpec[] = [
   { route: "GET /health", handler: "functions/api/health.handler", auth: false },
+  { route: "GET /openapi.json", handler: "functions/api/docs.handler", auth: false },
+  { route: "GET /docs", handler: "functions/api/docs.handler", auth: false },
+  { route: "GET /v1/metrics", handler: "functions/api/metrics.handler" },
   { route: "POST /v1/notifications", handler: "functions/api/notifications/send.handler" },
   { route: "GET /v1/notifications", handler: "functions/api/notifications/list.handler" },
   ...group("functions/api/notifications/by-id.handler", [
@@ -32,7 +35,14 @@ export const routes: RouteSpec[] = [
     "POST /v1/recipients/{id}/inbox/{notification}/seen",
   ]),
   { route: "GET /v1/webhooks/secret", handler: "functions/api/webhooks.handler" },
+  { route: "POST /v1/recipients/{id}/tokens", handler: "functions/api/tokens.handler" },
 ];
+
+/**
+ * The real-time feed: a Lambda Function URL with response streaming (API Gateway buffers),
+ * authenticated by a recipient token rather than an API key.
+ */
+export const stream = "functions/stream.handler";
 
 export const authorizer = "functions/api/authorizer.handler";
 

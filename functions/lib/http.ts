@@ -1,6 +1,12 @@
-import { type ErrorKind, ValidationError, VisibleError } from "@herald/core/error";
+import {
+  type ErrorKind,
+  RateLimitedError,
+  ValidationError,
+  VisibleError,
+} from "@herald/core/error";
 import { errorFields, log } from "@herald/core/log";
 import type { Principal } from "@herald/core/tenant";
+import * as RateLimit from "@herald/core/tenant/ratelimit";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type {
   APIGatewayProxyEventV2WithLambdaAuthorizer,
@@ -45,20 +51,38 @@ function json(status: number, body: unknown, headers?: Record<string, string>) {
   } satisfies APIGatewayProxyStructuredResultV2;
 }
 
-const context: MiddlewareObj<ApiEvent> = {
-  before: ({ event }) => {
+/** Request-scoped log fields, and one access line per request. */
+const context: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
+  before: (request) => {
+    const { event } = request;
     log.setContext({ requestId: event.requestContext.requestId, route: event.routeKey });
+    (request.internal as { started?: number }).started = Date.now();
   },
+  after: (request) => access(request),
+  onError: (request) => access(request),
 };
+
+function access(request: middy.Request<ApiEvent, APIGatewayProxyStructuredResultV2>) {
+  const started = (request.internal as { started?: number }).started ?? Date.now();
+  log.info("request", {
+    status: request.response?.statusCode,
+    durationMs: Date.now() - started,
+    tenantId: request.event.requestContext.authorizer?.lambda?.tenantId,
+  });
+}
 
 /** Turns thrown errors into responses: 4xx with a stable code for VisibleError, else a bare 500. */
 const errors: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
   onError: (request) => {
     const error = request.error;
     if (error instanceof VisibleError) {
-      request.response = json(STATUS[error.kind], {
-        error: { code: error.code, message: error.message, details: error.details },
-      });
+      request.response = json(
+        STATUS[error.kind],
+        { error: { code: error.code, message: error.message, details: error.details } },
+        error instanceof RateLimitedError
+          ? { "retry-after": String(error.retryAfterSeconds) }
+          : undefined,
+      );
       return;
     }
     log.error("unhandled error", errorFields(error));
@@ -119,6 +143,7 @@ export function api(options: RouteOptions, route: (request: ApiRequest) => Promi
     .use(errors)
     .handler(async (event) => {
       const principal = options.auth === false ? { tenantId: "", keyId: "" } : principalOf(event);
+      if (options.auth !== false) await RateLimit.enforce(principal.keyId);
       const wantsBody =
         options.body === true ||
         (typeof options.body === "string" && event.requestContext.http.method === options.body);

@@ -40,6 +40,9 @@ const Tuning = z.object({
   HERALD_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Retry backoff: the n-th transient failure waits up to base·2^(n-1) seconds. */
   HERALD_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(900).default(10),
+  /** Requests each API key may make per window (sliding window, enforced in Redis). */
+  HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
+  HERALD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Let webhooks reach private and loopback addresses (only the local cloud sets this). */
   HERALD_WEBHOOK_ALLOW_PRIVATE: z
     .enum(["true", "false"])

@@ -66,3 +66,13 @@ export class DependencyError extends Error {
     this.name = "DependencyError";
   }
 }
+
+/** Too many requests for this key: 429 with Retry-After. */
+export class RateLimitedError extends VisibleError {
+  constructor(readonly retryAfterSeconds: number) {
+    super("rate_limited", "rate_limited", `Too many requests; retry in ${retryAfterSeconds} s`, {
+      retry_after_seconds: retryAfterSeconds,
+    });
+    this.name = "RateLimitedError";
+  }
+}

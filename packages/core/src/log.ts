@@ -12,15 +12,35 @@ const threshold =
 
 let context: Record<string, unknown> = {};
 
+/**
+ * The last line of defence for "no secrets or full addresses in logs": whatever a caller passed
+ * (a provider's error message quoting an address, say), email local parts, phone digits and
+ * credentials are masked in the serialised line.
+ */
+const REDACTIONS: [RegExp, string][] = [
+  [/\b(hrld|whsec)_[A-Za-z0-9_-]+/g, "$1_***"],
+  [/[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, "***@$1"],
+  [/\+(\d{4})\d{3,11}\b/g, "+$1***"],
+];
+
+export function redact(line: string): string {
+  return REDACTIONS.reduce(
+    (text, [pattern, replacement]) => text.replace(pattern, replacement),
+    line,
+  );
+}
+
 function write(level: Level, message: string, fields?: Record<string, unknown>) {
   if (LEVELS[level] < threshold) return;
-  const line = JSON.stringify({
-    level,
-    time: new Date().toISOString(),
-    message,
-    ...context,
-    ...fields,
-  });
+  const line = redact(
+    JSON.stringify({
+      level,
+      time: new Date().toISOString(),
+      message,
+      ...context,
+      ...fields,
+    }),
+  );
   (level === "error" || level === "warn" ? process.stderr : process.stdout).write(`${line}\n`);
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, createConnection, createServer as createNetServer } from "node:net";
@@ -548,7 +548,46 @@ function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === "ReplyError";
 }
 
-async function runCommand(connection: IORedis, [name, ...args]: CommandArgs): Promise<Outcome> {
+/**
+ * Upstash accepts script flags that the redis-server 7.0 Debian ships does not know
+ * (`#!lua flags=allow-key-locking`, used by @upstash/ratelimit). Strip those flags on the way in
+ * and remember which stripped script each original SHA stands for, so EVALSHA works too.
+ */
+const UNSUPPORTED_SCRIPT_FLAGS = new Set(["allow-key-locking"]);
+const scriptShas = new Map<string, string>();
+
+function stripScriptFlags(script: string): string {
+  const shebang = /^#!lua flags=([^\n]*)\n/.exec(script);
+  if (!shebang?.[1]) return script;
+  const kept = shebang[1].split(",").filter((flag) => !UNSUPPORTED_SCRIPT_FLAGS.has(flag.trim()));
+  if (kept.length === shebang[1].split(",").length) return script;
+  const rewritten = `${kept.length ? `#!lua flags=${kept.join(",")}` : "#!lua"}\n${script.slice(shebang[0].length)}`;
+  scriptShas.set(sha1(script), sha1(rewritten));
+  return rewritten;
+}
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex");
+}
+
+export function compatible([name, ...args]: CommandArgs): CommandArgs {
+  const upper = name.toUpperCase();
+  const [first = "", ...rest] = args;
+  if ((upper === "EVAL" || upper === "EVAL_RO") && first) {
+    return [name, stripScriptFlags(first), ...rest];
+  }
+  if ((upper === "EVALSHA" || upper === "EVALSHA_RO") && first) {
+    return [name, scriptShas.get(first.toLowerCase()) ?? first, ...rest];
+  }
+  if (upper === "SCRIPT" && first.toUpperCase() === "LOAD" && rest[0]) {
+    stripScriptFlags(rest[0]);
+    return [name, first, stripScriptFlags(rest[0])];
+  }
+  return [name, ...args];
+}
+
+async function runCommand(connection: IORedis, command: CommandArgs): Promise<Outcome> {
+  const [name, ...args] = compatible(command);
   try {
     // Upper case keeps ioredis from applying its own reply transformers (e.g. HGETALL → object).
     return { result: toReply(await connection.callBuffer(name.toUpperCase(), ...args)) };
@@ -564,9 +603,9 @@ async function runTransaction(
   commands: readonly CommandArgs[],
 ): Promise<TransactionOutcome> {
   const multi = connection.callBuffer("MULTI");
-  const queued = commands.map(([name, ...args]) =>
-    connection.callBuffer(name.toUpperCase(), ...args),
-  );
+  const queued = commands
+    .map(compatible)
+    .map(([name, ...args]) => connection.callBuffer(name.toUpperCase(), ...args));
   const exec = connection.callBuffer("EXEC");
   const settled = await Promise.allSettled([multi, ...queued, exec]);
   for (const step of settled) {

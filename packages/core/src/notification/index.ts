@@ -3,6 +3,7 @@ import { z } from "zod";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
+import * as Metrics from "../metrics";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { plan } from "../schedule";
@@ -77,7 +78,10 @@ export const send = fn(
       updated_at: stamp,
     };
     const created = await Store.create(Store.toItem(tenantId, info, "immediate", requestHash));
-    if (created) return { notification: await advance(tenantId, info, now), replayed: false };
+    if (created) {
+      await Metrics.record(tenantId, info.channel, "accepted", now);
+      return { notification: await advance(tenantId, info, now), replayed: false };
+    }
 
     const existing = await Store.read(tenantId, id);
     if (!existing) throw new Error(`Notification ${id} vanished between write and read`);
@@ -429,7 +433,10 @@ export async function exhaust(tenantId: string, id: string, now = new Date()) {
 /** Every status write ends here: the new state goes out on the real-time feed. */
 async function changed(tenantId: string, item: Store.Item): Promise<Info> {
   const info = Store.toInfo(item);
-  await Realtime.publish(tenantId, info);
+  await Promise.all([
+    Realtime.publish(tenantId, info),
+    Metrics.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
+  ]);
   return info;
 }
 

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { client, unique, useLocalCloud } from "./support";
+
+const cloud = useLocalCloud({ env: { HERALD_RATE_LIMIT: "5", HERALD_RATE_WINDOW_SECONDS: "60" } });
+
+async function tenant() {
+  return { api: client(cloud().apiUrl, await cloud().createKey(unique("tenant"))) };
+}
+
+describe("rate limiting", () => {
+  it("answers 429 with Retry-After once a key is over its limit, and only that key", async () => {
+    // Prepare
+    const noisy = await tenant();
+    const quiet = await tenant();
+
+    // Act
+    const burst = [];
+    for (let i = 0; i < 7; i++)
+      burst.push(await noisy.api.request("GET", "/v1/notifications?limit=1"));
+    const other = await quiet.api.request("GET", "/v1/notifications?limit=1");
+    const health = await client(cloud().apiUrl).request("GET", "/health");
+
+    // Assess
+    expect(burst.slice(0, 5).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(burst[5]!.status).toBe(429);
+    expect(burst[5]!.body.error.code).toBe("rate_limited");
+    const retryAfter = Number(burst[5]!.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(other.status).toBe(200);
+    expect(health.status).toBe(200);
+  });
+});

@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { routes } from "../functions/manifest";
+import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
+
+const cloud = useLocalCloud({ env: { AWS_LAMBDA_LOG_LEVEL: "info" } });
+
+async function tenant() {
+  const tenantId = unique("tenant");
+  const key = await cloud().createKey(tenantId);
+  return { tenantId, key, api: client(cloud().apiUrl, key) };
+}
+
+/** Every log line the handlers write while `act` runs (they run in this process). */
+async function captureLogs(act: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = { out: process.stdout.write, err: process.stderr.write };
+  const tap = (chunk: unknown) => {
+    lines.push(...String(chunk).split("\n").filter(Boolean));
+    return true;
+  };
+  process.stdout.write = tap as typeof process.stdout.write;
+  process.stderr.write = tap as typeof process.stderr.write;
+  try {
+    await act();
+  } finally {
+    process.stdout.write = original.out;
+    process.stderr.write = original.err;
+  }
+  return lines;
+}
+
+describe("credentials and tenants", () => {
+  it("refuses every route but health and docs without a key", async () => {
+    // Prepare
+    const anonymous = client(cloud().apiUrl);
+
+    // Act
+    const answers = await Promise.all(
+      routes.map(async ({ route, auth }) => {
+        const [method, path] = route.split(" ") as [string, string];
+        const concrete = path.replace(/\{[^}]+\}/g, "x1");
+        const response = await anonymous.request(
+          method,
+          concrete,
+          method === "GET" ? undefined : {},
+        );
+        return { route, auth: auth ?? true, status: response.status };
+      }),
+    );
+
+    // Assess
+    for (const answer of answers) {
+      if (answer.auth) expect(answer, answer.route).toMatchObject({ status: 401 });
+      else expect(answer.status, answer.route).toBeLessThan(400);
+    }
+    expect(
+      answers
+        .filter((a) => !a.auth)
+        .map((a) => a.route)
+        .sort(),
+    ).toEqual(["GET /docs", "GET /health", "GET /openapi.json"].sort());
+  });
+
+  it("shows one tenant nothing of another's, on every route that takes an id", async () => {
+    // Prepare
+    const alice = await tenant();
+    const bob = await tenant();
+    const recipient = unique("user");
+    await alice.api.request("PUT", `/v1/recipients/${recipient}`, { email: "a@example.com" });
+    const sent = await alice.api.request("POST", "/v1/notifications", {
+      channel: "in_app",
+      recipient: { id: recipient },
+      content: { title: "private" },
+      immediate: true,
+    });
+    await eventually(async () => {
+      const { body } = await alice.api.request("GET", `/v1/notifications/${sent.body.id}`);
+      return body.status === "delivered" ? true : undefined;
+    });
+    const id = sent.body.id as string;
+
+    // Act
+    const asBob = {
+      get: await bob.api.request("GET", `/v1/notifications/${id}`),
+      cancel: await bob.api.request("POST", `/v1/notifications/${id}/cancel`),
+      force: await bob.api.request("POST", `/v1/notifications/${id}/force`),
+      retry: await bob.api.request("POST", `/v1/notifications/${id}/retry`),
+      profile: await bob.api.request("GET", `/v1/recipients/${recipient}`),
+      read: await bob.api.request("POST", `/v1/recipients/${recipient}/inbox/${id}/read`),
+      seen: await bob.api.request("POST", `/v1/recipients/${recipient}/inbox/${id}/seen`),
+      inbox: await bob.api.request("GET", `/v1/recipients/${recipient}/inbox`),
+      unread: await bob.api.request("GET", `/v1/recipients/${recipient}/inbox/unread-count`),
+      list: await bob.api.request("GET", `/v1/notifications?recipient=${recipient}`),
+    };
+
+    // Assess
+    for (const name of ["get", "cancel", "force", "retry", "profile", "read", "seen"] as const) {
+      expect(asBob[name].status, name).toBe(404);
+    }
+    expect(asBob.inbox.body.items).toEqual([]);
+    expect(asBob.unread.body.unread).toBe(0);
+    expect(asBob.list.body.items).toEqual([]);
+    expect(
+      (await alice.api.request("GET", `/v1/recipients/${recipient}/inbox/unread-count`)).body
+        .unread,
+    ).toBe(1);
+  });
+});
+
+describe("metrics", () => {
+  it("counts each tenant's notifications by channel and status, hour by hour", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const other = await tenant();
+    const first = await api.request("POST", "/v1/notifications", emailBody());
+    const second = await api.request("POST", "/v1/notifications", emailBody());
+    const later = await api.request(
+      "POST",
+      "/v1/notifications",
+      emailBody({ send_at: new Date(Date.now() + 3_600_000).toISOString(), immediate: false }),
+    );
+    await api.request("POST", `/v1/notifications/${later.body.id}/cancel`);
+    for (const id of [first.body.id, second.body.id]) {
+      await eventually(async () => {
+        const { body } = await api.request("GET", `/v1/notifications/${id}`);
+        return body.status === "sent" ? true : undefined;
+      });
+    }
+
+    // Act
+    const mine = await api.request("GET", "/v1/metrics");
+    const theirs = await other.api.request("GET", "/v1/metrics");
+    const bad = await api.request(
+      "GET",
+      "/v1/metrics?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z",
+    );
+
+    // Assess
+    expect(mine.status).toBe(200);
+    expect(mine.body.totals).toEqual({ email: { accepted: 3, sent: 2, cancelled: 1 } });
+    expect(
+      mine.body.hours.every((h: { hour: string }) => /^\d{4}-\d{2}-\d{2}T\d{2}:00Z$/.test(h.hour)),
+    ).toBe(true);
+    expect(theirs.body.totals).toEqual({});
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid_period");
+  });
+});
+
+describe("logs", () => {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.AWS_LAMBDA_LOG_LEVEL;
+  });
+  afterEach(() => {
+    process.env.AWS_LAMBDA_LOG_LEVEL = saved;
+  });
+
+  it("are JSON lines with request ids, and carry no keys or full addresses", async () => {
+    // Prepare
+    const { api, key } = await tenant();
+    const address = `${unique("private")}@example.com`;
+
+    // Act
+    const lines = await captureLogs(async () => {
+      const sent = await api.request(
+        "POST",
+        "/v1/notifications",
+        emailBody({ recipient: { email: address } }),
+      );
+      await eventually(async () => {
+        const { body } = await api.request("GET", `/v1/notifications/${sent.body.id}`);
+        return body.status === "sent" ? true : undefined;
+      });
+      await api.request("POST", "/v1/notifications", {
+        channel: "email",
+        recipient: { email: address },
+      });
+    });
+
+    // Assess
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = records.filter((r) => r.message === "request");
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    expect(
+      requests.every((r) => typeof r.requestId === "string" && typeof r.status === "number"),
+    ).toBe(true);
+    expect(records.some((r) => r.message === "delivered")).toBe(true);
+    const all = lines.join("\n");
+    expect(all).not.toContain(address);
+    expect(all).not.toContain(key);
+  });
+});
