@@ -11,7 +11,9 @@ const after = "let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1)
 const source = readFileSync(file, "utf8");
 if (source.includes(after)) process.exit(0);
 if (!source.includes(before)) {
-  process.stderr.write(`fix-local-aws-sqs: ${file} changed; check whether the fix is still needed\n`);
+  process.stderr.write(
+    `fix-local-aws-sqs: ${file} changed; check whether the fix is still needed\n`,
+  );
   process.exit(1);
 }
 writeFileSync(file, source.replace(before, after));
