@@ -2,12 +2,10 @@ import { randomBytes } from "node:crypto";
 import {
   createServer,
   type IncomingMessage,
-  type Server,
   type ServerResponse,
   validateHeaderName,
   validateHeaderValue,
 } from "node:http";
-import type { AddressInfo } from "node:net";
 import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEventV2,
@@ -15,6 +13,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
 } from "aws-lambda";
 import { invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID, LOCAL_REGION, lazy } from "./lambda";
+import { close, HOST, listen } from "./net";
 
 /**
  * API Gateway HTTP API (payload format 2.0) on `node:http`: it matches routes the way API Gateway
@@ -93,7 +92,6 @@ export class MalformedResponseError extends Error {
   }
 }
 
-const HOST = "127.0.0.1";
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"]);
@@ -602,20 +600,6 @@ async function handle(gateway: Gateway, req: IncomingMessage, res: ServerRespons
 
 // ---------------------------------------------------------------------------------------------
 // Server
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 function defaultReport(error: unknown) {
   process.stderr.write(`local api gateway: ${String(error)}\n`);

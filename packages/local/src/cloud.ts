@@ -10,6 +10,7 @@ import { createSqsServer } from "local-aws-sqs";
 import webpush from "web-push";
 import * as manifest from "../../../functions/manifest";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
+import { close, listen } from "./net";
 import { type PushService, startPushService } from "./push-service";
 import { type QueueRunner, startQueueRunner } from "./queue-runner";
 import { type RedisEmulator, startRedis } from "./redis";
@@ -78,20 +79,6 @@ export function loader<T>(handler: string): () => Promise<T> {
     if (!fn) throw new Error(`${file} has no export "${name}"`);
     return fn;
   };
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
 }
 
 async function startDynamo(port: number, tableName: string) {

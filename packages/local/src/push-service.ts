@@ -8,8 +8,8 @@ import {
   randomUUID,
   verify,
 } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { close, HOST, listen } from "./net";
 
 /**
  * Herald's local Web Push service: what a browser's push endpoint is in production (FCM, Mozilla
@@ -53,7 +53,6 @@ export interface PushService {
   stop(): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
 /** RFC 8030 lets services refuse more; 4096 is what browsers' services accept. */
 const MAX_MESSAGE_BYTES = 4096;
 /** RFC 8292: a VAPID JWT must not expire more than 24 hours ahead. */
@@ -139,7 +138,7 @@ export async function startPushService(opts: { port?: number } = {}): Promise<Pu
     expire(endpoint) {
       find(endpoint).expired = true;
     },
-    stop: () => closeServer(server),
+    stop: () => close(server),
   };
 }
 
@@ -359,20 +358,3 @@ function unpad(plaintext: Buffer, last: boolean): Buffer {
 }
 
 // --- Server plumbing ---------------------------------------------------------------------------
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, HOST, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}

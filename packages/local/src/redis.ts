@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, createConnection, createServer as createNetServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { Redis as IORedis } from "ioredis";
+import { close, HOST, listen } from "./net";
 import { createEmbeddedBackend } from "./redis-embedded";
 
 /**
@@ -75,7 +76,6 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const STARTUP_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 5_000;
@@ -177,7 +177,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisEmu
       // Ending (not destroying) lets subscribers see a clean end of stream.
       for (const response of streams.keys()) response.end();
       await Promise.all(streams.values());
-      await closeServer(server);
+      await close(server);
       await backend.close();
     },
   };
@@ -194,23 +194,6 @@ async function startBackend(
     throw new RedisEmulatorError("redis-server is not installed (not found on PATH)");
   }
   return createEmbeddedBackend();
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, HOST, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import {
   GetQueueUrlCommand,
   type MessageAttributeValue,
@@ -8,6 +7,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DateTime, IANAZone } from "luxon";
+import { close, listen } from "./net";
 
 /**
  * Herald's emulator of the Amazon EventBridge Scheduler REST API (the restJson1 protocol spoken by
@@ -1031,23 +1031,6 @@ function requestHandler(api: SchedulerApi) {
       sendError(res, error);
     }
   };
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }
 
 /** Starts the emulator on 127.0.0.1 (port 0, the default, picks a free one). */

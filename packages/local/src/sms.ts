@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { close, HOST, listen } from "./net";
 
 /**
  * Herald's local stand-in for AWS End User Messaging SMS (`PinpointSMSVoiceV2`). It speaks the
@@ -37,7 +37,6 @@ export interface SmsEmulator {
   stop(): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
 const TARGET_PREFIX = "PinpointSMSVoiceV2.";
 const CONTENT_TYPE = "application/x-amz-json-1.0";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -95,7 +94,7 @@ export async function startSms(opts: { port?: number } = {}): Promise<SmsEmulato
     failNext(count, error) {
       for (let i = 0; i < count; i++) state.failures.push(error);
     },
-    stop: () => closeServer(server),
+    stop: () => close(server),
   };
 }
 
@@ -213,22 +212,5 @@ function readBody(req: IncomingMessage): Promise<string> {
     });
     req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.once("error", reject);
-  });
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, HOST, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
   });
 }

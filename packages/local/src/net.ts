@@ -1,0 +1,24 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Every local stand-in listens on loopback only. */
+export const HOST = "127.0.0.1";
+
+/** Listen on `port` (0: any free one) and resolve with the port taken. */
+export function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, HOST, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stop accepting, drop open connections (keep-alive, streams) and resolve once closed. */
+export function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
