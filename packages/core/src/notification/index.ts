@@ -164,18 +164,13 @@ const Ref = z.object({
   now: z.date().optional(),
 });
 
-/** A status change that only some statuses allow: the write, or why it could not happen. */
-async function change(
-  tenantId: string,
-  id: string,
-  to: Status,
-  write: () => Promise<Store.Item | undefined>,
-): Promise<Store.Item> {
-  const item = await write();
+/** A status change a caller asked for: the item after it, or why it could not happen. */
+async function change(transition: Store.Transition): Promise<Store.Item> {
+  const item = await Store.transition(transition);
   if (item) return item;
-  const current = await Store.read(tenantId, id);
-  if (!current) throw new NotFoundError("notification", id);
-  throw new InvalidTransitionError(id, current.status, to);
+  const current = await Store.read(transition.tenantId, transition.id);
+  if (!current) throw new NotFoundError("notification", transition.id);
+  throw new InvalidTransitionError(transition.id, current.status, transition.to);
 }
 
 /**
@@ -184,16 +179,14 @@ async function change(
  * then deleted to save the firing.
  */
 export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
-  const item = await change(tenantId, id, "cancelled", () =>
-    Store.transition({
-      tenantId,
-      id,
-      from: CANCELLABLE,
-      to: "cancelled",
-      now,
-      set: { cancelled_at: now.toISOString() },
-    }),
-  );
+  const item = await change({
+    tenantId,
+    id,
+    from: CANCELLABLE,
+    to: "cancelled",
+    now,
+    set: { cancelled_at: now.toISOString() },
+  });
   if (item.route === "schedule") await unschedule(id);
   return changed(tenantId, item);
 });
@@ -204,21 +197,19 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
  * delivers it; whichever message arrives second finds it claimed and stops.
  */
 export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
-  const item = await change(tenantId, id, "queued", () =>
-    Store.transition({
-      tenantId,
-      id,
-      from: ["accepted", "scheduled", "queued"],
-      to: "queued",
-      now,
-      // `route` keeps how it was first dispatched, so the schedule below can be found.
-      set: {
-        scheduled_at: now.toISOString(),
-        estimated_delivery_time: now.toISOString(),
-        forced: true,
-      },
-    }),
-  );
+  const item = await change({
+    tenantId,
+    id,
+    from: ["accepted", "scheduled", "queued"],
+    to: "queued",
+    now,
+    // `route` keeps how it was first dispatched, so the schedule below can be found.
+    set: {
+      scheduled_at: now.toISOString(),
+      estimated_delivery_time: now.toISOString(),
+      forced: true,
+    },
+  });
   await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
   if (item.route === "schedule") await unschedule(id);
   return changed(tenantId, item);
@@ -229,18 +220,16 @@ export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
  * the redrive for one notification. Permanent failures are not retried: the provider said no.
  */
 export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
-  const item = await change(tenantId, id, "queued", () =>
-    Store.transition({
-      tenantId,
-      id,
-      from: ["failed"],
-      to: "queued",
-      now,
-      set: { route: "immediate", scheduled_at: now.toISOString() },
-      remove: ["exhausted", "failed_at"],
-      condition: { and: "exhausted = :yes", values: { ":yes": true } },
-    }),
-  );
+  const item = await change({
+    tenantId,
+    id,
+    from: ["failed"],
+    to: "queued",
+    now,
+    set: { route: "immediate", scheduled_at: now.toISOString() },
+    remove: ["exhausted", "failed_at"],
+    condition: { and: "exhausted = :yes", values: { ":yes": true } },
+  });
   await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
   return changed(tenantId, item);
 });
