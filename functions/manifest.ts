@@ -36,6 +36,8 @@ export const routes: RouteSpec[] = [
   ]),
   { route: "GET /v1/webhooks/secret", handler: "functions/api/webhooks.handler" },
   { route: "POST /v1/recipients/{id}/tokens", handler: "functions/api/tokens.handler" },
+  // Anything else: a 404 in Herald's error format rather than API Gateway's own.
+  { route: "$default", handler: "functions/api/not-found.handler", auth: false },
 ];
 
 /**

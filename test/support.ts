@@ -48,7 +48,11 @@ export function client(baseUrl: string, key?: string): Client {
       const text = await response.text();
       return {
         status: response.status,
-        body: text ? JSON.parse(text) : undefined,
+        body: !text
+          ? undefined
+          : response.headers.get("content-type")?.includes("json")
+            ? JSON.parse(text)
+            : text,
         headers: response.headers,
       };
     },

@@ -47,7 +47,7 @@ function json(status: number, body: unknown, headers?: Record<string, string>) {
   return {
     statusCode: status,
     headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? "" : JSON.stringify(body),
+    body: body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body),
   } satisfies APIGatewayProxyStructuredResultV2;
 }
 
@@ -65,6 +65,9 @@ const context: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
 function access(request: middy.Request<ApiEvent, APIGatewayProxyStructuredResultV2>) {
   const started = (request.internal as { started?: number }).started ?? Date.now();
   log.info("request", {
+    // Explicit, not only from the log context: locally many requests share one process.
+    requestId: request.event.requestContext.requestId,
+    route: request.event.routeKey,
     status: request.response?.statusCode,
     durationMs: Date.now() - started,
     tenantId: request.event.requestContext.authorizer?.lambda?.tenantId,
@@ -85,12 +88,23 @@ const errors: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
       );
       return;
     }
-    log.error("unhandled error", errorFields(error));
+    log.error("unhandled error", {
+      ...errorFields(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
     request.response = json(500, {
       error: { code: "internal_error", message: "Something went wrong on our side" },
     });
   },
 };
+
+/** `__proto__` in a body can only be an attack on whatever copies the object next. */
+function refusePrototypeKeys(key: string, value: unknown) {
+  if (key === "__proto__") {
+    throw new ValidationError("forbidden_key", '"__proto__" is not allowed as a key');
+  }
+  return value;
+}
 
 function parseBody(event: ApiEvent): unknown {
   if (!event.body) throw new ValidationError("missing_body", "A JSON body is required");
@@ -111,8 +125,9 @@ function parseBody(event: ApiEvent): unknown {
     );
   }
   try {
-    return JSON.parse(raw.toString("utf8"));
+    return JSON.parse(raw.toString("utf8"), refusePrototypeKeys);
   } catch (error) {
+    if (error instanceof ValidationError) throw error;
     throw new ValidationError(
       "invalid_json",
       `The body is not valid JSON: ${(error as Error).message}`,

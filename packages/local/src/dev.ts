@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { startLocalCloud } from "./cloud";
 
 /**
@@ -15,6 +17,16 @@ const cloud = await startLocalCloud({
     redis: apiPort + 4,
   },
 });
+
+/**
+ * The running cloud's environment, for tools run beside it: `npm run keys` loads it when no
+ * linked resources are set. Removed again on stop.
+ */
+const envFile = resolve(".herald/local.json");
+mkdirSync(dirname(envFile), { recursive: true });
+writeFileSync(envFile, `${JSON.stringify(cloud.env, null, 2)}\n`, { mode: 0o600 });
+process.on("exit", () => rmSync(envFile, { force: true }));
+
 const tenant = "dev";
 const key = await cloud.createKey(tenant);
 
@@ -25,6 +37,8 @@ Herald is running locally.
   API key        ${key}   (tenant "${tenant}")
   Mail viewer    ${cloud.sesUrl}
   Redis (REST)   ${cloud.redis.url}  (${cloud.redis.backend})
+  Docs           ${cloud.apiUrl}/docs
+  Environment    ${envFile}  (npm run keys -- create --tenant <id> uses it)
 
 Try it:
 

@@ -32,7 +32,9 @@ export const list = fn(
       filters: {},
       where: query.unread === "true" ? "attribute_not_exists(read_at)" : undefined,
       limit: query.limit,
-      after: query.cursor ? Store.decodeCursor(query.cursor, "gsi3", partition) : undefined,
+      after: query.cursor
+        ? Store.decodeCursor(query.cursor, "gsi3", partition, tenantId)
+        : undefined,
     });
     return {
       items: page.items.map(Store.toInfo),

@@ -259,7 +259,9 @@ export const list = fn(
   async ({ tenantId, query }): Promise<Listing> => {
     const index = query.recipient ? "gsi2" : "gsi1";
     const partition = query.recipient ? `RCP#${tenantId}#${query.recipient}` : `TNT#${tenantId}`;
-    const after = query.cursor ? Store.decodeCursor(query.cursor, index, partition) : undefined;
+    const after = query.cursor
+      ? Store.decodeCursor(query.cursor, index, partition, tenantId)
+      : undefined;
     const page = await Store.query({
       index,
       partition,

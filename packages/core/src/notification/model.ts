@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { json, jsonObject, jsonProblem, jsonSize } from "../json";
 import { Window } from "../schedule";
 
 export const Status = z.enum([
@@ -68,9 +69,6 @@ export const CONTACT: Record<Channel, keyof Recipient> = {
   in_app: "id",
 };
 
-const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
-const Data = z.record(z.string().max(64), z.unknown());
-
 export const EmailContent = z
   .object({
     subject: z.string().min(1).max(998),
@@ -88,28 +86,28 @@ export const PushContent = z
     body: z.string().max(1_000).optional(),
     url: z.url().max(1_000).optional(),
     icon: z.url().max(1_000).optional(),
-    data: Data.optional(),
+    data: jsonObject(2_000).optional(),
   })
   .strict()
   // Push services accept about 4 KB of encrypted payload.
-  .refine((content) => jsonSize(content) <= 3_000, { message: "push content is over 3000 bytes" });
+  .refine((content) => jsonProblem(content) === undefined && jsonSize(content) <= 3_000, {
+    message: "push content is over 3000 bytes",
+  });
 
 export const SmsContent = z.object({ text: z.string().min(1).max(1_600) }).strict();
 
 export const WebhookContent = z
-  .object({ event: z.string().min(1).max(100), data: z.unknown() })
-  .strict()
-  .refine((content) => jsonSize(content.data) <= 64_000, { message: "data is over 64000 bytes" });
+  .object({ event: z.string().min(1).max(100), data: json(64_000) })
+  .strict();
 
 export const InAppContent = z
   .object({
     title: z.string().min(1).max(200),
     body: z.string().max(5_000).optional(),
     url: z.url().max(1_000).optional(),
-    data: Data.optional(),
+    data: jsonObject(16_000).optional(),
   })
-  .strict()
-  .refine((content) => jsonSize(content.data) <= 16_000, { message: "data is over 16000 bytes" });
+  .strict();
 
 export const Content = z.union([
   EmailContent,
@@ -127,7 +125,8 @@ export type InAppContent = z.infer<typeof InAppContent>;
 
 const Metadata = z
   .record(z.string().min(1).max(64), z.string().max(512))
-  .refine((value) => Object.keys(value).length <= 20, { message: "at most 20 metadata keys" });
+  .refine((value) => Object.keys(value).length <= 20, { message: "at most 20 metadata keys" })
+  .refine((value) => jsonProblem(value) === undefined, { message: "reserved key in metadata" });
 
 const common = {
   recipient: Recipient,

@@ -78,13 +78,37 @@ function table() {
   return link("Table").name;
 }
 
+/**
+ * Caller-supplied JSON (content, metadata) is stored as a JSON string: DynamoDB maps cannot hold
+ * every JSON value (numbers beyond 38 digits, nesting past 32 levels), and nothing queries into
+ * it. Everything else stays a typed attribute.
+ */
+const OPAQUE = ["content", "metadata"] as const;
+
+function encode(item: Item): Record<string, unknown> {
+  const record: Record<string, unknown> = { ...item };
+  for (const field of OPAQUE) {
+    if (record[field] !== undefined) record[field] = JSON.stringify(record[field]);
+  }
+  return record;
+}
+
+function decode(record: Record<string, unknown> | undefined): Item | undefined {
+  if (!record) return undefined;
+  const item: Record<string, unknown> = { ...record };
+  for (const field of OPAQUE) {
+    if (typeof item[field] === "string") item[field] = JSON.parse(item[field] as string);
+  }
+  return item as unknown as Item;
+}
+
 /** Create the item unless one with the same key exists. Returns false when it already did. */
 export async function create(item: Item): Promise<boolean> {
   try {
     await dynamo().send(
       new PutCommand({
         TableName: table(),
-        Item: item,
+        Item: encode(item),
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
@@ -99,7 +123,7 @@ export async function read(tenantId: string, id: string): Promise<Item | undefin
   const result = await dynamo().send(
     new GetCommand({ TableName: table(), Key: key(tenantId, id), ConsistentRead: true }),
   );
-  return result.Item as Item | undefined;
+  return decode(result.Item);
 }
 
 export interface Transition {
@@ -172,7 +196,7 @@ export async function transition(change: Transition): Promise<Item | undefined> 
         ReturnValues: "ALL_NEW",
       }),
     );
-    return result.Attributes as Item;
+    return decode(result.Attributes);
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
@@ -240,8 +264,8 @@ export async function query(q: Query): Promise<Page> {
         Limit: filters.length ? Math.max(q.limit * 4, 25) : q.limit + 1,
       }),
     );
-    for (const item of (result.Items ?? []) as Item[]) {
-      items.push(item);
+    for (const record of result.Items ?? []) {
+      items.push(decode(record) as Item);
     }
     start = result.LastEvaluatedKey;
     more = start !== undefined;
@@ -294,20 +318,40 @@ export function encodeCursor(keys: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(keys)).toString("base64url");
 }
 
-/** A cursor only ever continues the listing it came from. */
-export function decodeCursor(cursor: string, index: string, partition: string) {
-  let keys: Record<string, unknown> | undefined;
+/**
+ * A cursor only ever continues the listing it came from: exactly the four key attributes of an
+ * item of this tenant in this index partition, nothing else.
+ */
+export function decodeCursor(cursor: string, index: string, partition: string, tenantId: string) {
+  const invalid = (reason?: string) =>
+    new ValidationError("invalid_cursor", "The cursor is not one this listing returned", {
+      reason,
+    });
+  let keys: unknown;
   try {
     keys = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch (error) {
-    throw new ValidationError("invalid_cursor", "The cursor is not one this listing returned", {
-      reason: (error as Error).message,
-    });
+    throw invalid((error as Error).message);
   }
-  if (keys?.[`${index}pk`] !== partition || typeof keys[`${index}sk`] !== "string") {
-    throw new ValidationError("invalid_cursor", "The cursor is not one this listing returned");
+  const expected = ["pk", "sk", `${index}pk`, `${index}sk`].sort();
+  if (
+    typeof keys !== "object" ||
+    keys === null ||
+    Array.isArray(keys) ||
+    JSON.stringify(Object.keys(keys).sort()) !== JSON.stringify(expected) ||
+    !Object.values(keys).every((value) => typeof value === "string")
+  ) {
+    throw invalid();
   }
-  return keys;
+  const record = keys as Record<string, string>;
+  if (
+    record[`${index}pk`] !== partition ||
+    record.sk !== SK ||
+    !record.pk?.startsWith(`NTF#${tenantId}#`)
+  ) {
+    throw invalid();
+  }
+  return record;
 }
 
 /**
@@ -339,7 +383,7 @@ export async function touch(change: {
         ReturnValues: "ALL_NEW",
       }),
     );
-    return result.Attributes as Item;
+    return decode(result.Attributes);
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;

@@ -1,0 +1,650 @@
+import { z } from "zod";
+import * as Metrics from "./metrics";
+import * as Notification from "./notification";
+import * as Recipient from "./recipient";
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the domain
+ * verbs parse their input with. The routes come from the caller (the API manifest), and every
+ * one of them must have an entry in `operations` below: an undocumented route, or an entry
+ * for a route that no longer exists, makes the build throw, so neither can ship.
+ */
+
+/** What the document needs to know about a route: its key and whether it needs an API key. */
+export interface DocumentedRoute {
+  /** API Gateway route key, e.g. `GET /v1/notifications/{id}`. */
+  route: string;
+  /** Whether the API key authorizer guards it (default true). */
+  auth?: boolean;
+}
+
+/** A route the API serves that the table below does not describe. */
+export class UndocumentedRouteError extends Error {
+  constructor(route: string) {
+    super(
+      `Route "${route}" has no entry in the OpenAPI operations table (packages/core/src/openapi.ts)`,
+    );
+    this.name = "UndocumentedRouteError";
+  }
+}
+
+/** The operations table and the routes disagree in some other way. */
+export class OpenApiTableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OpenApiTableError";
+  }
+}
+
+type JsonSchema = Record<string, unknown>;
+
+export interface OpenApiDocument {
+  openapi: "3.1.0";
+  info: { title: string; version: string; description: string };
+  paths: Record<string, Record<string, JsonSchema>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    responses: Record<string, JsonSchema>;
+    securitySchemes: Record<string, JsonSchema>;
+  };
+  tags: { name: string; description: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z
+        .string()
+        .regex(/^[a-z_]+$/)
+        .describe("Stable, machine-readable: branch on this"),
+      message: z.string().describe("For humans; may change"),
+      details: z
+        .unknown()
+        .optional()
+        .describe(
+          "Context, e.g. for invalid_request the offending fields as {path, code, message}",
+        ),
+    }),
+  })
+  .describe("Every error Herald itself answers with");
+
+const GatewayError = z
+  .object({ message: z.string() })
+  .describe("API Gateway's own refusal, before any Herald code runs");
+
+const Listing = z.object({
+  items: z.array(Notification.Info),
+  next_cursor: z
+    .string()
+    .optional()
+    .describe("Pass as `cursor` for the next page; absent on the last page"),
+});
+
+const Counts = z.object({
+  from: z.string().describe("Start of the period, UTC"),
+  to: z.string().describe("End of the period, UTC"),
+  totals: z
+    .record(z.string(), z.record(z.string(), z.number().int()))
+    .describe("channel → status → count over the whole period"),
+  hours: z.array(
+    z.object({
+      hour: z.string().describe("Start of the hour, UTC"),
+      channel: z.string(),
+      status: z.string(),
+      count: z.number().int(),
+    }),
+  ),
+});
+
+const RecipientToken = z.object({
+  token: z.string().describe("Short-lived bearer token for the real-time feed"),
+  expires_at: z.string(),
+});
+
+/** Request bodies, converted as what a caller may send (defaults optional). */
+const inputs = {
+  SendNotification: Notification.SendInput,
+  RecipientProfileInput: Recipient.ProfileInput,
+} satisfies Record<string, z.ZodType>;
+
+/** The send body's variants get names of their own, so the discriminator can map to them. */
+const SEND_VARIANTS: Record<Notification.Channel, string> = {
+  email: "SendEmail",
+  push: "SendPush",
+  sms: "SendSms",
+  webhook: "SendWebhook",
+  in_app: "SendInApp",
+};
+
+/** Response bodies, converted as what Herald returns (defaults applied). */
+const outputs = {
+  Notification: Notification.Info,
+  NotificationList: Listing,
+  RecipientProfile: Recipient.Profile,
+  UnreadCount: z.object({ unread: z.number().int() }),
+  Metrics: Counts,
+  WebhookSecret: z.object({
+    secret: z.string().describe("Verify webhook signatures with this"),
+    header: z.string().describe("The request header that carries the signature"),
+  }),
+  RecipientToken,
+  Health: z.object({ ok: z.literal(true) }),
+  Error: ErrorBody,
+  GatewayError,
+} satisfies Record<string, z.ZodType>;
+
+type InputName = keyof typeof inputs;
+type OutputName = keyof typeof outputs;
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429;
+
+interface Operation {
+  summary: string;
+  description?: string;
+  tag: "notifications" | "recipients" | "inbox" | "tenant" | "meta";
+  /** Schema of each `{name}` in the path; every one must be listed. */
+  path?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  body?: InputName;
+  ok: {
+    status: number;
+    description: string;
+    /** A JSON body (a component), `html` for the docs page, or nothing. */
+    body?: OutputName | "html";
+    headers?: Record<string, { schema: z.ZodType; description: string }>;
+  };
+  /** Errors beyond those implied: 400 for any input, 413 for a body, 401/403/429 for auth. */
+  errors?: ErrorStatus[];
+}
+
+const NotificationId = Notification.get.schema.shape.id.describe("Notification id (ntf_...)");
+const RecipientPathId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
+const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
+
+const inboxMark = (mark: "read" | "seen"): Operation => ({
+  summary: `Mark an inbox message ${mark}`,
+  description:
+    mark === "read"
+      ? "Sets read_at (and seen_at) once; repeating it changes nothing."
+      : "Sets seen_at once; repeating it changes nothing.",
+  tag: "inbox",
+  path: { id: RecipientPathId, notification: InboxMessageId },
+  ok: { status: 200, description: "The message, marked", body: "Notification" },
+  errors: [404],
+});
+
+const byId = (summary: string, description: string, errors: ErrorStatus[]): Operation => ({
+  summary,
+  description,
+  tag: "notifications",
+  path: { id: NotificationId },
+  ok: { status: 200, description: "The notification", body: "Notification" },
+  errors,
+});
+
+const operations: Record<string, Operation> = {
+  "GET /health": {
+    summary: "Health check",
+    tag: "meta",
+    ok: { status: 200, description: "Herald is up", body: "Health" },
+  },
+  "GET /openapi.json": {
+    summary: "This document",
+    tag: "meta",
+    ok: { status: 200, description: "The OpenAPI 3.1 document" },
+  },
+  "GET /docs": {
+    summary: "Readable API reference",
+    description: "A self-contained page that renders /openapi.json.",
+    tag: "meta",
+    ok: { status: 200, description: "HTML page", body: "html" },
+  },
+  "GET /v1/metrics": {
+    summary: "Notification counts by channel and status",
+    description:
+      "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
+    tag: "tenant",
+    query: Metrics.QueryInput,
+    ok: { status: 200, description: "Counts over the period", body: "Metrics" },
+  },
+  "POST /v1/notifications": {
+    summary: "Send a notification",
+    description:
+      "Sends now or at `send_at` in the recipient's timezone, moved into their delivery window " +
+      "unless `immediate`. Nothing is stored for a rejected request.",
+    tag: "notifications",
+    headers: {
+      "Idempotency-Key": {
+        schema: Notification.send.schema.shape.idempotencyKey,
+        description:
+          "Retrying with the same key and body returns the first result and creates nothing new",
+      },
+    },
+    body: "SendNotification",
+    ok: {
+      status: 202,
+      description: "Accepted: stored and on its way (or scheduled)",
+      body: "Notification",
+      headers: {
+        "Idempotent-Replayed": {
+          schema: z.literal("true"),
+          description: "Present when an earlier request with this Idempotency-Key answered",
+        },
+      },
+    },
+    errors: [409],
+  },
+  "GET /v1/notifications": {
+    summary: "List notifications",
+    description: "Newest first, optionally by recipient, status, channel and creation time.",
+    tag: "notifications",
+    query: Notification.ListInput,
+    ok: { status: 200, description: "One page", body: "NotificationList" },
+  },
+  "GET /v1/notifications/{id}": byId(
+    "Get a notification",
+    "Its status, schedule and history.",
+    [404],
+  ),
+  "POST /v1/notifications/{id}/cancel": byId(
+    "Cancel a notification",
+    "Only before it starts sending (accepted, scheduled or queued).",
+    [404, 409],
+  ),
+  "POST /v1/notifications/{id}/force": byId(
+    "Send a waiting notification now",
+    "Ignores its schedule and delivery window.",
+    [404, 409],
+  ),
+  "POST /v1/notifications/{id}/retry": byId(
+    "Retry a notification whose retries ran out",
+    "Only for transient failures that went through the dead-letter queue.",
+    [404, 409],
+  ),
+  "PUT /v1/recipients/{id}": {
+    summary: "Create or replace a recipient profile",
+    description: "Contact points, timezone, delivery window and channel opt-outs.",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    body: "RecipientProfileInput",
+    ok: { status: 200, description: "The stored profile", body: "RecipientProfile" },
+  },
+  "GET /v1/recipients/{id}": {
+    summary: "Get a recipient profile",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    ok: { status: 200, description: "The profile", body: "RecipientProfile" },
+    errors: [404],
+  },
+  "DELETE /v1/recipients/{id}": {
+    summary: "Delete a recipient profile",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    ok: { status: 204, description: "Deleted (or there was none)" },
+  },
+  "GET /v1/recipients/{id}/inbox": {
+    summary: "List a recipient's in-app inbox",
+    description: "Delivered in-app notifications, newest first.",
+    tag: "inbox",
+    path: { id: RecipientPathId },
+    query: Notification.Inbox.ListInput,
+    ok: { status: 200, description: "One page", body: "NotificationList" },
+  },
+  "GET /v1/recipients/{id}/inbox/unread-count": {
+    summary: "Count unread inbox messages",
+    tag: "inbox",
+    path: { id: RecipientPathId },
+    ok: { status: 200, description: "The count", body: "UnreadCount" },
+  },
+  "POST /v1/recipients/{id}/inbox/{notification}/read": inboxMark("read"),
+  "POST /v1/recipients/{id}/inbox/{notification}/seen": inboxMark("seen"),
+  "GET /v1/webhooks/secret": {
+    summary: "Get the webhook signing secret",
+    description: "Webhook receivers verify the signature header with it.",
+    tag: "tenant",
+    ok: { status: 200, description: "The secret", body: "WebhookSecret" },
+  },
+  "POST /v1/recipients/{id}/tokens": {
+    summary: "Issue a real-time feed token",
+    description:
+      "A short-lived token a recipient's client uses to subscribe to the real-time feed.",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    ok: { status: 200, description: "The token", body: "RecipientToken" },
+  },
+};
+
+const TAGS: OpenApiDocument["tags"] = [
+  { name: "notifications", description: "Send notifications and follow them" },
+  { name: "recipients", description: "Who receives them: profiles and feed tokens" },
+  { name: "inbox", description: "In-app messages, per recipient" },
+  { name: "tenant", description: "Per-tenant settings and metrics" },
+  { name: "meta", description: "Health and this documentation" },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Standard responses
+
+const ERRORS: Record<ErrorStatus, { name: string; description: string; body: OutputName }> = {
+  400: {
+    name: "BadRequest",
+    description:
+      "The request is not valid. `error.code` says why: invalid_request (with the offending " +
+      "fields in details), invalid_json, missing_body, unsupported_media_type, invalid_cursor...",
+    body: "Error",
+  },
+  401: {
+    name: "Unauthorized",
+    description: "No API key: send `Authorization: Bearer <key>`",
+    body: "GatewayError",
+  },
+  403: {
+    name: "Forbidden",
+    description: "The API key is unknown or revoked",
+    body: "GatewayError",
+  },
+  404: {
+    name: "NotFound",
+    description: "No such resource for this tenant (another tenant's ids are not found either)",
+    body: "Error",
+  },
+  409: {
+    name: "Conflict",
+    description:
+      "The resource's state does not allow it (invalid_transition), or an Idempotency-Key was " +
+      "reused with a different body (idempotency_key_reused)",
+    body: "Error",
+  },
+  413: { name: "PayloadTooLarge", description: "The body is over 256 KiB", body: "Error" },
+  429: {
+    name: "RateLimited",
+    description: "Too many requests for this API key; retry after Retry-After seconds",
+    body: "Error",
+  },
+};
+
+const SECURITY_SCHEME = "apiKey";
+
+function componentResponses(): Record<string, JsonSchema> {
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, error] of Object.entries(ERRORS)) {
+    responses[error.name] = {
+      description: error.description,
+      ...(status === "429"
+        ? {
+            headers: {
+              "Retry-After": {
+                description: "Seconds to wait",
+                schema: { type: "integer", minimum: 1 },
+              },
+            },
+          }
+        : {}),
+      content: { "application/json": { schema: ref(error.body) } },
+    };
+  }
+  return responses;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+type Override = (context: { zodSchema: z.core.$ZodType; jsonSchema: JsonSchema }) => void;
+
+/** OpenAPI's discriminator on discriminated unions, mapping each value to its named variant. */
+function discriminator(registry: z.core.$ZodRegistry<{ id: string }>): Override {
+  return ({ zodSchema, jsonSchema }) => {
+    if (!(zodSchema instanceof z.ZodDiscriminatedUnion)) return;
+    const propertyName = zodSchema.def.discriminator;
+    const mapping: Record<string, string> = {};
+    for (const option of zodSchema.options) {
+      const id = registry.get(option)?.id;
+      for (const value of option._zod.propValues?.[propertyName] ?? []) {
+        if (id && typeof value === "string") mapping[value] = ref(id).$ref;
+      }
+    }
+    jsonSchema.discriminator = { propertyName, mapping };
+  };
+}
+
+/**
+ * zod marks every object of an output schema closed; Herald may add response fields, so only
+ * objects that are strict in zod stay closed in the document.
+ */
+const openResponses: Override = ({ zodSchema, jsonSchema }) => {
+  const strict = zodSchema instanceof z.ZodObject && zodSchema.def.catchall instanceof z.ZodNever;
+  if (jsonSchema.additionalProperties === false && !strict) delete jsonSchema.additionalProperties;
+};
+
+/** `$schema` and `$id` belong to standalone JSON Schemas, not to OpenAPI components. */
+function component(schema: JsonSchema): JsonSchema {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+function convertRegistry(
+  schemas: Record<string, z.ZodType>,
+  io: "input" | "output",
+  extra: (registry: z.core.$ZodRegistry<{ id: string }>) => void = () => {},
+): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  extra(registry);
+  const discriminate = discriminator(registry);
+  const converted = z.toJSONSchema(registry, {
+    target: "draft-2020-12",
+    io,
+    uri: (id) => ref(id).$ref,
+    override: (context) => {
+      discriminate(context);
+      if (io === "output") openResponses(context);
+    },
+  });
+  return Object.fromEntries(
+    Object.entries(converted.schemas).map(([id, schema]) => [id, component(schema)]),
+  );
+}
+
+function componentSchemas(): Record<string, JsonSchema> {
+  const requestSchemas = convertRegistry(inputs, "input", (registry) => {
+    for (const option of Notification.SendInput.options) {
+      registry.add(option, { id: SEND_VARIANTS[option.shape.channel.value] });
+    }
+  });
+  const responseSchemas = convertRegistry(outputs, "output");
+  for (const name of Object.keys(requestSchemas)) {
+    if (name in responseSchemas) throw new OpenApiTableError(`Schema name ${name} is used twice`);
+  }
+  return { ...requestSchemas, ...responseSchemas };
+}
+
+/** A standalone schema, for a parameter. */
+function inline(schema: z.ZodType): JsonSchema {
+  return component(z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }));
+}
+
+function describedParameter(
+  location: "path" | "query" | "header",
+  name: string,
+  schema: JsonSchema,
+  required: boolean,
+) {
+  const { description, ...rest } = schema;
+  return {
+    name,
+    in: location,
+    required,
+    ...(typeof description === "string" ? { description } : {}),
+    schema: rest,
+  };
+}
+
+function pathParameterNames(path: string): string[] {
+  return [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] as string);
+}
+
+function parameters(route: string, path: string, operation: Operation) {
+  const names = pathParameterNames(path);
+  const documented = Object.keys(operation.path ?? {});
+  if (names.join() !== documented.join()) {
+    throw new OpenApiTableError(
+      `${route}: path parameters [${names}] but the table documents [${documented}]`,
+    );
+  }
+  const inPath = Object.entries(operation.path ?? {}).map(([name, schema]) =>
+    describedParameter("path", name, inline(schema), true),
+  );
+  const query = operation.query ? inline(operation.query) : undefined;
+  const required = new Set((query?.required as string[] | undefined) ?? []);
+  const properties = (query?.properties ?? {}) as Record<string, JsonSchema>;
+  const inQuery = Object.entries(properties).map(([name, schema]) =>
+    describedParameter("query", name, schema, required.has(name)),
+  );
+  const inHeaders = Object.entries(operation.headers ?? {}).map(([name, header]) => ({
+    ...describedParameter("header", name, inline(header.schema), false),
+    description: header.description,
+  }));
+  return [...inPath, ...inQuery, ...inHeaders];
+}
+
+function successResponse(operation: Operation) {
+  const { ok } = operation;
+  const content =
+    ok.body === "html"
+      ? { "text/html": { schema: { type: "string" } } }
+      : ok.body
+        ? { "application/json": { schema: ref(ok.body) } }
+        : ok.status === 204
+          ? undefined
+          : { "application/json": { schema: { type: "object" } } };
+  const headers = Object.entries(ok.headers ?? {}).map(([name, header]) => [
+    name,
+    { description: header.description, schema: inline(header.schema) },
+  ]);
+  return {
+    description: ok.description,
+    ...(headers.length ? { headers: Object.fromEntries(headers) } : {}),
+    ...(content ? { content } : {}),
+  };
+}
+
+function errorStatuses(operation: Operation, auth: boolean): ErrorStatus[] {
+  const statuses = new Set<ErrorStatus>(operation.errors ?? []);
+  if (operation.body || operation.query || operation.path) statuses.add(400);
+  if (operation.body) statuses.add(413);
+  if (auth) for (const status of [401, 403, 429] as const) statuses.add(status);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function operationObject(spec: DocumentedRoute, method: string, path: string) {
+  const operation = operations[spec.route];
+  if (!operation) throw new UndocumentedRouteError(spec.route);
+  const auth = spec.auth ?? true;
+  const responses: Record<string, unknown> = { [operation.ok.status]: successResponse(operation) };
+  for (const status of errorStatuses(operation, auth)) {
+    responses[status] = { $ref: `#/components/responses/${ERRORS[status].name}` };
+  }
+  const params = parameters(spec.route, path, operation);
+  return {
+    operationId: operationId(method, path),
+    summary: operation.summary,
+    ...(operation.description ? { description: operation.description } : {}),
+    tags: [operation.tag],
+    security: auth ? [{ [SECURITY_SCHEME]: [] }] : [],
+    ...(params.length ? { parameters: params } : {}),
+    ...(operation.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref(operation.body) } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** `POST /v1/notifications/{id}/cancel` → `postNotificationsIdCancel`. */
+function operationId(method: string, path: string): string {
+  const words = path
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word && word !== "v1")
+    .map((word) => word[0]?.toUpperCase() + word.slice(1));
+  return method.toLowerCase() + words.join("");
+}
+
+function splitRoute(route: string): { method: string; path: string } {
+  const [method, path, ...rest] = route.trim().split(/\s+/);
+  if (!method || !path?.startsWith("/") || rest.length > 0) {
+    throw new OpenApiTableError(`Route "${route}" is not "<METHOD> /path"`);
+  }
+  return { method: method.toLowerCase(), path: path.replace(/\{([^}]+)\+\}/g, "{$1}") };
+}
+
+function paths(routes: readonly DocumentedRoute[]): OpenApiDocument["paths"] {
+  const result: OpenApiDocument["paths"] = {};
+  for (const spec of routes) {
+    // API Gateway's catch-all route is not an operation of the API.
+    if (spec.route === "$default") continue;
+    const { method, path } = splitRoute(spec.route);
+    result[path] ??= {};
+    result[path][method] = operationObject(spec, method, path);
+  }
+  const served = new Set(routes.map((spec) => spec.route));
+  const stale = Object.keys(operations).filter((route) => !served.has(route));
+  if (stale.length > 0) {
+    throw new OpenApiTableError(`The OpenAPI table documents routes nobody serves: ${stale}`);
+  }
+  return result;
+}
+
+const DESCRIPTION = `Herald sends notifications by email, web push, SMS, webhook and in-app, now or later,
+in each recipient's timezone and delivery window.
+
+Authenticate with an API key: \`Authorization: Bearer hrld_...\`. Errors Herald answers have the
+shape \`{"error": {"code", "message", "details"}}\` with a stable \`code\`; 401 and 403 come from
+API Gateway's authorizer as \`{"message"}\`. Bodies are JSON, at most 256 KiB.`;
+
+function build(routes: readonly DocumentedRoute[]): OpenApiDocument {
+  return {
+    openapi: "3.1.0",
+    info: { title: "Herald", version: "1", description: DESCRIPTION },
+    tags: TAGS,
+    paths: paths(routes),
+    components: {
+      schemas: componentSchemas(),
+      responses: componentResponses(),
+      securitySchemes: {
+        [SECURITY_SCHEME]: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API key (hrld_...), issued with `npm run keys -- create --tenant <id>`",
+        },
+      },
+    },
+  };
+}
+
+const built = new WeakMap<readonly DocumentedRoute[], OpenApiDocument>();
+
+/**
+ * The document for these routes, built on first use and cached per routes list. Throws
+ * UndocumentedRouteError when a route has no entry in the operations table.
+ */
+export function openApiDocument(routes: readonly DocumentedRoute[]): OpenApiDocument {
+  let document = built.get(routes);
+  if (!document) {
+    document = build(routes);
+    built.set(routes, document);
+  }
+  return document;
+}

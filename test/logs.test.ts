@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
+
+// Info level: this file reads what the handlers log.
+const cloud = useLocalCloud({ env: { AWS_LAMBDA_LOG_LEVEL: "info" } });
+
+async function tenant() {
+  const tenantId = unique("tenant");
+  const key = await cloud().createKey(tenantId);
+  return { tenantId, key, api: client(cloud().apiUrl, key) };
+}
+
+/** Every log line the handlers write while `act` runs (they run in this process). */
+async function captureLogs(act: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = { out: process.stdout.write, err: process.stderr.write };
+  const tap = (chunk: unknown) => {
+    lines.push(...String(chunk).split("\n").filter(Boolean));
+    return true;
+  };
+  process.stdout.write = tap as typeof process.stdout.write;
+  process.stderr.write = tap as typeof process.stderr.write;
+  try {
+    await act();
+  } finally {
+    process.stdout.write = original.out;
+    process.stderr.write = original.err;
+  }
+  return lines;
+}
+
+describe("logs", () => {
+  it("are JSON lines with request ids, and carry no keys or full addresses", async () => {
+    // Prepare
+    const { api, key } = await tenant();
+    const address = `${unique("private")}@example.com`;
+
+    // Act
+    const lines = await captureLogs(async () => {
+      const sent = await api.request(
+        "POST",
+        "/v1/notifications",
+        emailBody({ recipient: { email: address } }),
+      );
+      await eventually(async () => {
+        const { body } = await api.request("GET", `/v1/notifications/${sent.body.id}`);
+        return body.status === "sent" ? true : undefined;
+      });
+      await api.request("POST", "/v1/notifications", {
+        channel: "email",
+        recipient: { email: address },
+      });
+    });
+
+    // Assess
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = records.filter((r) => r.message === "request");
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    expect(
+      requests.every((r) => typeof r.requestId === "string" && typeof r.status === "number"),
+    ).toBe(true);
+    expect(records.some((r) => r.message === "delivered")).toBe(true);
+    const all = lines.join("\n");
+    expect(all).not.toContain(address);
+    expect(all).not.toContain(key);
+  });
+});
