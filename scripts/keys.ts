@@ -1,7 +1,9 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { describe, EXIT, loadEnvironment, type Output } from "./lib/cli";
+
+export { EXIT };
 
 /**
  * `npm run keys -- create --tenant acme` and `npm run keys -- revoke <secret>`: issue and revoke
@@ -24,31 +26,11 @@ Locally, start \`npm run dev\` first; this reads .herald/local.json.
 Exit codes: 0 done, 1 refused or failed, 2 bad usage.
 `;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** Where the CLI writes; `process` itself fits. */
-export interface Output {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
-
 /** Arguments that do not form a command. */
 class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
-  }
-}
-
-/** Neither linked resources nor a running local cloud: nowhere to store keys. */
-class NoEnvironmentError extends Error {
-  constructor(file: string, options?: ErrorOptions) {
-    super(
-      `No Herald environment: SST_RESOURCE_Table is not set and ${file} could not be read. ` +
-        "Start `npm run dev`, or run this inside `npx sst shell --stage <stage> -- ...`.",
-      options,
-    );
-    this.name = "NoEnvironmentError";
   }
 }
 
@@ -87,28 +69,6 @@ function parseOptions(argv: string[]) {
     allowPositionals: true,
     strict: true,
   });
-}
-
-/**
- * Linked resources from the environment (`sst shell`), or else the local cloud's environment
- * that `npm run dev` wrote. Returns a line saying which.
- */
-function loadEnvironment(file: string): string {
-  const table = () => {
-    const link = JSON.parse(process.env.SST_RESOURCE_Table ?? "{}") as { name?: string };
-    return link.name ?? "?";
-  };
-  if (process.env.SST_RESOURCE_Table) {
-    return `Using linked resources from the environment (table ${table()}).`;
-  }
-  let env: Record<string, string>;
-  try {
-    env = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
-  } catch (error) {
-    throw new NoEnvironmentError(file, { cause: error });
-  }
-  for (const [name, value] of Object.entries(env)) process.env[name] ??= String(value);
-  return `Using the local cloud from ${file} (table ${table()}).`;
 }
 
 async function create(tenant: string, out: Output): Promise<number> {
@@ -167,11 +127,6 @@ export async function runKeys(
     out.stderr.write(`${describe(error)}\n`);
     return EXIT.failed;
   }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause ? `${error.message}\n  cause: ${describe(error.cause)}` : error.message;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

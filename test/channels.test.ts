@@ -307,41 +307,54 @@ describe("retries that never send twice", () => {
     }
   });
 
-  it("marks a notification failed once its queue gives up, and retries it on request", async () => {
-    // Prepare
-    const { api } = await tenant();
+  it("marks notifications failed once their queue gives up, and redrives them", async () => {
+    // Prepare: two webhooks to a receiver that is down.
+    const { tenantId, api } = await tenant();
     const path = `/hook/${randomUUID()}`;
     let healthy = false;
     behaviour.set(path, (_hit, res) => res.writeHead(healthy ? 200 : 500).end());
-
-    // Act
-    const accepted = await api.request("POST", "/v1/notifications", {
-      channel: "webhook",
-      recipient: { webhook_url: `${receiverUrl}${path}` },
-      content: { event: "doomed", data: {} },
-      immediate: true,
-    });
-    const failed = await eventually(
-      async () => {
-        const { body } = await api.request("GET", `/v1/notifications/${accepted.body.id}`);
-        return body.status === "failed" ? body : undefined;
-      },
-      { timeoutMs: 60_000, what: "dead-lettering" },
+    const send = () =>
+      api.request("POST", "/v1/notifications", {
+        channel: "webhook",
+        recipient: { webhook_url: `${receiverUrl}${path}` },
+        content: { event: "doomed", data: {} },
+        immediate: true,
+      });
+    const [first, second] = await Promise.all([send(), send()]);
+    const failed = await Promise.all(
+      [first!.body.id, second!.body.id].map((id) =>
+        eventually(
+          async () => {
+            const { body } = await api.request("GET", `/v1/notifications/${id}`);
+            return body.status === "failed" ? body : undefined;
+          },
+          { timeoutMs: 60_000, what: "dead-lettering" },
+        ),
+      ),
     );
+
+    // Act: the receiver recovers; one is retried through the API, the rest by the command.
     healthy = true;
-    const retried = await api.request("POST", `/v1/notifications/${accepted.body.id}/retry`);
-    const done = await settle(api, accepted.body.id, ["delivered"]);
+    const retried = await api.request("POST", `/v1/notifications/${first!.body.id}/retry`);
+    const { redrive } = await import("../scripts/redrive");
+    const redriven = await redrive(tenantId);
+    const done = await Promise.all(
+      [first!.body.id, second!.body.id].map((id) => settle(api, id, ["delivered"])),
+    );
 
     // Assess
-    expect(failed.last_error).toMatch(/500/);
-    expect(failed.attempts).toBe(5);
+    for (const notification of failed) {
+      expect(notification.last_error).toMatch(/500/);
+      expect(notification.attempts).toBe(5);
+    }
     expect(retried.status).toBe(200);
-    expect(done.status).toBe("delivered");
+    expect(redriven).toEqual({ retried: [second!.body.id], skipped: [] });
+    expect(done.map((n) => n.status)).toEqual(["delivered", "delivered"]);
   }, 90_000);
 
   it("fails a permanent provider error at once, without retrying", async () => {
     // Prepare
-    const { api } = await tenant();
+    const { tenantId, api } = await tenant();
     const path = `/hook/${randomUUID()}`;
     behaviour.set(path, (_hit, res) => res.writeHead(410).end());
 
@@ -354,8 +367,11 @@ describe("retries that never send twice", () => {
     });
     const done = await settle(api, accepted.body.id);
     const retry = await api.request("POST", `/v1/notifications/${accepted.body.id}/retry`);
+    const { redrive } = await import("../scripts/redrive");
+    const redriven = await redrive(tenantId);
 
     // Assess
+    expect(redriven).toEqual({ retried: [], skipped: [accepted.body.id] });
     expect(done.status).toBe("failed");
     expect(done.attempts).toBe(1);
     expect(hitsFor(path)).toHaveLength(1);
