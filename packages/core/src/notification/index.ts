@@ -7,7 +7,7 @@ import * as Metrics from "../metrics";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { plan } from "../schedule";
-import { dispatch, unschedule } from "./dispatch";
+import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
   CANCELLABLE,
   Channel,
@@ -33,11 +33,9 @@ export interface Sent {
 }
 
 /**
- * Accept a notification: plan its send time, store it, put it on its way.
- *
- * The item is written `accepted` before anything is enqueued and moved to `queued`/`scheduled`
- * after, so a crash in between leaves a visible `accepted` item that a retry with the same
- * Idempotency-Key finishes dispatching. A worker may claim it from any of those three states.
+ * Accept a notification: plan its send time, store it (already `queued` or `scheduled`, one
+ * conditional put), then put it on its way. A crash between the write and the dispatch is
+ * healed by a retry with the same Idempotency-Key, which dispatches again.
  */
 export const send = fn(
   z.object({
@@ -60,10 +58,11 @@ export const send = fn(
       : createId("ntf", now.getTime());
     const requestHash = hash(input);
     const stamp = now.toISOString();
+    const route = routeFor(when.sendAt, now);
     const info: Info = {
       id,
       channel: input.channel,
-      status: "accepted",
+      status: route === "schedule" ? "scheduled" : "queued",
       recipient,
       content: input.content,
       metadata: input.metadata,
@@ -77,10 +76,13 @@ export const send = fn(
       created_at: stamp,
       updated_at: stamp,
     };
-    const created = await Store.create(Store.toItem(tenantId, info, "immediate", requestHash));
+    const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {
-      await Metrics.record(tenantId, info.channel, "accepted", now);
-      return { notification: await advance(tenantId, info, now), replayed: false };
+      await Promise.all([
+        dispatchFor(tenantId, info, now),
+        Metrics.record(tenantId, info.channel, "accepted", now),
+      ]);
+      return { notification: info, replayed: false };
     }
 
     const existing = await Store.read(tenantId, id);
@@ -92,10 +94,12 @@ export const send = fn(
         "This Idempotency-Key was used with a different request body",
       );
     }
-    const notification =
-      existing.status === "accepted"
-        ? await advance(tenantId, Store.toInfo(existing), now)
-        : Store.toInfo(existing);
+    const notification = Store.toInfo(existing);
+    // The first attempt may have died between its write and its dispatch. Dispatching again is
+    // harmless: a second message finds the notification claimed, a second schedule conflicts.
+    if (existing.status === "queued" || existing.status === "scheduled") {
+      await dispatchFor(tenantId, notification, now);
+    }
     return { notification, replayed: true };
   },
 );
@@ -125,28 +129,14 @@ async function resolveRecipient(tenantId: string, input: ParsedSendInput) {
   return { recipient, window: input.delivery_window ?? profile?.delivery_window };
 }
 
-/** Dispatch an accepted notification and record where it went. */
-async function advance(tenantId: string, info: Info, now: Date): Promise<Info> {
-  const route = await dispatch({
+function dispatchFor(tenantId: string, info: Info, now: Date) {
+  return dispatch({
     tenantId,
     id: info.id,
     channel: info.channel,
     sendAt: new Date(info.scheduled_at),
     now,
   });
-  const to: Status = route === "schedule" ? "scheduled" : "queued";
-  const moved = await Store.transition({
-    tenantId,
-    id: info.id,
-    from: ["accepted"],
-    to,
-    now,
-    set: { route },
-  });
-  if (moved) return changed(tenantId, moved);
-  // A worker got there first; show what it did.
-  const current = await Store.read(tenantId, info.id);
-  return current ? Store.toInfo(current) : info;
 }
 
 export const get = fn(
