@@ -13,8 +13,11 @@ const QueueLink = z.object({ url: z.string(), arn: z.string() });
 const Links = {
   App: z.object({ name: z.string(), stage: z.string() }),
   Table: z.object({ name: z.string() }),
-  /** One queue per channel. */
-  Queues: z.record(z.string(), QueueLink),
+  /** One queue per channel. (SST adds a `type` key to every link's properties; drop it.) */
+  Queues: z
+    .object({ type: z.string().optional() })
+    .catchall(QueueLink)
+    .transform(({ type: _type, ...queues }) => queues as Record<string, z.infer<typeof QueueLink>>),
   Scheduler: z.object({ group: z.string(), roleArn: z.string() }),
   Email: z.object({ sender: z.string(), configSet: z.string().optional() }),
   Upstash: z.object({ url: z.string(), token: z.string() }),

@@ -1,0 +1,60 @@
+import { pascal } from "./lambda";
+import type { ChannelQueues } from "./queues";
+import { settings } from "./settings";
+
+/**
+ * Alarms go to one SNS topic (emailed to HERALD_ALARM_EMAIL when set): any message in a
+ * dead-letter queue, and any error of any Herald function.
+ */
+
+export const topic = new sst.aws.SnsTopic("Alarms");
+if (settings.alarms.email) {
+  new aws.sns.TopicSubscription("AlarmsEmail", {
+    topic: topic.arn,
+    protocol: "email",
+    endpoint: settings.alarms.email,
+  });
+}
+
+const common = {
+  comparisonOperator: "GreaterThanThreshold",
+  threshold: 0,
+  evaluationPeriods: 1,
+  period: 60,
+  statistic: "Maximum",
+  treatMissingData: "notBreaching",
+  alarmActions: [topic.arn],
+  okActions: [topic.arn],
+};
+
+/** A message in a dead-letter queue is a notification Herald gave up on. */
+export function alarmDeadLetters(queues: Record<string, ChannelQueues>) {
+  for (const [channel, { dlq }] of Object.entries(queues)) deadLetterAlarm(pascal(channel), dlq);
+}
+
+/** Any invocation error (an uncaught exception or a timeout) of these functions, by name. */
+export function alarmErrors(functions: Record<string, sst.aws.Function>) {
+  for (const [name, fn] of Object.entries(functions)) errorAlarm(name, fn);
+}
+
+function deadLetterAlarm(name: string, queue: sst.aws.Queue) {
+  return new aws.cloudwatch.MetricAlarm(`${name}DlqDepthAlarm`, {
+    ...common,
+    alarmDescription: $interpolate`Messages are waiting in the dead-letter queue ${queue.nodes.queue.name}`,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queue.nodes.queue.name },
+  });
+}
+
+function errorAlarm(name: string, fn: sst.aws.Function) {
+  return new aws.cloudwatch.MetricAlarm(`${name}ErrorsAlarm`, {
+    ...common,
+    alarmDescription: $interpolate`${fn.name} failed`,
+    namespace: "AWS/Lambda",
+    metricName: "Errors",
+    statistic: "Sum",
+    period: 300,
+    dimensions: { FunctionName: fn.name },
+  });
+}

@@ -1,0 +1,63 @@
+import { authorizer as authorizerHandler, routes } from "../functions/manifest";
+import { lambda, pascal } from "./lambda";
+import { queuesLink } from "./queues";
+import { scheduler } from "./scheduler";
+import { realtime, upstash, webhooks } from "./secrets";
+import { table } from "./storage";
+
+/**
+ * The HTTP API: every route in `functions/manifest.ts`, one Lambda per handler (routes sharing a
+ * handler share the function), and the API key authorizer on every route not marked `auth: false`.
+ */
+
+export const api = new sst.aws.ApiGatewayV2("Api");
+
+/** Turns an API key into the tenant; API Gateway passes it on as `authorizer.lambda`. */
+export const authorizerFunction = new sst.aws.Function("ApiAuthorizer", {
+  ...lambda,
+  handler: authorizerHandler,
+  description: "API key authorizer",
+  link: [table],
+});
+
+export const authorizer = api.addAuthorizer({
+  name: "ApiKey",
+  lambda: {
+    function: authorizerFunction.arn,
+    identitySources: ["$request.header.Authorization"],
+    response: "simple",
+    payload: "2.0",
+    // A revoked key stops working at once.
+    ttl: "0 seconds",
+  },
+});
+
+const handlers = [...new Set(routes.map((route) => route.handler))];
+
+/** One function per handler, with everything a route handler may reach. */
+export const handlerFunctions = Object.fromEntries(
+  handlers.map((handler) => [
+    handler,
+    new sst.aws.Function(pascal(handler), {
+      ...lambda,
+      handler,
+      link: [table, queuesLink, scheduler, upstash, realtime, webhooks],
+      environment: {
+        // Sends due within this many seconds use SQS DelaySeconds, later ones the Scheduler.
+        HERALD_SCHEDULER_MIN_DELAY_SECONDS: "900",
+      },
+    }),
+  ]),
+) as Record<string, sst.aws.Function>;
+
+/** Every function of this stack, by logical name (for alarms). */
+export const functions: Record<string, sst.aws.Function> = {
+  ApiAuthorizer: authorizerFunction,
+  ...Object.fromEntries(handlers.map((handler) => [pascal(handler), handlerFunctions[handler]])),
+};
+
+for (const { route, handler, auth } of routes) {
+  const fn = handlerFunctions[handler];
+  if (!fn) throw new Error(`No function for ${handler}`);
+  api.route(route, fn.arn, auth === false ? undefined : { auth: { lambda: authorizer.id } });
+}

@@ -1,0 +1,57 @@
+import { queueSettings, workers } from "../functions/manifest";
+import { pascal } from "./lambda";
+
+/**
+ * One SQS queue per channel with its own dead-letter queue, mirroring the local cloud: the
+ * redrive policy and visibility timeout come from `functions/manifest.ts`.
+ */
+
+export type Channel = keyof typeof workers;
+export const channels = Object.keys(workers) as Channel[];
+
+const FOURTEEN_DAYS = 14 * 24 * 60 * 60;
+
+export interface ChannelQueues {
+  queue: sst.aws.Queue;
+  dlq: sst.aws.Queue;
+}
+
+export const queues = Object.fromEntries(
+  channels.map((channel) => {
+    const name = pascal(channel);
+    const dlq = new sst.aws.Queue(`${name}Dlq`, {
+      // At least the dead-letter handler's timeout, as for any queue Lambda consumes.
+      visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+      transform: {
+        queue: (args) => {
+          args.messageRetentionSeconds = FOURTEEN_DAYS;
+        },
+      },
+    });
+    const queue = new sst.aws.Queue(`${name}Queue`, {
+      visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+      dlq: { queue: dlq.arn, retry: queueSettings.maxReceiveCount },
+    });
+    return [channel, { queue, dlq }];
+  }),
+) as Record<Channel, ChannelQueues>;
+
+/**
+ * `Resource.Queues`: `{ [channel]: { url, arn } }`. The built-in queue link has no `arn` and grants
+ * `sqs:*`; the API only sends to these queues (workers' receive/delete/visibility rights come with
+ * their event-source subscription).
+ */
+export const queuesLink = new sst.Linkable("Queues", {
+  properties: Object.fromEntries(
+    channels.map((channel) => [
+      channel,
+      { url: queues[channel].queue.url, arn: queues[channel].queue.arn },
+    ]),
+  ),
+  include: [
+    sst.aws.permission({
+      actions: ["sqs:SendMessage"],
+      resources: channels.map((channel) => queues[channel].queue.arn),
+    }),
+  ],
+});

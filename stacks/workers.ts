@@ -1,0 +1,82 @@
+import { deadLetter, workers as handlers, queueSettings } from "../functions/manifest";
+import { email } from "./email";
+import { lambda, pascal } from "./lambda";
+import { type Channel, channels, queues, queuesLink } from "./queues";
+import { upstash, vapid, webhooks } from "./secrets";
+import { sms } from "./sms";
+import { table } from "./storage";
+
+/**
+ * One worker per channel queue and one dead-letter handler for every channel's DLQ. Each reports
+ * partial batch failures, so one bad record never sends its batch-mates again.
+ */
+
+const batch = { size: queueSettings.batchSize, partialResponses: true };
+
+/** What each channel's provider needs besides the table, the queues and Redis. */
+const providerLinks: Record<Channel, unknown[]> = {
+  email: [email],
+  push: [vapid],
+  sms: [sms],
+  webhook: [webhooks],
+  in_app: [],
+};
+
+export const workers = Object.fromEntries(
+  channels.map((channel) => {
+    const worker = new sst.aws.Function(`${pascal(channel)}Worker`, {
+      ...lambda,
+      handler: handlers[channel],
+      description: `Delivers the ${channel} channel queue`,
+      timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
+      link: [table, queuesLink, upstash, ...providerLinks[channel]],
+      environment: {
+        // A worker owns a claimed notification for twice its timeout, as in the local cloud.
+        HERALD_LEASE_SECONDS: String(queueSettings.workerTimeoutSeconds * 2),
+      },
+      permissions: [
+        {
+          actions: [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes",
+          ],
+          resources: [queues[channel].queue.arn],
+        },
+      ],
+    });
+    queues[channel].queue.subscribe(worker.arn, { batch });
+    return [channel, worker];
+  }),
+) as Record<Channel, sst.aws.Function>;
+
+/** Marks notifications whose message exhausted its receives as failed, for every channel. */
+export const deadLetterHandler = new sst.aws.Function("DeadLetter", {
+  ...lambda,
+  handler: deadLetter,
+  description: "Marks notifications failed once their message reaches a dead-letter queue",
+  timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
+  link: [table, upstash],
+  permissions: [
+    {
+      actions: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      resources: channels.map((channel) => queues[channel].dlq.arn),
+    },
+  ],
+});
+
+for (const channel of channels) {
+  queues[channel].dlq.subscribe(deadLetterHandler.arn, { batch });
+}
+
+/** Every function of this stack, by logical name (for alarms). */
+export const functions: Record<string, sst.aws.Function> = {
+  ...Object.fromEntries(channels.map((channel) => [`${pascal(channel)}Worker`, workers[channel]])),
+  DeadLetter: deadLetterHandler,
+};

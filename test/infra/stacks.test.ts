@@ -1,0 +1,469 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as manifest from "../../functions/manifest";
+import {
+  ACCOUNT,
+  type Build,
+  REGION,
+  type RecordedResource,
+  ROOT,
+  type Synth,
+  synth,
+} from "./synth";
+
+/**
+ * The AWS stacks, evaluated offline: `sst.config.ts` runs with SST's real components under
+ * Pulumi mocks (see `synth.ts`), and these tests read what it would ask AWS to create.
+ */
+
+/**
+ * IAM resources with a wildcard that are allowed, and why. Anything else with a `*` fails.
+ * (No statement may use a bare `*` resource: every action Herald uses has resource-level
+ * permissions.)
+ */
+const WILDCARD_EXCEPTIONS: Array<{ pattern: RegExp; reason: string }> = [
+  {
+    pattern: new RegExp(
+      `^arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/herald-[a-z0-9-]+-schedules/\\*$`,
+    ),
+    reason:
+      "one-time schedules are named after notifications at run time; scoped to Herald's group",
+  },
+  {
+    pattern: new RegExp(
+      `^arn:aws:sms-voice:${REGION}:${ACCOUNT}:(phone-number|pool|sender-id|opt-out-list)/\\*$`,
+    ),
+    reason: "End User Messaging picks the origination identity at send time; scoped to the account",
+  },
+  {
+    pattern: new RegExp(`^arn:aws:ses:${REGION}:${ACCOUNT}:identity/\\*$`),
+    reason: "only with HERALD_SES_SANDBOX=true: in the sandbox SES also authorizes the recipient",
+  },
+];
+
+/** AWS managed policies a role may carry, and why. */
+const MANAGED_POLICY_EXCEPTIONS = new Set([
+  // SST attaches it to every function role: logs:CreateLogGroup/CreateLogStream/PutLogEvents on
+  // "*", AWS's own policy for a function writing its logs.
+  "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+]);
+
+/** Routes that may be called without an API key: liveness, the API docs, and the 404 catch-all. */
+const PUBLIC_ROUTES = new Set(["GET /health", "GET /openapi.json", "GET /docs", "$default"]);
+
+const ENV = {
+  HERALD_EMAIL_SENDER: "notifications@herald.example",
+  SST_SECRET_UpstashUrl: "https://upstash.herald.example",
+  SST_SECRET_UpstashToken: "upstash-token",
+  SST_SECRET_VapidPublicKey: "vapid-public",
+  SST_SECRET_VapidPrivateKey: "vapid-private",
+  SST_SECRET_RealtimeTokenKey: "realtime-token-key-0123456789",
+  SST_SECRET_WebhookSigningKey: "webhook-signing-key-0123456789",
+};
+
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, string[]>>;
+};
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Pulumi hands secret values to mocks wrapped in `{ [SECRET_SIG]: …, value }`. */
+function unwrap(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in value) return unwrap(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+  }
+  return value;
+}
+
+const list = (value: string | string[] | undefined) =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+let s: Synth;
+const inputs = (r: RecordedResource) => unwrap(r.inputs);
+const lambdas = () => s.ofType("aws:lambda/function:Function");
+const queues = () => s.ofType("aws:sqs/queue:Queue");
+const channels = Object.keys(manifest.workers) as Array<keyof typeof manifest.workers>;
+
+function buildOf(handler: string): Build {
+  const build = s.builds.find((b) => b.handler === handler);
+  if (!build) throw new Error(`No function builds ${handler}`);
+  return build;
+}
+
+/** The channel queues as linked to the code (`Resource.Queues`, less the `type` SST adds). */
+function queuesLink() {
+  const { type: _type, ...link } = buildOf(manifest.workers.email).links.Queues ?? {};
+  return link as Record<string, { url: string; arn: string }>;
+}
+
+function fnByArn(arn: string) {
+  const fn = s.byArn(arn);
+  expect(fn?.type, `no function ${arn}`).toBe("aws:lambda/function:Function");
+  return fn as RecordedResource;
+}
+
+/** Every policy statement attached to a role, with where it came from. */
+function policies() {
+  return s.ofType("aws:iam/role:Role").map((role) => {
+    const { inlinePolicies = [], assumeRolePolicy, managedPolicyArns = [] } = inputs(role);
+    return {
+      role,
+      trust: (typeof assumeRolePolicy === "string"
+        ? JSON.parse(assumeRolePolicy)
+        : assumeRolePolicy
+      ).Statement as Statement[],
+      managed: managedPolicyArns as string[],
+      statements: (inlinePolicies as Array<{ policy: string }>).flatMap(
+        (p) => JSON.parse(p.policy).Statement as Statement[],
+      ),
+    };
+  });
+}
+
+/** Source files under a folder, tests excluded. */
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith(".ts") && !path.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+beforeAll(async () => {
+  s = await synth(ENV);
+}, 300_000);
+
+describe("sst.config.ts", () => {
+  it("type-checks with stacks/ against the SST platform types", () => {
+    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+    const result = spawnSync(process.execPath, [tsc, "--noEmit", "-p", "stacks"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  }, 120_000);
+});
+
+describe("queues", () => {
+  it("gives every channel a queue that redrives to its own dead-letter queue", () => {
+    const link = queuesLink();
+    expect(Object.keys(link).sort()).toEqual([...channels].sort());
+    const dlqs = new Set<string>();
+    for (const channel of channels) {
+      const queue = s.byArn(link[channel]?.arn ?? "");
+      expect(queue?.type, `${channel} queue`).toBe("aws:sqs/queue:Queue");
+      const { redrivePolicy, visibilityTimeoutSeconds } = inputs(queue as RecordedResource);
+      expect(redrivePolicy, `${channel} queue has no redrive policy`).toBeTruthy();
+      const redrive = JSON.parse(redrivePolicy);
+      expect(redrive.maxReceiveCount).toBe(manifest.queueSettings.maxReceiveCount);
+      expect(visibilityTimeoutSeconds).toBe(manifest.queueSettings.visibilityTimeoutSeconds);
+
+      const dlq = s.byArn(redrive.deadLetterTargetArn);
+      expect(dlq?.type, `${channel} dead-letter queue`).toBe("aws:sqs/queue:Queue");
+      expect(dlq).not.toBe(queue);
+      expect(inputs(dlq as RecordedResource).redrivePolicy).toBeFalsy();
+      dlqs.add(redrive.deadLetterTargetArn);
+    }
+    expect(dlqs.size, "each channel has its own dead-letter queue").toBe(channels.length);
+    expect(queues(), "no queue outside the channel queues and their DLQs").toHaveLength(
+      channels.length * 2,
+    );
+  });
+
+  it("consumes every queue with one mapping that reports batch item failures", () => {
+    const link = queuesLink();
+    const mappings = s.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").map(inputs);
+    expect(mappings).toHaveLength(queues().length);
+    for (const queue of queues()) {
+      const arn = queue.state.arn as string;
+      const consumers = mappings.filter((m) => m.eventSourceArn === arn);
+      expect(consumers, `mappings of ${queue.name}`).toHaveLength(1);
+      const mapping = consumers[0];
+      expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+      expect(mapping.batchSize).toBe(manifest.queueSettings.batchSize);
+
+      const fn = inputs(fnByArn(mapping.functionName));
+      const channel = channels.find((c) => link[c]?.arn === arn);
+      expect(fn.handler).toBe(channel ? manifest.workers[channel] : manifest.deadLetter);
+      // Lambda refuses a mapping whose queue hides messages for less than the function runs.
+      expect(inputs(queue).visibilityTimeoutSeconds).toBeGreaterThanOrEqual(fn.timeout);
+    }
+  });
+
+  it("runs the workers with the manifest's timeout and a lease that outlives it", () => {
+    for (const channel of channels) {
+      const fn = lambdas().find((f) => inputs(f).handler === manifest.workers[channel]);
+      expect(fn, `${channel} worker`).toBeDefined();
+      const { timeout, environment } = inputs(fn as RecordedResource);
+      expect(timeout).toBe(manifest.queueSettings.workerTimeoutSeconds);
+      expect(Number(environment.variables.HERALD_LEASE_SECONDS)).toBeGreaterThanOrEqual(timeout);
+    }
+  });
+});
+
+describe("IAM", () => {
+  it("names the resources of every grant (documented exceptions only)", () => {
+    const offenders: string[] = [];
+    for (const { role, statements, managed } of policies()) {
+      for (const statement of statements) {
+        for (const action of list(statement.Action)) {
+          if (action === "*" || action.endsWith(":*")) offenders.push(`${role.name}: ${action}`);
+        }
+        const resources = list(statement.Resource);
+        if (resources.length === 0) offenders.push(`${role.name}: statement without resources`);
+        for (const resource of resources) {
+          if (!resource.includes("*")) continue;
+          if (WILDCARD_EXCEPTIONS.some((e) => e.pattern.test(resource))) continue;
+          offenders.push(`${role.name}: ${list(statement.Action).join(",")} on ${resource}`);
+        }
+      }
+      for (const arn of managed) {
+        if (!MANAGED_POLICY_EXCEPTIONS.has(arn)) offenders.push(`${role.name}: managed ${arn}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("lets only Lambda assume the function roles", () => {
+    for (const { role, trust } of policies()) {
+      if (role.name === "SchedulerRole") continue;
+      expect(trust, role.name).toHaveLength(1);
+      expect(trust[0], role.name).toMatchObject({ Effect: "Allow", Action: "sts:AssumeRole" });
+      expect(trust[0]?.Principal, role.name).toEqual({ Service: "lambda.amazonaws.com" });
+    }
+  });
+
+  it("lets the scheduler role do nothing but send to the channel queues", () => {
+    const link = queuesLink();
+    const trusted = policies().filter(({ trust }) =>
+      trust.some((t) => list(t.Principal?.Service).includes("scheduler.amazonaws.com")),
+    );
+    expect(trusted).toHaveLength(1);
+    const { role, trust, statements, managed } = trusted[0]!;
+    expect(trust.map((t) => list(t.Principal?.Service))).toEqual([["scheduler.amazonaws.com"]]);
+    expect(trust[0]?.Condition?.StringEquals?.["aws:SourceAccount"]).toEqual([ACCOUNT]);
+    expect(managed).toEqual([]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Effect).toBe("Allow");
+    expect(list(statements[0]?.Action)).toEqual(["sqs:SendMessage"]);
+    expect(list(statements[0]?.Resource).sort()).toEqual(channels.map((c) => link[c]?.arn).sort());
+
+    // The API passes exactly this role to Scheduler, and only to Scheduler.
+    const scheduler = buildOf("functions/api/notifications/send.handler").links.Scheduler;
+    expect(scheduler?.roleArn).toBe(role.state.arn);
+    const passes = policies().flatMap(({ statements }) =>
+      statements.filter((st) => list(st.Action).includes("iam:PassRole")),
+    );
+    expect(passes.length).toBeGreaterThan(0);
+    for (const pass of passes) {
+      expect(list(pass.Resource)).toEqual([role.state.arn]);
+      expect(pass.Condition?.StringEquals?.["iam:PassedToService"]).toEqual([
+        "scheduler.amazonaws.com",
+      ]);
+    }
+  });
+});
+
+describe("API", () => {
+  it("serves exactly the manifest's routes, each with its handler", () => {
+    const routes = s.ofType("aws:apigatewayv2/route:Route").map(inputs);
+    expect(routes.map((r) => r.routeKey).sort()).toEqual(
+      manifest.routes.map((r) => r.route).sort(),
+    );
+    for (const spec of manifest.routes) {
+      const route = routes.find((r) => r.routeKey === spec.route);
+      const integrationId = String(route?.target).replace("integrations/", "");
+      const integration = s
+        .ofType("aws:apigatewayv2/integration:Integration")
+        .find((i) => i.id === integrationId);
+      expect(integration, spec.route).toBeDefined();
+      const fn = inputs(fnByArn(inputs(integration as RecordedResource).integrationUri));
+      expect(fn.handler, spec.route).toBe(spec.handler);
+    }
+  });
+
+  it("puts the API key authorizer on every route but the public ones", () => {
+    const [authorizer] = s.ofType("aws:apigatewayv2/authorizer:Authorizer");
+    expect(authorizer).toBeDefined();
+    const open: string[] = [];
+    for (const route of s.ofType("aws:apigatewayv2/route:Route").map(inputs)) {
+      const spec = manifest.routes.find((r) => r.route === route.routeKey);
+      if (spec?.auth === false) {
+        open.push(route.routeKey);
+        expect(route.authorizationType ?? "NONE").toBe("NONE");
+      } else {
+        expect(route.authorizationType, route.routeKey).toBe("CUSTOM");
+        expect(route.authorizerId, route.routeKey).toBe(authorizer?.id);
+      }
+    }
+    expect(
+      open.every((route) => PUBLIC_ROUTES.has(route)),
+      open.join(", "),
+    ).toBe(true);
+    expect(open).toContain("GET /health");
+  });
+
+  it("authorizes from the Authorization header with simple responses", () => {
+    const authorizer = inputs(s.ofType("aws:apigatewayv2/authorizer:Authorizer")[0]!);
+    expect(authorizer).toMatchObject({
+      authorizerType: "REQUEST",
+      identitySources: ["$request.header.Authorization"],
+      enableSimpleResponses: true,
+      authorizerPayloadFormatVersion: "2.0",
+      authorizerResultTtlInSeconds: 0,
+    });
+    const invokeArn = String(authorizer.authorizerUri);
+    const fn = lambdas().find((f) => invokeArn.includes(`/functions/${f.state.arn}/`));
+    expect(fn && inputs(fn).handler).toBe(manifest.authorizer);
+  });
+
+  it("streams the real-time feed from a function URL", () => {
+    const [url] = s.ofType("aws:lambda/functionUrl:FunctionUrl").map(inputs);
+    expect(url?.invokeMode).toBe("RESPONSE_STREAM");
+    const fn = lambdas().find((f) => f.state.name === url?.functionName);
+    expect(fn && inputs(fn).handler).toBe(manifest.stream);
+  });
+});
+
+describe("table", () => {
+  it("matches the local cloud's keys and has every index the code queries", () => {
+    const [table] = s.ofType("aws:dynamodb/table:Table").map(inputs);
+    expect(table).toMatchObject({ hashKey: "pk", rangeKey: "sk", billingMode: "PAY_PER_REQUEST" });
+    const queried = new Set(
+      sources(join(ROOT, "packages/core/src")).flatMap((file) =>
+        [...readFileSync(file, "utf8").matchAll(/["'](gsi\d+)["']/g)].map((m) => m[1] as string),
+      ),
+    );
+    expect(queried.size).toBeGreaterThan(0);
+    const indexes = table.globalSecondaryIndexes as Array<Record<string, string>>;
+    for (const name of queried) {
+      expect(
+        indexes.find((i) => i.name === name),
+        name,
+      ).toMatchObject({
+        hashKey: `${name}pk`,
+        rangeKey: `${name}sk`,
+        projectionType: "ALL",
+      });
+    }
+    for (const attribute of table.attributes) expect(attribute.type).toBe("S");
+  });
+
+  it("expires items by expires_at and keeps point-in-time recovery", () => {
+    const [table] = s.ofType("aws:dynamodb/table:Table").map(inputs);
+    expect(table.ttl).toEqual({ attributeName: "expires_at", enabled: true });
+    expect(table.pointInTimeRecovery).toMatchObject({ enabled: true });
+  });
+});
+
+describe("functions", () => {
+  it("run on arm64 with a current Node.js runtime", () => {
+    expect(lambdas().length).toBeGreaterThan(0);
+    for (const fn of lambdas().map(inputs)) {
+      expect(fn.architectures, fn.handler).toEqual(["arm64"]);
+      expect(["nodejs22.x", "nodejs24.x"], fn.handler).toContain(fn.runtime);
+    }
+  });
+
+  it("build handlers that exist", () => {
+    const missing = s.builds.filter(({ handler }) => {
+      const dot = handler.lastIndexOf(".");
+      const file = join(ROOT, `${handler.slice(0, dot)}.ts`);
+      const name = handler.slice(dot + 1);
+      return !(
+        existsSync(file) &&
+        new RegExp(`export\\s+(const|async\\s+function|function)\\s+${name}\\b`).test(
+          readFileSync(file, "utf8"),
+        )
+      );
+    });
+    expect(missing.map((b) => b.handler)).toEqual([]);
+  });
+
+  it("are linked to resources in the shapes packages/core/src/config.ts parses", async () => {
+    const links = new Map<string, unknown>();
+    for (const build of s.builds) {
+      for (const [name, value] of Object.entries(build.links)) links.set(name, value);
+    }
+    // Everything the code reads is linked somewhere…
+    const read = new Set(
+      [...sources(join(ROOT, "packages/core/src")), ...sources(join(ROOT, "functions"))].flatMap(
+        (file) =>
+          [...readFileSync(file, "utf8").matchAll(/\blink\("(\w+)"\)/g)].map((m) => m[1] as string),
+      ),
+    );
+    for (const name of read) expect(links.has(name), `nothing links ${name}`).toBe(true);
+
+    // …and what is linked passes the code's own schemas.
+    process.env.SST_RESOURCE_App = JSON.stringify({ name: "herald", stage: "infratest" });
+    for (const [name, value] of links) process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+    const config = await import("../../packages/core/src/config");
+    for (const name of links.keys()) {
+      expect(() => config.link(name as never), name).not.toThrow();
+    }
+    expect(config.link("App")).toEqual({ name: "herald", stage: "infratest" });
+  });
+
+  it("give each worker what its channel needs", () => {
+    const needs: Record<(typeof channels)[number], string[]> = {
+      email: ["Email"],
+      push: ["Vapid"],
+      sms: ["Sms"],
+      webhook: ["Webhooks"],
+      in_app: [],
+    };
+    for (const channel of channels) {
+      const names = Object.keys(buildOf(manifest.workers[channel]).links);
+      expect(names, channel).toEqual(
+        expect.arrayContaining(["Table", "Queues", "Upstash", ...needs[channel]]),
+      );
+    }
+  });
+});
+
+describe("alarms", () => {
+  const alarms = () => s.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map(inputs);
+
+  it("fire on any message in a dead-letter queue", () => {
+    const link = queuesLink();
+    const channelArns = new Set(channels.map((c) => link[c]?.arn));
+    const dlqs = queues().filter((q) => !channelArns.has(q.state.arn));
+    expect(dlqs).toHaveLength(channels.length);
+    for (const dlq of dlqs) {
+      expect(
+        alarms().find((a) => a.dimensions?.QueueName === dlq.state.name),
+        dlq.name,
+      ).toMatchObject({
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+      });
+    }
+  });
+
+  it("fire on any error of any function, to the alarm topic", () => {
+    const [topic] = s.ofType("aws:sns/topic:Topic");
+    for (const fn of lambdas()) {
+      expect(
+        alarms().find((a) => a.dimensions?.FunctionName === fn.state.name),
+        fn.name,
+      ).toMatchObject({
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        alarmActions: [topic?.state.arn],
+      });
+    }
+  });
+});
