@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
 
 // Info level: this file reads what the handlers log.
-const cloud = useLocalCloud({ env: { AWS_LAMBDA_LOG_LEVEL: "info" } });
+const cloud = useLocalCloud({
+  env: { AWS_LAMBDA_LOG_LEVEL: "info", POWERTOOLS_METRICS_DISABLED: "false" },
+});
 
 async function tenant() {
   const tenantId = unique("tenant");
@@ -60,6 +62,14 @@ describe("logs", () => {
       requests.every((r) => typeof r.requestId === "string" && typeof r.status === "number"),
     ).toBe(true);
     expect(records.some((r) => r.message === "delivered")).toBe(true);
+    // Powertools metrics: one EMF record per delivery outcome, by channel and outcome.
+    const emf = records.filter((r) => r._aws !== undefined);
+    expect(emf).toContainEqual(
+      expect.objectContaining({ channel: "email", outcome: "sent", Notifications: 1 }),
+    );
+    const definition = (emf[0]?._aws as { CloudWatchMetrics: { Namespace: string }[] })
+      .CloudWatchMetrics[0];
+    expect(definition?.Namespace).toBe("Herald");
     const all = lines.join("\n");
     expect(all).not.toContain(address);
     expect(all).not.toContain(key);

@@ -251,6 +251,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
       SST_RESOURCE_Realtime: JSON.stringify({ tokenKey: randomBytes(32).toString("base64url") }),
       HERALD_LEASE_SECONDS: String(workerTimeoutSeconds * 2),
+      // CloudWatch EMF lines would only clutter a terminal; tests that read them turn them on.
+      POWERTOOLS_METRICS_DISABLED: "true",
       // Webhooks and push endpoints on this machine are the point of a local cloud.
       HERALD_WEBHOOK_ALLOW_PRIVATE: "true",
       ...options.env,

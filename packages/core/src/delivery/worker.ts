@@ -4,6 +4,7 @@ import { queueFor, tuning } from "../config";
 import { errorFields, log } from "../log";
 import * as Notification from "../notification";
 import * as Recipient from "../recipient";
+import { recordOutcome } from "../telemetry";
 import { PermanentDeliveryError } from "./errors";
 import { providers } from "./provider";
 
@@ -82,16 +83,19 @@ async function attempt(
     const outcome = await providers[channel]({ notification, tenantId, attempt });
     await Notification.complete(tenantId, notification, attempt, outcome);
     log.info("delivered", { id, channel, status: outcome.status, attempt });
+    recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
     return "done";
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentDeliveryError) {
       await Notification.fail(tenantId, id, attempt, reason);
       log.warn("failed permanently", { id, channel, attempt, reason });
+      recordOutcome(channel, "failed");
       return "done";
     }
     await Notification.release(tenantId, id, attempt, reason);
     log.warn("failed transiently; will retry", { id, channel, attempt, reason });
+    recordOutcome(channel, "retried");
     return "retry";
   }
 }

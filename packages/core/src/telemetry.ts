@@ -1,0 +1,35 @@
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+/**
+ * CloudWatch metrics through Powertools (Embedded Metric Format lines on stdout: no API call,
+ * CloudWatch extracts them from the logs). Turned off with POWERTOOLS_METRICS_DISABLED=true,
+ * which the local cloud sets unless asked otherwise.
+ */
+let metrics: Metrics | undefined;
+
+function instance(): Metrics {
+  metrics ??= new Metrics({ namespace: "Herald", serviceName: "herald" });
+  return metrics;
+}
+
+export type Outcome = "sent" | "delivered" | "failed" | "retried";
+
+/** One delivery attempt's outcome per channel, and on success how late it was against plan. */
+export function recordOutcome(channel: string, outcome: Outcome, lateByMs?: number): void {
+  emit("Notifications", MetricUnit.Count, 1, { channel, outcome });
+  if (lateByMs !== undefined) {
+    emit("DeliveryDelay", MetricUnit.Milliseconds, Math.max(0, lateByMs), { channel, outcome });
+  }
+}
+
+/** A single metric is written as soon as its value is added, with its own dimensions. */
+function emit(
+  name: string,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+  dimensions: Record<string, string>,
+) {
+  const single = instance().singleMetric();
+  single.addDimensions(dimensions);
+  single.addMetric(name, unit, value);
+}
