@@ -67,9 +67,8 @@ describe("logs", () => {
     expect(emf).toContainEqual(
       expect.objectContaining({ channel: "email", outcome: "sent", Notifications: 1 }),
     );
-    const definition = (emf[0]?._aws as { CloudWatchMetrics: { Namespace: string }[] })
-      .CloudWatchMetrics[0];
-    expect(definition?.Namespace).toBe("Herald");
+    const aws = emf[0]!._aws as { CloudWatchMetrics: { Namespace: string }[] };
+    expect(aws.CloudWatchMetrics[0]?.Namespace).toBe("Herald");
     const all = lines.join("\n");
     expect(all).not.toContain(address);
     expect(all).not.toContain(key);

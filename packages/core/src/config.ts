@@ -29,7 +29,11 @@ const Links = {
     configurationSet: z.string().optional(),
   }),
   /** Key that signs short-lived recipient tokens for the real-time feed. */
-  Realtime: z.object({ tokenKey: z.string().min(16) }),
+  Realtime: z.object({
+    tokenKey: z.string().min(16),
+    /** The feed's Function URL, returned with recipient tokens when known. */
+    url: z.url().optional(),
+  }),
   /** Master key from which each tenant's webhook signing secret is derived. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };

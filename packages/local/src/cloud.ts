@@ -10,6 +10,7 @@ import { createSqsServer } from "local-aws-sqs";
 import webpush from "web-push";
 import * as manifest from "../../../functions/manifest";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
+import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
 import { type PushService, startPushService } from "./push-service";
 import { type QueueRunner, startQueueRunner } from "./queue-runner";
@@ -26,7 +27,10 @@ import { type SmsEmulator, startSms } from "./sms";
 export interface LocalCloudOptions {
   /** Fixed ports for `npm run dev`; 0 (default) picks free ones. */
   ports?: Partial<
-    Record<"api" | "dynamodb" | "sqs" | "ses" | "scheduler" | "redis" | "sms" | "push", number>
+    Record<
+      "api" | "dynamodb" | "sqs" | "ses" | "scheduler" | "redis" | "sms" | "push" | "feed",
+      number
+    >
   >;
   stage?: string;
   /** Shorter than production so tests see redelivery quickly. */
@@ -42,6 +46,8 @@ export interface LocalCloudOptions {
 
 export interface LocalCloud {
   apiUrl: string;
+  /** The real-time feed: a Function URL with response streaming. */
+  feedUrl: string;
   /** The SES emulator's mail viewer; `${sesUrl}/store` lists sent mail as JSON. */
   sesUrl: string;
   env: Record<string, string>;
@@ -219,6 +225,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const redis = await startRedis({ port: ports.redis ?? 0 });
     stops.push(redis.stop);
+    // Stopped before Redis, so open feeds end before their subscriptions' server goes.
+    const feed = await startFunctionUrl({
+      port: ports.feed ?? 0,
+      handler: loader(manifest.stream),
+      functionName: `${prefix}-feed`,
+      timeoutMs: 900_000,
+      onError,
+    });
+    stops.push(feed.stop);
 
     const sms = await startSms({ port: ports.sms ?? 0 });
     stops.push(sms.stop);
@@ -249,7 +264,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:dev@herald.local" }),
       SST_RESOURCE_Sms: JSON.stringify({}),
       SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
-      SST_RESOURCE_Realtime: JSON.stringify({ tokenKey: randomBytes(32).toString("base64url") }),
+      SST_RESOURCE_Realtime: JSON.stringify({
+        tokenKey: randomBytes(32).toString("base64url"),
+        url: feed.url,
+      }),
       HERALD_LEASE_SECONDS: String(workerTimeoutSeconds * 2),
       // CloudWatch EMF lines would only clutter a terminal; tests that read them turn them on.
       POWERTOOLS_METRICS_DISABLED: "true",
@@ -299,6 +317,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     return {
       apiUrl: api.url,
+      feedUrl: feed.url,
       sesUrl,
       env,
       queues,

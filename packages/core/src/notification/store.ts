@@ -364,13 +364,20 @@ export async function touch(change: {
   keep: Record<string, unknown>;
   condition: { expression: string; values: Record<string, unknown> };
 }): Promise<Item | undefined> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ...change.condition.values };
-  const sets = Object.entries(change.keep).map(([field, value]) => {
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    return `#${field} = if_not_exists(#${field}, :${field})`;
-  });
+  // updated_at moves too: it orders real-time events, so a mark is an event of its own.
+  const names: Record<string, string> = { "#updated": "updated_at" };
+  const values: Record<string, unknown> = {
+    ...change.condition.values,
+    ":updated": new Date().toISOString(),
+  };
+  const sets = ["#updated = :updated"];
+  sets.push(
+    ...Object.entries(change.keep).map(([field, value]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return `#${field} = if_not_exists(#${field}, :${field})`;
+    }),
+  );
   try {
     const result = await dynamo().send(
       new UpdateCommand({
