@@ -66,7 +66,12 @@ export function useLocalCloud(options: LocalCloudOptions = {}) {
     cloud = await startLocalCloud({
       visibilityTimeoutSeconds: 2,
       ...options,
-      env: { AWS_LAMBDA_LOG_LEVEL: process.env.HERALD_TEST_LOG ?? "silent", ...options.env },
+      env: {
+        AWS_LAMBDA_LOG_LEVEL: process.env.HERALD_TEST_LOG ?? "silent",
+        // Tests poll far faster than a client should; test/ratelimit.test.ts sets its own.
+        HERALD_RATE_LIMIT: "100000",
+        ...options.env,
+      },
     });
   });
   afterAll(async () => {
