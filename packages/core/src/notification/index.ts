@@ -234,7 +234,14 @@ export const ListInput = z
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(2048).optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (query) =>
+      !query.created_after ||
+      !query.created_before ||
+      Date.parse(query.created_after) <= Date.parse(query.created_before),
+    { message: "created_after must not be later than created_before", path: ["created_after"] },
+  );
 export type ListInput = z.input<typeof ListInput>;
 
 export interface Listing {
