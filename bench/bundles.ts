@@ -1,14 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, version } from "esbuild";
 import * as manifest from "../functions/manifest";
 import { median, RESULTS, save, table } from "./support";
 
 /**
  * Per function: the esbuild bundle (minified ESM for node22, `@aws-sdk/*` left out as the Lambda
  * runtime provides it, and also with it bundled), and module init time in a fresh process
- * (median of 5), each next to an empty handler built and timed the same way.
+ * (the `import()` of the bundle, median of `runs`), each next to an empty handler built and timed
+ * the same way in the same run.
  */
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = fileURLToPath(new URL("bundles/", RESULTS));
@@ -43,9 +44,9 @@ async function bundle(entry: string, name: string, externalSdk: boolean) {
   return { outfile, kb: statSync(outfile).size / 1024 };
 }
 
-function initMs(file: string): number {
+function initMs(file: string, count: number): number {
   const runs: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < count; i++) {
     const result = spawnSync(
       process.execPath,
       [
@@ -68,28 +69,42 @@ function initMs(file: string): number {
   return median(runs);
 }
 
-export async function measureBundles() {
+export async function measureBundles(runs = 5) {
   mkdirSync(OUT, { recursive: true });
   const empty = `${OUT}empty-entry.mjs`;
   writeFileSync(empty, "export const handler = async () => ({ statusCode: 200 });\n");
-  const rows: Record<string, string | number>[] = [];
   const targets: [string, string][] = [
     ["(empty handler)", empty],
     ...handlers().map((h): [string, string] => [h.replace(/^functions\//, ""), `${ROOT}${h}.ts`]),
   ];
+  const measured = [];
   for (const [name, entry] of targets) {
     const safe = name.replace(/[^\w-]+/g, "_");
     const lean = await bundle(entry, safe, true);
     const full = await bundle(entry, safe, false);
-    rows.push({
-      function: name,
-      "KB (SDK external)": lean.kb,
-      "KB (SDK bundled)": full.kb,
-      "init ms (SDK external)": initMs(lean.outfile),
-      "init ms (SDK bundled)": initMs(full.outfile),
+    measured.push({
+      name,
+      kb: lean.kb,
+      kbWithSdk: full.kb,
+      initMs: initMs(lean.outfile, runs),
+      initMsWithSdk: initMs(full.outfile, runs),
     });
   }
-  table("Bundle size and module init time in a fresh process (median of 5)", rows);
-  save("bundles", rows);
+  const base = measured[0]!;
+  const rows = measured.map((m) => ({
+    function: m.name,
+    KB: m.kb,
+    "Δ KB": m.kb - base.kb,
+    "init ms": m.initMs,
+    "Δ init ms": m.initMs - base.initMs,
+    "KB (SDK bundled)": m.kbWithSdk,
+    "init ms (SDK bundled)": m.initMsWithSdk,
+    "Δ init ms (SDK bundled)": m.initMsWithSdk - base.initMsWithSdk,
+  }));
+  table(
+    `Bundles (esbuild ${version}: bundle, minify, node22, esm; @aws-sdk/* external, as the Lambda runtime provides it) and module init in a fresh node ${process.version} (import time, median of ${runs}); Δ = against the empty handler`,
+    rows,
+  );
+  save("bundles", { esbuild: version, node: process.version, runs, rows });
   return rows;
 }

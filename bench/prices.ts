@@ -1,33 +1,57 @@
 /**
- * AWS list prices, us-east-1, on-demand, as published on each service's pricing page on
- * 2026-11-01 (DynamoDB, SQS, EventBridge Scheduler, Lambda, API Gateway) and Upstash's pricing
- * page (pay as you go). Free tiers are ignored. USD.
+ * The one price table the bench prices requests with. USD, list prices, region us-east-1,
+ * on-demand / pay as you go, free tiers ignored (they are per account, not per notification).
+ * Compiled 2026-11-23 from these pages:
+ * - "Amazon DynamoDB pricing" → "Pricing for On-Demand Capacity" (Standard table class)
+ * - "Amazon SQS pricing" (standard queues; every 64 KB chunk of a payload is one request)
+ * - "Amazon EventBridge pricing" → "Scheduler" (invocations; creating and deleting schedules is
+ *   not charged; the first 14 M invocations a month are free)
+ * - "AWS Lambda pricing" (Arm price, first 7.5 billion GB-s a month tier)
+ * - "Amazon API Gateway pricing" → "HTTP APIs" (first 300 M requests a month, 512 KB increments)
+ * - Upstash "Redis Pricing" (upstash.com/pricing/redis) and its "Pricing & Billing" docs page:
+ *   Pay as You Go, per command
+ * Provider fees (what a message costs to hand to its carrier) are in PROVIDER_FEES, apart.
  */
 export const PRICES = {
-  /** DynamoDB on-demand: per write request unit (≤ 1 KB) and read request unit (≤ 4 KB). */
-  dynamoWrite: 0.625 / 1e6,
-  dynamoRead: 0.125 / 1e6,
-  /** SQS standard queue: per request (64 KB chunks). */
+  asOf: "2026-11-23",
+  region: "us-east-1",
+  /** DynamoDB on-demand: per write request unit (1 KB) and read request unit (4 KB strongly
+   * consistent, or two eventually consistent reads). */
+  dynamoWriteUnit: 0.625 / 1e6,
+  dynamoReadUnit: 0.125 / 1e6,
+  /** SQS standard queue: per request (each 64 KB chunk). */
   sqsRequest: 0.4 / 1e6,
-  /** EventBridge Scheduler: per schedule invocation (API calls to create/delete are free). */
+  /** EventBridge Scheduler: per invocation (one firing of a schedule). */
   schedulerInvocation: 1.0 / 1e6,
-  /** Lambda arm64: per request, and per GB-second. */
+  /** Lambda, arm64: per request and per GB-second of billed duration (1 ms granularity). */
   lambdaRequest: 0.2 / 1e6,
   lambdaGbSecond: 0.0000133334,
-  /** API Gateway HTTP API: per request (first 300 M/month). */
+  /** API Gateway HTTP API: per request. */
   httpApiRequest: 1.0 / 1e6,
-  /** Upstash Redis pay as you go: per command. */
+  /** Upstash Redis pay as you go: $0.20 per 100 000 commands. */
   redisCommand: 0.2 / 1e5,
 } as const;
 
-/** Provider fees, per message: listed apart, since they dwarf the plumbing and vary by route. */
+/**
+ * Per message handed to the provider: listed apart, since they dwarf the plumbing and depend on
+ * destination and volume rather than on Herald.
+ */
 export const PROVIDER_FEES = {
-  email: { usd: 0.1 / 1000, what: "SES outbound email" },
-  sms: { usd: 0.00581, what: "End User Messaging SMS, US, transactional (varies by country)" },
+  email: {
+    usd: 0.1 / 1000,
+    what: "Amazon SES outbound email ($0.10 per 1,000; attachments extra)",
+  },
   push: { usd: 0, what: "Web Push services (browser vendors) charge nothing" },
-  webhook: { usd: 0, what: "your receiver's cost; data transfer out ignored" },
-  in_app: { usd: 0, what: "stored in DynamoDB (counted above)" },
+  sms: {
+    usd: 0.00581,
+    what: "AWS End User Messaging SMS, US base price per part; carrier fees extra and vary",
+  },
+  webhook: { usd: 0, what: "the receiver's cost; data transfer out ignored" },
+  in_app: { usd: 0, what: "none: the inbox is the notification item (counted above)" },
 } as const;
 
-/** Lambda sizing assumed for compute cost: 256 MB, and the durations measured locally. */
-export const LAMBDA_MEMORY_GB = 0.25;
+/**
+ * Lambda sizing the compute cost assumes: arm64 (stacks/lambda.ts) and SST's default memory of
+ * 1024 MB (no function in stacks/ sets `memory`). Durations are the ones measured in this run.
+ */
+export const LAMBDA = { architecture: "arm64", memoryMb: 1024 } as const;

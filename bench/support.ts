@@ -22,12 +22,11 @@ export function median(values: number[]) {
 /** Print rows as an aligned text table. */
 export function table(title: string, rows: Record<string, string | number>[]) {
   const columns = Object.keys(rows[0] ?? {});
-  const text = (value: string | number | undefined) =>
-    typeof value === "number"
-      ? Number.isInteger(value)
-        ? String(value)
-        : value.toFixed(2)
-      : (value ?? "");
+  const text = (value: string | number | undefined) => {
+    if (typeof value !== "number") return value ?? "";
+    const rounded = Math.round(value * 100) / 100;
+    return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(2);
+  };
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => text(r[c]).length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
   process.stdout.write(`\n${title}\n${line(columns)}\n${line(widths.map((w) => "-".repeat(w)))}\n`);
@@ -49,11 +48,16 @@ export async function pool<T, R>(items: T[], concurrency: number, task: (item: T
   return results;
 }
 
-/** A webhook receiver that answers 204. */
-export async function receiver(): Promise<{ url: string; close: () => Promise<void> }> {
+/** A webhook receiver that answers 204, and tells `onHit` of every request. */
+export async function receiver(
+  onHit: () => void = () => undefined,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     req.resume();
-    req.on("end", () => res.writeHead(204).end());
+    req.on("end", () => {
+      onHit();
+      res.writeHead(204).end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,261 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+
+/**
+ * Counts what Herald asks of AWS and Upstash, where it asks: middleware on the very SDK clients
+ * the handlers use (`packages/core/src/aws/clients.ts`, same process, same singletons) and the
+ * `use` hook of the `@upstash/redis` client (`redis()`).
+ *
+ * DynamoDB is metered in request units, not only requests: every call is sent with
+ * `ReturnConsumedCapacity: "TOTAL"`, so the emulator reports the table's read and write units
+ * (item size, eventually vs strongly consistent reads, the larger of old and new item on an
+ * update). dynalite reports nothing for global secondary indexes, so index writes are computed
+ * here from the item before and after each write, by DynamoDB's rules for `ALL` projections
+ * (Herald's three GSIs): an item entering an index is one index write, leaving it one, changing
+ * its index key two, and any other change to an indexed item one, each of ceil(size / 1 KB).
+ */
+
+export interface Reading {
+  /** HTTP requests by `Service Operation`, one per attempt (retries count). */
+  requests: Record<string, number>;
+  /** Upstash commands by name (a pipeline's commands count one each, as Upstash bills). */
+  redisCommands: Record<string, number>;
+  /** HTTP requests to Upstash (a pipeline is one). */
+  redisRequests: number;
+  dynamo: {
+    readUnits: number;
+    tableWriteUnits: number;
+    indexWriteUnits: number;
+    /** Index writes by index name. */
+    indexWrites: Record<string, number>;
+    /** Writes whose condition failed: still billed, at the item's size. */
+    conditionFailures: number;
+    /** Largest notification item seen, bytes by DynamoDB's size rules. */
+    largestItemBytes: number;
+  };
+}
+
+export interface Meter {
+  /** Start a fresh count (one window at a time). */
+  start(): void;
+  /** Stop counting and return what was counted since `start`. */
+  stop(): Reading;
+}
+
+type Item = Record<string, unknown>;
+type Next = (args: { input: Item }) => Promise<{ output: unknown }>;
+type Middleware = (next: Next, context: { commandName?: string }) => Next;
+interface Stackable {
+  middlewareStack: {
+    add(
+      middleware: Middleware,
+      options: { step: "initialize" | "finalizeRequest"; name: string; priority?: "low" },
+    ): void;
+  };
+}
+interface Upstash {
+  use(
+    middleware: (
+      request: { path?: string[]; body?: unknown },
+      next: (request: { path?: string[]; body?: unknown }) => Promise<unknown>,
+    ) => Promise<unknown>,
+  ): void;
+}
+
+const INDEXES = ["gsi1", "gsi2", "gsi3"] as const;
+
+/** DynamoDB's item size rules, on unmarshalled values (what the document client handles). */
+export function valueBytes(value: unknown): number {
+  if (value === null || value === undefined || typeof value === "boolean") return 1;
+  if (typeof value === "string") return Buffer.byteLength(value);
+  if (typeof value === "number" || typeof value === "bigint") {
+    const digits = String(value)
+      .replace(/^-/, "")
+      .replace(/e.*$/i, "")
+      .replace(".", "")
+      .replace(/^0+/, "")
+      .replace(/0+$/, "");
+    return 1 + Math.ceil(Math.max(1, digits.length) / 2);
+  }
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value instanceof Set) return [...value].reduce((sum: number, v) => sum + valueBytes(v), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + valueBytes(v), 0);
+  if (typeof value === "object") {
+    return (
+      3 +
+      Object.entries(value).reduce(
+        (sum, [name, v]) => sum + Buffer.byteLength(name) + 1 + valueBytes(v),
+        0,
+      )
+    );
+  }
+  return 0;
+}
+
+export function itemBytes(item: Item): number {
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
+    0,
+  );
+}
+
+const kb = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / 1024));
+
+function emptyReading(): Reading {
+  return {
+    requests: {},
+    redisCommands: {},
+    redisRequests: 0,
+    dynamo: {
+      readUnits: 0,
+      tableWriteUnits: 0,
+      indexWriteUnits: 0,
+      indexWrites: {},
+      conditionFailures: 0,
+      largestItemBytes: 0,
+    },
+  };
+}
+
+const bump = (counts: Record<string, number>, key: string, by = 1) => {
+  counts[key] = (counts[key] ?? 0) + by;
+};
+
+/** Attach the counters. Call once, after `startLocalCloud` (the clients read its environment). */
+export async function attachMeter(): Promise<Meter> {
+  const clients = await import("@herald/core/aws/clients");
+  const { redis } = await import("@herald/core/aws/redis");
+  let reading = emptyReading();
+  let active = false;
+
+  // Requests: one per HTTP attempt (finalizeRequest runs below the retry middleware).
+  const services: [string, unknown][] = [
+    ["DynamoDB", clients.dynamo()],
+    ["SQS", clients.sqs()],
+    ["Scheduler", clients.scheduler()],
+    ["SES", clients.ses()],
+    ["SMS", clients.sms()],
+  ];
+  for (const [service, client] of services) {
+    (client as Stackable).middlewareStack.add(
+      (next, context) => async (args) => {
+        if (active) bump(reading.requests, `${service} ${operation(context)}`);
+        return next(args);
+      },
+      { step: "finalizeRequest", priority: "low", name: "heraldBenchRequests" },
+    );
+  }
+
+  // DynamoDB request units. The document client's stack is the base client's, and at the
+  // initialize step its input and output are still plain (unmarshalled) objects.
+  const raw = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const lastSeen = new Map<string, Item | undefined>();
+  const keyOf = (key: Item) => `${String(key.pk)}\u0000${String(key.sk)}`;
+  (clients.dynamo() as unknown as Stackable).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!active) return next(args);
+      const op = operation(context);
+      const input: Item = { ...args.input, ReturnConsumedCapacity: "TOTAL" };
+      const writes = op === "PutItem" || op === "UpdateItem" || op === "DeleteItem";
+      const key = (op === "PutItem" ? pick(input.Item as Item) : input.Key) as Item | undefined;
+      let result: { output: unknown };
+      try {
+        result = await next({ ...args, input });
+      } catch (error) {
+        if (writes && (error as Error).name === "ConditionalCheckFailedException") {
+          reading.dynamo.conditionFailures++;
+          reading.dynamo.tableWriteUnits += op === "PutItem" ? kb(input.Item as Item) : 1;
+        }
+        throw error;
+      }
+      const output = result.output as {
+        ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[];
+      };
+      const consumed = [output.ConsumedCapacity ?? []]
+        .flat()
+        .reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (writes) reading.dynamo.tableWriteUnits += consumed;
+      else reading.dynamo.readUnits += consumed;
+      if (writes && key) {
+        const id = keyOf(key);
+        const before = lastSeen.get(id);
+        const after =
+          op === "DeleteItem"
+            ? undefined
+            : ((
+                await raw.send(
+                  new GetCommand({
+                    TableName: input.TableName as string,
+                    Key: key,
+                    ConsistentRead: true,
+                  }),
+                )
+              ).Item as Item | undefined);
+        lastSeen.set(id, after);
+        if (after && String(after.pk).startsWith("NTF#")) {
+          reading.dynamo.largestItemBytes = Math.max(
+            reading.dynamo.largestItemBytes,
+            itemBytes(after),
+          );
+        }
+        for (const index of INDEXES) {
+          const units = indexWrite(index, op === "PutItem" ? undefined : before, after);
+          if (units > 0) {
+            reading.dynamo.indexWriteUnits += units;
+            bump(reading.dynamo.indexWrites, index, units);
+          }
+        }
+      }
+      return result;
+    },
+    { step: "initialize", name: "heraldBenchCapacity" },
+  );
+
+  // Upstash: every command counts, a pipeline's or transaction's each on its own.
+  (redis() as unknown as Upstash).use(async (request, next) => {
+    if (active) {
+      reading.redisRequests++;
+      const body = request.body;
+      const commands =
+        Array.isArray(body) && Array.isArray(body[0]) ? (body as unknown[][]) : [body as unknown[]];
+      for (const command of commands) {
+        bump(reading.redisCommands, String(command?.[0] ?? "?").toUpperCase());
+      }
+    }
+    return next(request);
+  });
+
+  return {
+    start() {
+      reading = emptyReading();
+      lastSeen.clear();
+      active = true;
+    },
+    stop() {
+      active = false;
+      return reading;
+    },
+  };
+}
+
+function operation(context: { commandName?: string }) {
+  return (context.commandName ?? "Unknown").replace(/Command$/, "");
+}
+
+function pick(item: Item | undefined): Item | undefined {
+  return item && { pk: item.pk, sk: item.sk };
+}
+
+/** Write units one index takes for a change from `before` to `after` (projection ALL). */
+function indexWrite(index: string, before: Item | undefined, after: Item | undefined): number {
+  const pk = `${index}pk`;
+  const sk = `${index}sk`;
+  const inBefore = before?.[pk] !== undefined && before?.[sk] !== undefined;
+  const inAfter = after?.[pk] !== undefined && after?.[sk] !== undefined;
+  if (!inBefore && !inAfter) return 0;
+  if (!inBefore && after) return kb(after);
+  if (!inAfter && before) return kb(before);
+  if (!before || !after) return 0;
+  if (before[pk] !== after[pk] || before[sk] !== after[sk]) return kb(before) + kb(after);
+  return Math.max(kb(before), kb(after));
+}
