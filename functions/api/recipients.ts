@@ -2,6 +2,18 @@ import * as Notification from "@herald/core/notification";
 import * as Recipient from "@herald/core/recipient";
 import { type ApiRequest, type ApiResult, api } from "../lib/http";
 
+function markAs(mark: "read" | "seen") {
+  return async ({ principal, id, event }: ApiRequest & { id: string }): Promise<ApiResult> => ({
+    status: 200,
+    body: await Notification.Inbox.mark({
+      tenantId: principal.tenantId,
+      recipientId: id,
+      id: event.pathParameters?.notification ?? "",
+      mark,
+    }),
+  });
+}
+
 /** Recipient profiles and in-app inboxes: one handler for the route group. */
 const routes: Record<string, (request: ApiRequest & { id: string }) => Promise<ApiResult>> = {
   "PUT /v1/recipients/{id}": async ({ principal, id, body }) => ({
@@ -32,24 +44,8 @@ const routes: Record<string, (request: ApiRequest & { id: string }) => Promise<A
     status: 200,
     body: await Notification.Inbox.unreadCount({ tenantId: principal.tenantId, recipientId: id }),
   }),
-  "POST /v1/recipients/{id}/inbox/{notification}/read": async ({ principal, id, event }) => ({
-    status: 200,
-    body: await Notification.Inbox.mark({
-      tenantId: principal.tenantId,
-      recipientId: id,
-      id: event.pathParameters?.notification ?? "",
-      mark: "read",
-    }),
-  }),
-  "POST /v1/recipients/{id}/inbox/{notification}/seen": async ({ principal, id, event }) => ({
-    status: 200,
-    body: await Notification.Inbox.mark({
-      tenantId: principal.tenantId,
-      recipientId: id,
-      id: event.pathParameters?.notification ?? "",
-      mark: "seen",
-    }),
-  }),
+  "POST /v1/recipients/{id}/inbox/{notification}/read": markAs("read"),
+  "POST /v1/recipients/{id}/inbox/{notification}/seen": markAs("seen"),
 };
 
 export const handler = api({ body: "PUT" }, async (request) => {

@@ -184,12 +184,23 @@ export async function transition(change: Transition): Promise<Item | undefined> 
   let condition = `attribute_exists(pk) AND ${status}`;
   if (change.condition?.and) condition += ` AND (${change.condition.and})`;
   const remove = change.remove?.length ? ` REMOVE ${change.remove.join(", ")}` : "";
+  return conditionalUpdate(change, `SET ${sets.join(", ")}${remove}`, condition, names, values);
+}
+
+/** One conditional update returning the item after it, or undefined when the condition failed. */
+async function conditionalUpdate(
+  ref: { tenantId: string; id: string },
+  update: string,
+  condition: string,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): Promise<Item | undefined> {
   try {
     const result = await dynamo().send(
       new UpdateCommand({
         TableName: table(),
-        Key: key(change.tenantId, change.id),
-        UpdateExpression: `SET ${sets.join(", ")}${remove}`,
+        Key: key(ref.tenantId, ref.id),
+        UpdateExpression: update,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -378,21 +389,11 @@ export async function touch(change: {
       return `#${field} = if_not_exists(#${field}, :${field})`;
     }),
   );
-  try {
-    const result = await dynamo().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: key(change.tenantId, change.id),
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: `attribute_exists(pk) AND ${change.condition.expression}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return decode(result.Attributes);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
+  return conditionalUpdate(
+    change,
+    `SET ${sets.join(", ")}`,
+    `attribute_exists(pk) AND ${change.condition.expression}`,
+    names,
+    values,
+  );
 }
