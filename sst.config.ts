@@ -3,18 +3,34 @@
 /**
  * Herald on AWS. A table of contents: each concern lives in `stacks/`, and routes, workers and
  * queue settings come from `functions/manifest.ts`, which the local cloud reads too.
+ *
+ * The `local` stage is the offline front door: `npx sst dev --stage local` keeps its state on
+ * this machine, talks to no cloud and runs Herald's local cloud as a dev command (what
+ * `npm run dev` runs). Every other stage deploys to AWS.
  */
 export default $config({
   app(input) {
+    const stage = input?.stage;
+    if (stage === "local") return { name: "herald", home: "local", removal: "remove" };
+    const region = process.env.HERALD_AWS_REGION?.trim();
+    if (stage === "production" && !region) {
+      // A laptop whose default region differs from CI's would otherwise create a second
+      // production next to the first.
+      throw new Error("Set HERALD_AWS_REGION (e.g. eu-west-1) to deploy the production stage");
+    }
     return {
       name: "herald",
       home: "aws",
-      removal: input?.stage === "production" ? "retain" : "remove",
-      protect: input?.stage === "production",
-      providers: { aws: "7.20.0" },
+      removal: stage === "production" ? "retain" : "remove",
+      protect: stage === "production",
+      providers: { aws: { version: "7.20.0", ...(region ? { region } : {}) } },
     };
   },
   async run() {
+    if ($app.stage === "local") {
+      const { local } = await import("./stacks/local");
+      return { local: local.urn };
+    }
     const { data } = await import("./stacks/storage");
     const { queues } = await import("./stacks/queues");
     const { group, role } = await import("./stacks/scheduler");
@@ -24,10 +40,11 @@ export default $config({
     const workers = await import("./stacks/workers");
     const api = await import("./stacks/api");
     const realtime = await import("./stacks/realtime");
-    const { alarmDeadLetters, alarmErrors } = await import("./stacks/alarms");
+    const alarms = await import("./stacks/alarms");
 
-    alarmDeadLetters(queues);
-    alarmErrors({ ...api.functions, ...workers.functions, ...realtime.functions });
+    alarms.alarmDeadLetters(queues);
+    alarms.alarmScheduler(group);
+    alarms.alarmErrors({ ...api.functions, ...workers.functions, ...realtime.functions });
 
     return {
       api: api.api.url,

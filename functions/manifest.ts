@@ -3,39 +3,71 @@
  * cannot drift apart. Handler strings are SST's `path/to/file.exportName`, from the repo root.
  */
 
+/** Linked resources a handler may use (`stacks/` turns each into an SST link with its grants). */
+export type LinkName = "Table" | "Queues" | "Scheduler" | "Upstash" | "Realtime" | "Webhooks";
+
 export interface RouteSpec {
   route: string;
   handler: string;
   /** Whether the API key authorizer guards it (default true). */
   auth?: boolean;
+  /**
+   * What the handler is linked to, and so may reach: nothing more. Every authenticated route
+   * also gets Upstash (the per-key rate limit). Routes sharing a handler share its links.
+   */
+  links?: LinkName[];
 }
 
-const group = (handler: string, routes: string[]) => routes.map((route) => ({ route, handler }));
+const group = (handler: string, links: LinkName[], routes: string[]) =>
+  routes.map((route) => ({ route, handler, links }));
+
+/** Accepting and changing notifications: the table, and the queues and schedules they go to. */
+const sending: LinkName[] = ["Table", "Queues", "Scheduler"];
 
 export const routes: RouteSpec[] = [
   { route: "GET /health", handler: "functions/api/health.handler", auth: false },
   { route: "GET /openapi.json", handler: "functions/api/docs.handler", auth: false },
   { route: "GET /docs", handler: "functions/api/docs.handler", auth: false },
-  { route: "GET /v1/metrics", handler: "functions/api/metrics.handler" },
-  { route: "POST /v1/notifications", handler: "functions/api/notifications/send.handler" },
-  { route: "GET /v1/notifications", handler: "functions/api/notifications/list.handler" },
-  ...group("functions/api/notifications/by-id.handler", [
+  { route: "GET /v1/metrics", handler: "functions/api/metrics.handler", links: ["Table"] },
+  {
+    route: "POST /v1/notifications",
+    handler: "functions/api/notifications/send.handler",
+    links: sending,
+  },
+  {
+    route: "GET /v1/notifications",
+    handler: "functions/api/notifications/list.handler",
+    links: ["Table"],
+  },
+  ...group("functions/api/notifications/by-id.handler", sending, [
     "GET /v1/notifications/{id}",
     "POST /v1/notifications/{id}/cancel",
     "POST /v1/notifications/{id}/force",
     "POST /v1/notifications/{id}/retry",
   ]),
-  ...group("functions/api/recipients.handler", [
-    "PUT /v1/recipients/{id}",
-    "GET /v1/recipients/{id}",
-    "DELETE /v1/recipients/{id}",
-    "GET /v1/recipients/{id}/inbox",
-    "GET /v1/recipients/{id}/inbox/unread-count",
-    "POST /v1/recipients/{id}/inbox/{notification}/read",
-    "POST /v1/recipients/{id}/inbox/{notification}/seen",
-  ]),
-  { route: "GET /v1/webhooks/secret", handler: "functions/api/webhooks.handler" },
-  { route: "POST /v1/recipients/{id}/tokens", handler: "functions/api/tokens.handler" },
+  ...group(
+    "functions/api/recipients.handler",
+    ["Table"],
+    [
+      "PUT /v1/recipients/{id}",
+      "GET /v1/recipients/{id}",
+      "DELETE /v1/recipients/{id}",
+      "GET /v1/recipients/{id}/inbox",
+      "GET /v1/recipients/{id}/inbox/unread-count",
+      "POST /v1/recipients/{id}/inbox/{notification}/read",
+      "POST /v1/recipients/{id}/inbox/{notification}/seen",
+    ],
+  ),
+  {
+    route: "GET /v1/webhooks/secret",
+    handler: "functions/api/webhooks.handler",
+    links: ["Webhooks"],
+  },
+  {
+    route: "POST /v1/recipients/{id}/tokens",
+    handler: "functions/api/tokens.handler",
+    links: ["Realtime"],
+  },
   // Anything else: a 404 in Herald's error format rather than API Gateway's own.
   { route: "$default", handler: "functions/api/not-found.handler", auth: false },
 ];

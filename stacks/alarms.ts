@@ -3,8 +3,9 @@ import type { ChannelQueues } from "./queues";
 import { settings } from "./settings";
 
 /**
- * Alarms go to one SNS topic (emailed to HERALD_ALARM_EMAIL when set): any message in a
- * dead-letter queue, and any error of any Herald function.
+ * Alarms go to one SNS topic (emailed to HERALD_ALARM_EMAIL when set): any message that reaches
+ * a dead-letter queue, any scheduled send EventBridge Scheduler could not hand to its queue, and
+ * any error of any Herald function.
  */
 
 export const topic = new sst.aws.SnsTopic("Alarms");
@@ -27,7 +28,12 @@ const common = {
   okActions: [topic.arn],
 };
 
-/** A message in a dead-letter queue is a notification Herald gave up on. */
+/**
+ * A message in a dead-letter queue is a notification Herald gave up on. The dead-letter handler
+ * drains each DLQ within seconds, so its depth (`ApproximateNumberOfMessagesVisible`) is almost
+ * always 0 when CloudWatch samples it; what the handler cannot hide is that it received
+ * something (`NumberOfMessagesReceived`, counted per minute).
+ */
 export function alarmDeadLetters(queues: Record<string, ChannelQueues>) {
   for (const [channel, { dlq }] of Object.entries(queues)) deadLetterAlarm(pascal(channel), dlq);
 }
@@ -40,11 +46,37 @@ export function alarmErrors(functions: Record<string, sst.aws.Function>) {
 function deadLetterAlarm(name: string, queue: sst.aws.Queue) {
   return new aws.cloudwatch.MetricAlarm(`${name}DlqDepthAlarm`, {
     ...common,
-    alarmDescription: $interpolate`Messages are waiting in the dead-letter queue ${queue.nodes.queue.name}`,
+    alarmDescription: $interpolate`Messages reached the dead-letter queue ${queue.nodes.queue.name}`,
     namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
+    metricName: "NumberOfMessagesReceived",
+    statistic: "Sum",
     dimensions: { QueueName: queue.nodes.queue.name },
   });
+}
+
+/**
+ * EventBridge Scheduler retries a target it cannot reach, then hands the event to the schedule's
+ * dead-letter queue (the channel DLQ, whose handler marks the notification failed). Either step
+ * means a scheduled send did not reach its queue on time; a drop or a failed hand-over to the
+ * DLQ means it would have been lost.
+ */
+export function alarmScheduler(group: aws.scheduler.ScheduleGroup) {
+  return [
+    "TargetErrorCount",
+    "InvocationsSentToDeadLetterCount",
+    "InvocationsFailedToBeSentToDeadLetterCount",
+    "InvocationDroppedCount",
+  ].map(
+    (metricName) =>
+      new aws.cloudwatch.MetricAlarm(`Scheduler${metricName}Alarm`, {
+        ...common,
+        alarmDescription: $interpolate`Scheduler group ${group.name}: ${metricName}`,
+        namespace: "AWS/Scheduler",
+        metricName,
+        statistic: "Sum",
+        dimensions: { ScheduleGroup: group.name },
+      }),
+  );
 }
 
 function errorAlarm(name: string, fn: sst.aws.Function) {

@@ -1,4 +1,4 @@
-import { authorizer as authorizerHandler, routes } from "../functions/manifest";
+import { authorizer as authorizerHandler, type LinkName, routes } from "../functions/manifest";
 import { lambda, pascal } from "./lambda";
 import { queuesLink } from "./queues";
 import { scheduler } from "./scheduler";
@@ -34,15 +34,35 @@ export const authorizer = api.addAuthorizer({
 
 const handlers = [...new Set(routes.map((route) => route.handler))];
 
-/** One function per handler, with everything a route handler may reach. */
+const linkables: Record<LinkName, unknown> = {
+  Table: table,
+  Queues: queuesLink,
+  Scheduler: scheduler,
+  Upstash: upstash,
+  Realtime: realtime,
+  Webhooks: webhooks,
+};
+
+/** What a handler's routes are linked to (the manifest's `links`; Upstash for the rate limit). */
+function linksOf(handler: string): unknown[] {
+  const names = new Set<LinkName>();
+  for (const route of routes.filter((r) => r.handler === handler)) {
+    for (const name of route.links ?? []) names.add(name);
+    if (route.auth !== false) names.add("Upstash");
+  }
+  return [...names].sort().map((name) => linkables[name]);
+}
+
+/** One function per handler, linked to exactly what its routes use. */
 export const handlerFunctions = Object.fromEntries(
   handlers.map((handler) => [
     handler,
     new sst.aws.Function(pascal(handler), {
       ...lambda,
       handler,
-      link: [table, queuesLink, scheduler, upstash, realtime, webhooks],
+      link: linksOf(handler),
       environment: {
+        ...lambda.environment,
         // Sends due within this many seconds use SQS DelaySeconds, later ones the Scheduler.
         HERALD_SCHEDULER_MIN_DELAY_SECONDS: "900",
       },

@@ -37,15 +37,20 @@ export const queues = Object.fromEntries(
 ) as Record<Channel, ChannelQueues>;
 
 /**
- * `Resource.Queues`: `{ [channel]: { url, arn } }`. The built-in queue link has no `arn` and grants
- * `sqs:*`; the API only sends to these queues (workers' receive/delete/visibility rights come with
- * their event-source subscription).
+ * `Resource.Queues`: `{ [channel]: { url, arn, dlq } }`. The built-in queue link has no `arn` and
+ * grants `sqs:*`; the API only sends to these queues (workers' receive/delete/visibility rights
+ * come with their event-source subscription). `dlq` is the channel's dead-letter queue, which
+ * one-time schedules name as theirs: what Scheduler cannot hand to the queue lands there.
  */
 export const queuesLink = new sst.Linkable("Queues", {
   properties: Object.fromEntries(
     channels.map((channel) => [
       channel,
-      { url: queues[channel].queue.url, arn: queues[channel].queue.arn },
+      {
+        url: queues[channel].queue.url,
+        arn: queues[channel].queue.arn,
+        dlq: queues[channel].dlq.arn,
+      },
     ]),
   ),
   include: [

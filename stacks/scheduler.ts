@@ -3,7 +3,8 @@ import { channels, queues } from "./queues";
 /**
  * EventBridge Scheduler holds sends due more than 15 minutes out: a one-time schedule per
  * notification, in Herald's own group, whose target is the channel queue itself. Scheduler
- * delivers with `role`, which may do exactly one thing: send to the channel queues.
+ * delivers with `role`, which may do exactly one thing: send to the channel queues (and, for a
+ * send it could not deliver after its retries, to the channel's dead-letter queue).
  */
 
 const account = aws.getCallerIdentityOutput({}).accountId;
@@ -33,7 +34,11 @@ export const role = new aws.iam.Role("SchedulerRole", {
           {
             effect: "Allow",
             actions: ["sqs:SendMessage"],
-            resources: channels.map((channel) => queues[channel].queue.arn),
+            // The channel queues, and their dead-letter queues for what it cannot deliver.
+            resources: channels.flatMap((channel) => [
+              queues[channel].queue.arn,
+              queues[channel].dlq.arn,
+            ]),
           },
         ],
       }).json,

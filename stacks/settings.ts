@@ -15,13 +15,31 @@ function required(name: string, hint: string): string {
   return value;
 }
 
+/**
+ * Production is strict: what it cannot guess must be set. Any other stage (a developer's
+ * `sst dev`, a preview) deploys on the first try with defaults, and says what they mean.
+ */
+const strict = $app.stage === "production";
+
+/** Where a personal stage sends email from until HERALD_EMAIL_SENDER names a verified identity. */
+const DEV_SENDER = "herald@example.com";
+
 export const settings = {
+  strict,
   email: {
     /** The From address of every email; SES must have it (or its domain) verified. */
-    sender: required(
-      "HERALD_EMAIL_SENDER",
-      "the From address of Herald's email, e.g. notify@example.com",
-    ),
+    sender: strict
+      ? required(
+          "HERALD_EMAIL_SENDER",
+          "the From address of Herald's email, e.g. notify@example.com",
+        )
+      : (optional("HERALD_EMAIL_SENDER") ?? DEV_SENDER),
+    /**
+     * Whether this stage creates the SES identity (and so sends its verification email). An SES
+     * identity belongs to the account, not the stage: production creates it; other stages use
+     * the one that exists (set HERALD_EMAIL_CREATE_IDENTITY=true for a stage of its own).
+     */
+    createIdentity: strict || optional("HERALD_EMAIL_CREATE_IDENTITY") === "true",
     /**
      * Verify this domain instead of the single sender address (DKIM records go into its Route 53
      * hosted zone, which must exist in the same account).
@@ -32,7 +50,7 @@ export const settings = {
      * identity, so the workers need ses:SendEmail on this account's identities, not only the
      * sender's. Turn it off once production access is granted.
      */
-    sandbox: optional("HERALD_SES_SANDBOX") === "true",
+    sandbox: (optional("HERALD_SES_SANDBOX") ?? (strict ? "false" : "true")) === "true",
   },
   sms: {
     /** Phone number, sender id, pool or their ARN; unset lets End User Messaging choose. */

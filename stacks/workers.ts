@@ -2,6 +2,7 @@ import { deadLetter, workers as handlers, queueSettings } from "../functions/man
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
 import { type Channel, channels, queues, queuesLink } from "./queues";
+import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
 import { sms } from "./sms";
 import { table } from "./storage";
@@ -29,8 +30,10 @@ export const workers = Object.fromEntries(
       handler: handlers[channel],
       description: `Delivers the ${channel} channel queue`,
       timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-      link: [table, queuesLink, upstash, ...providerLinks[channel]],
+      // The scheduler: a retry due later than SQS can delay goes out as a one-time schedule.
+      link: [table, queuesLink, scheduler, upstash, ...providerLinks[channel]],
       environment: {
+        ...lambda.environment,
         // A worker owns a claimed notification for twice its timeout, as in the local cloud.
         HERALD_LEASE_SECONDS: String(queueSettings.workerTimeoutSeconds * 2),
       },

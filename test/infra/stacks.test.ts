@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as manifest from "../../functions/manifest";
+import { ENV } from "./env";
 import {
   ACCOUNT,
   type Build,
@@ -53,16 +54,6 @@ const MANAGED_POLICY_EXCEPTIONS = new Set([
 /** Routes that may be called without an API key: liveness, the API docs, and the 404 catch-all. */
 const PUBLIC_ROUTES = new Set(["GET /health", "GET /openapi.json", "GET /docs", "$default"]);
 
-const ENV = {
-  HERALD_EMAIL_SENDER: "notifications@herald.example",
-  SST_SECRET_UpstashUrl: "https://upstash.herald.example",
-  SST_SECRET_UpstashToken: "upstash-token",
-  SST_SECRET_VapidPublicKey: "vapid-public",
-  SST_SECRET_VapidPrivateKey: "vapid-private",
-  SST_SECRET_RealtimeTokenKey: "realtime-token-key-0123456789",
-  SST_SECRET_WebhookSigningKey: "webhook-signing-key-0123456789",
-};
-
 type Statement = {
   Effect: string;
   Action: string | string[];
@@ -101,7 +92,7 @@ function buildOf(handler: string): Build {
 /** The channel queues as linked to the code (`Resource.Queues`, less the `type` SST adds). */
 function queuesLink() {
   const { type: _type, ...link } = buildOf(manifest.workers.email).links.Queues ?? {};
-  return link as Record<string, { url: string; arn: string }>;
+  return link as Record<string, { url: string; arn: string; dlq: string }>;
 }
 
 function fnByArn(arn: string) {
@@ -154,6 +145,15 @@ describe("sst.config.ts", () => {
 });
 
 describe("queues", () => {
+  it("name each channel's dead-letter queue in the link, for schedules to fall back to", () => {
+    const link = queuesLink();
+    for (const channel of channels) {
+      const queue = queues().find((q) => q.state.arn === link[channel]?.arn);
+      const redrive = JSON.parse(inputs(queue as RecordedResource).redrivePolicy);
+      expect(link[channel]?.dlq, channel).toBe(redrive.deadLetterTargetArn);
+    }
+  });
+
   it("gives every channel a queue that redrives to its own dead-letter queue", () => {
     const link = queuesLink();
     expect(Object.keys(link).sort()).toEqual([...channels].sort());
@@ -242,7 +242,7 @@ describe("IAM", () => {
     }
   });
 
-  it("lets the scheduler role do nothing but send to the channel queues", () => {
+  it("lets the scheduler role do nothing but send to the channel queues and their DLQs", () => {
     const link = queuesLink();
     const trusted = policies().filter(({ trust }) =>
       trust.some((t) => list(t.Principal?.Service).includes("scheduler.amazonaws.com")),
@@ -255,7 +255,9 @@ describe("IAM", () => {
     expect(statements).toHaveLength(1);
     expect(statements[0]?.Effect).toBe("Allow");
     expect(list(statements[0]?.Action)).toEqual(["sqs:SendMessage"]);
-    expect(list(statements[0]?.Resource).sort()).toEqual(channels.map((c) => link[c]?.arn).sort());
+    expect(list(statements[0]?.Resource).sort()).toEqual(
+      channels.flatMap((c) => [link[c]?.arn, link[c]?.dlq]).sort(),
+    );
 
     // The API passes exactly this role to Scheduler, and only to Scheduler.
     const scheduler = buildOf("functions/api/notifications/send.handler").links.Scheduler;
@@ -326,11 +328,29 @@ describe("API", () => {
     expect(fn && inputs(fn).handler).toBe(manifest.authorizer);
   });
 
-  it("streams the real-time feed from a function URL", () => {
+  it("streams the real-time feed from a function URL, with a capped share of concurrency", () => {
     const [url] = s.ofType("aws:lambda/functionUrl:FunctionUrl").map(inputs);
     expect(url?.invokeMode).toBe("RESPONSE_STREAM");
     const fn = lambdas().find((f) => f.state.name === url?.functionName);
     expect(fn && inputs(fn).handler).toBe(manifest.stream);
+    // Open connections hold an instance each: without a cap they could take the account's
+    // whole concurrency and throttle the workers and the API.
+    expect(fn && inputs(fn).reservedConcurrentExecutions).toBeGreaterThan(0);
+    expect(fn && inputs(fn).memorySize).toBe(256);
+  });
+
+  it("links each handler to what its routes declare and nothing more", () => {
+    for (const handler of new Set(manifest.routes.map((r) => r.handler))) {
+      const specs = manifest.routes.filter((r) => r.handler === handler);
+      const expected = new Set(specs.flatMap((r) => r.links ?? []));
+      if (specs.some((r) => r.auth !== false)) expected.add("Upstash");
+      expect(Object.keys(buildOf(handler).links).sort(), handler).toEqual([...expected].sort());
+    }
+    // The public routes reach nothing: no table, no schedules, no signing keys.
+    for (const route of PUBLIC_ROUTES) {
+      const spec = manifest.routes.find((r) => r.route === route);
+      expect(Object.keys(buildOf(spec?.handler ?? "").links), route).toEqual([]);
+    }
   });
 });
 
@@ -371,6 +391,15 @@ describe("functions", () => {
     for (const fn of lambdas().map(inputs)) {
       expect(fn.architectures, fn.handler).toEqual(["arm64"]);
       expect(["nodejs22.x", "nodejs24.x"], fn.handler).toContain(fn.runtime);
+    }
+  });
+
+  it("ship source maps, and Node uses them for stack traces", () => {
+    for (const build of s.builds) {
+      expect((build.properties as { sourcemap?: boolean }).sourcemap, build.handler).toBe(true);
+    }
+    for (const fn of lambdas().map(inputs)) {
+      expect(fn.environment?.variables?.NODE_OPTIONS, fn.handler).toContain("--enable-source-maps");
     }
   });
 
@@ -443,12 +472,30 @@ describe("alarms", () => {
         alarms().find((a) => a.dimensions?.QueueName === dlq.state.name),
         dlq.name,
       ).toMatchObject({
+        // The dead-letter handler drains a DLQ within seconds, so its depth is almost never
+        // sampled above 0; that it received anything is what cannot be missed.
         namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
+        metricName: "NumberOfMessagesReceived",
+        statistic: "Sum",
         comparisonOperator: "GreaterThanThreshold",
         threshold: 0,
       });
     }
+  });
+
+  it("fire when Scheduler cannot hand a scheduled send to its queue", () => {
+    const [group] = s.ofType("aws:scheduler/scheduleGroup:ScheduleGroup");
+    const watched = alarms()
+      .filter((a) => a.namespace === "AWS/Scheduler")
+      .filter((a) => a.dimensions?.ScheduleGroup === group?.state.name)
+      .map((a) => a.metricName)
+      .sort();
+    expect(watched).toEqual([
+      "InvocationDroppedCount",
+      "InvocationsFailedToBeSentToDeadLetterCount",
+      "InvocationsSentToDeadLetterCount",
+      "TargetErrorCount",
+    ]);
   });
 
   it("fire on any error of any function, to the alarm topic", () => {

@@ -228,9 +228,10 @@ function close(server: Server) {
 
 /**
  * Evaluate `sst.config.ts` for a stage under mocks and return what it created. Environment
- * variables in `env` (deploy settings, `SST_SECRET_*`) are set for the run.
+ * variables in `env` (deploy settings, `SST_SECRET_*`) are set for the run. Stacks are modules
+ * evaluated once per process, so each stage is synthesized in a test file of its own.
  */
-export async function synth(env: Record<string, string>): Promise<Synth> {
+export async function synth(env: Record<string, string>, stage = STAGE): Promise<Synth> {
   ensurePlatform();
   // Only the given settings and secrets count, not whatever the shell running the tests has.
   for (const key of Object.keys(process.env)) {
@@ -260,7 +261,7 @@ export async function synth(env: Record<string, string>): Promise<Synth> {
         },
       },
       "herald",
-      STAGE,
+      stage,
       false,
     );
 
@@ -274,10 +275,10 @@ export async function synth(env: Record<string, string>): Promise<Synth> {
     };
     Object.assign(globals, await import(join(PLATFORM, "src/shim/run.js")));
     const config = (await import(join(ROOT, "sst.config.ts"))).default;
-    const app = await config.app({ stage: STAGE });
+    const app = await config.app({ stage });
     globals.$app = {
       name: app.name,
-      stage: STAGE,
+      stage,
       removal: app.removal ?? "retain",
       providers: app.providers,
       protect: Boolean(app.protect),

@@ -8,7 +8,8 @@ import { z } from "zod";
  * cloud it runs in. Each link is parsed on first use, since a function only has its own links.
  */
 
-const QueueLink = z.object({ url: z.string(), arn: z.string() });
+/** A channel queue, and the dead-letter queue its schedules fall back to. */
+const QueueLink = z.object({ url: z.string(), arn: z.string(), dlq: z.string().optional() });
 
 const Links = {
   App: z.object({ name: z.string(), stage: z.string() }),

@@ -253,7 +253,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SST_RESOURCE_App: JSON.stringify({ name: "herald", stage }),
       SST_RESOURCE_Table: JSON.stringify({ name: tableName }),
       SST_RESOURCE_Queues: JSON.stringify(
-        Object.fromEntries(Object.entries(queues).map(([c, q]) => [c, { url: q.url, arn: q.arn }])),
+        Object.fromEntries(
+          Object.entries(queues).map(([c, q]) => [c, { url: q.url, arn: q.arn, dlq: q.dlqArn }]),
+        ),
       ),
       SST_RESOURCE_Scheduler: JSON.stringify({
         group,

@@ -38,7 +38,7 @@ export async function dispatch(input: Dispatch): Promise<Route> {
   const body: Message = { v: 1, tenant_id: input.tenantId, id: input.id };
   const queue = queueFor(input.channel);
   if (route === "schedule") {
-    await createSchedule(input.id, queue.arn, JSON.stringify(body), input.sendAt);
+    await createSchedule(input.id, queue, JSON.stringify(body), input.sendAt);
     return route;
   }
   const delay = Math.ceil((input.sendAt.getTime() - input.now.getTime()) / 1000);
@@ -58,7 +58,12 @@ export function atExpression(instant: Date): string {
   return `at(${seconds.toISOString().slice(0, 19)})`;
 }
 
-async function createSchedule(name: string, queueArn: string, input: string, sendAt: Date) {
+async function createSchedule(
+  name: string,
+  queue: { arn: string; dlq?: string },
+  input: string,
+  sendAt: Date,
+) {
   const { group, roleArn } = link("Scheduler");
   try {
     await scheduler().send(
@@ -69,7 +74,14 @@ async function createSchedule(name: string, queueArn: string, input: string, sen
         ScheduleExpressionTimezone: "UTC",
         FlexibleTimeWindow: { Mode: "OFF" },
         ActionAfterCompletion: "DELETE",
-        Target: { Arn: queueArn, RoleArn: roleArn, Input: input },
+        Target: {
+          Arn: queue.arn,
+          RoleArn: roleArn,
+          Input: input,
+          // Whatever Scheduler cannot hand to the queue after its retries goes to the channel's
+          // dead-letter queue, whose handler marks the notification failed: never silently lost.
+          ...(queue.dlq ? { DeadLetterConfig: { Arn: queue.dlq } } : {}),
+        },
       }),
     );
   } catch (error) {
