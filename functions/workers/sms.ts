@@ -1,6 +1,7 @@
+import { sms } from "@herald/core/delivery/providers/sms";
 import { deliverBatch } from "@herald/core/delivery/worker";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 
-/** sms channel queue consumer. */
+/** SMS channel queue consumer. */
 export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
-  deliverBatch("sms", event.Records);
+  deliverBatch("sms", sms, event.Records);

@@ -1,6 +1,7 @@
+import { webhook } from "@herald/core/delivery/providers/webhook";
 import { deliverBatch } from "@herald/core/delivery/worker";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 
-/** webhook channel queue consumer. */
+/** Webhook channel queue consumer. */
 export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
-  deliverBatch("webhook", event.Records);
+  deliverBatch("webhook", webhook, event.Records);

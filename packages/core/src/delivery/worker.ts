@@ -6,7 +6,7 @@ import * as Notification from "../notification";
 import * as Recipient from "../recipient";
 import { recordOutcome } from "../telemetry";
 import { PermanentDeliveryError } from "./errors";
-import { providers } from "./provider";
+import type { Provider } from "./provider";
 
 export interface QueueRecord {
   messageId: string;
@@ -28,10 +28,13 @@ const MAX_BACKOFF_SECONDS = 900;
  */
 export async function deliverBatch(
   channel: Notification.Channel,
+  provider: Provider,
   records: QueueRecord[],
 ): Promise<BatchResult> {
   const outcomes = await Promise.all(
-    records.map(async (record) => ((await deliverOne(channel, record)) ? undefined : record)),
+    records.map(async (record) =>
+      (await deliverOne(channel, provider, record)) ? undefined : record,
+    ),
   );
   return {
     batchItemFailures: outcomes
@@ -42,7 +45,11 @@ export async function deliverBatch(
 
 type Result = "done" | "retry";
 
-async function deliverOne(channel: Notification.Channel, record: QueueRecord): Promise<boolean> {
+async function deliverOne(
+  channel: Notification.Channel,
+  provider: Provider,
+  record: QueueRecord,
+): Promise<boolean> {
   const message = parse(record);
   if (!message) return true;
   const { tenant_id: tenantId, id } = message;
@@ -63,7 +70,7 @@ async function deliverOne(channel: Notification.Channel, record: QueueRecord): P
       log.info("skipped: nothing to send", { id, status: claimed.status });
       return true;
     }
-    const result = await attempt(channel, tenantId, claimed);
+    const result = await attempt(channel, provider, tenantId, claimed);
     if (result === "retry") await backoff(channel, record, claimed.attempt);
     return result === "done";
   } catch (error) {
@@ -74,13 +81,14 @@ async function deliverOne(channel: Notification.Channel, record: QueueRecord): P
 
 async function attempt(
   channel: Notification.Channel,
+  provider: Provider,
   tenantId: string,
   { notification, attempt }: Extract<Notification.Claim, { kind: "claimed" }>,
 ): Promise<Result> {
   const { id } = notification;
   try {
     await checkConsent(tenantId, notification);
-    const outcome = await providers[channel]({ notification, tenantId, attempt });
+    const outcome = await provider({ notification, tenantId, attempt });
     await Notification.complete(tenantId, notification, attempt, outcome);
     log.info("delivered", { id, channel, status: outcome.status, attempt });
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
