@@ -711,8 +711,13 @@ function weirdPathCase(rng: Random): Case {
 }
 
 function forgedCursor(rng: Random, context: Context): string {
-  const sort = rng.pick(["x", "2026-01-01T00:00:00.000Z#ntf_x", "", "~"]);
+  const sort = rng.pick(["x", "2026-01-01T00:00:00.000Z#ntf_x", "", "~", "9".repeat(1_100)]);
+  const ntf = `NTF#${context.tenantId}#ntf_x`;
   const keys = rng.pick([
+    // Exactly the shape of a real cursor of this tenant's listings, only not minted by Herald.
+    { pk: ntf, sk: "NTF", gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort },
+    { pk: ntf, sk: "NTF", gsi2pk: `RCP#${context.tenantId}#${context.recipientId}`, gsi2sk: sort },
+    { pk: ntf, sk: "NTF", gsi3pk: `BOX#${context.tenantId}#${context.recipientId}`, gsi3sk: sort },
     { gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort },
     { gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort, pk: "x", sk: "NTF" },
     { gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort, pk: { S: "x" }, sk: 1 },
@@ -731,7 +736,9 @@ function forgedCursor(rng: Random, context: Context): string {
     [],
     1,
   ]);
-  return Buffer.from(JSON.stringify(keys)).toString("base64url");
+  const payload = Buffer.from(JSON.stringify(keys)).toString("base64url");
+  // Bare keys (the old format), or with a MAC that cannot be right.
+  return rng.pick([payload, `${payload}.${"A".repeat(43)}`, `${payload}.`, `${payload}.x.y`]);
 }
 
 function queryTerm(rng: Random, context: Context): string {
