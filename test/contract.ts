@@ -24,19 +24,34 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 ajv.addKeyword("discriminator");
 ajv.addSchema({ $id: "herald:openapi", ...document } as Json, "herald:openapi");
 
-/** `/v1/notifications/{id}` → a matcher for concrete paths. */
 const templates = Object.keys(document.paths).map((template) => ({
   template,
-  pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+  segments: template.slice(1).split("/"),
   literal: !template.includes("{"),
 }));
 
+/** API Gateway matches segment by segment, each percent-decoded; `{x}` is any non-empty one. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    if (error instanceof URIError) return segment;
+    throw error;
+  }
+}
+
 function operationOf(method: string, path: string) {
-  const bare = path.split("?")[0] ?? path;
+  const parts = (path.split("?")[0] ?? path).slice(1).split("/");
+  const matches = ({ segments }: { segments: string[] }) =>
+    segments.length === parts.length &&
+    segments.every((segment, i) => {
+      const part = parts[i] ?? "";
+      return segment.startsWith("{") ? part !== "" : decodeSegment(part) === segment;
+    });
   // A literal path wins over a template (`/inbox/unread-count` over `/inbox/{notification}`).
   const match =
-    templates.find(({ pattern, literal }) => literal && pattern.test(bare)) ??
-    templates.find(({ pattern }) => pattern.test(bare));
+    templates.find((candidate) => candidate.literal && matches(candidate)) ??
+    templates.find(matches);
   const operation = match && document.paths[match.template]?.[method.toLowerCase()];
   return operation ? { template: match.template, operation } : undefined;
 }
