@@ -35,7 +35,7 @@ const Links = {
     /** The feed's Function URL, returned with recipient tokens when known. */
     url: z.url().optional(),
   }),
-  /** Master key from which each tenant's webhook signing secret is derived. */
+  /** Master key from which each tenant's webhook signing secret (and `derivedKey`s) derive. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };
 export type LinkName = keyof typeof Links;
