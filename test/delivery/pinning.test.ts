@@ -19,12 +19,13 @@ vi.mock("node:dns/promises", async (original) => {
     const queue = answers.get(host);
     if (!queue) return real.lookup(host, options as never);
     asked.push(host);
-    // Each question takes the next answer; the last one repeats (a rebinding DNS server).
-    const address = (queue.length > 1 ? queue.shift() : queue[0]) as string;
-    const family = address.includes(":") ? 6 : 4;
-    return (options as { all?: boolean } | undefined)?.all
-      ? [{ address, family }]
-      : { address, family };
+    // Each question takes the next answer (comma-separated addresses); the last one repeats,
+    // like a rebinding DNS server.
+    const answer = (queue.length > 1 ? queue.shift() : queue[0]) as string;
+    const all = answer
+      .split(",")
+      .map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+    return (options as { all?: boolean } | undefined)?.all ? all : all[0];
   };
   return { ...real, lookup, default: { ...real, lookup } };
 });
@@ -157,5 +158,40 @@ describe("outbound connections go to the address the guard checked", () => {
     expect(checked.hits).toContain(path);
     expect(other.hits).not.toContain(path);
     expect(asked.slice(before)).toEqual(["rebind.attacker.test"]);
+  });
+});
+
+describe("in production mode (private destinations not allowed)", () => {
+  it("refuses a host when any of its addresses is not public, before connecting", async () => {
+    // Prepare: a fresh module graph, so the configuration is read again.
+    vi.resetModules();
+    const previous = process.env.HERALD_WEBHOOK_ALLOW_PRIVATE;
+    process.env.HERALD_WEBHOOK_ALLOW_PRIVATE = "false";
+    const strict = await import("@herald/core/delivery/destination");
+    answers.set("public.attacker.test", ["93.184.215.14"]);
+    answers.set("mixed.attacker.test", ["93.184.215.14,10.0.0.7"]);
+    answers.set("inner.attacker.test", ["::ffff:169.254.169.254"]);
+    answers.set("nat64.attacker.test", ["64:ff9b::a9fe:a9fe"]);
+
+    try {
+      // Act
+      const refused = await Promise.allSettled(
+        ["inner", "nat64", "mixed"].map((name) =>
+          strict.resolveDestination(`https://${name}.attacker.test/hook`, "webhook"),
+        ),
+      );
+      const allowed = await strict.resolveDestination("https://public.attacker.test/x", "webhook");
+
+      // Assess
+      for (const outcome of refused) {
+        expect(outcome.status).toBe("rejected");
+        expect(String((outcome as PromiseRejectedResult).reason)).toMatch(
+          /resolves to .*(IPv4-mapped|link-local|NAT64|private)/,
+        );
+      }
+      expect(allowed).toMatchObject({ host: "public.attacker.test", address: "93.184.215.14" });
+    } finally {
+      process.env.HERALD_WEBHOOK_ALLOW_PRIVATE = previous;
+    }
   });
 });

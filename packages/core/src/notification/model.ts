@@ -51,7 +51,12 @@ export const DestinationUrl = z
       });
     }
   })
-  .meta({ format: "uri" });
+  .meta({
+    format: "uri",
+    description:
+      "An https URL Herald calls; loopback, private and metadata hosts are refused " +
+      "(invalid_destination)",
+  });
 
 /** An IANA timezone the schedule can plan in (also a fixed offset such as `+05:30`, no DST). */
 export const Timezone = z
