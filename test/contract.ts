@@ -67,7 +67,7 @@ function validatorFor(pointer: string): ValidateFunction {
   return validate;
 }
 
-const escape = (segment: string) => segment.replaceAll("~", "~0").replaceAll("/", "~1");
+const pointerSegment = (segment: string) => segment.replaceAll("~", "~0").replaceAll("/", "~1");
 
 /** The JSON pointer of the schema for this status, or why there is none. */
 function schemaPointer(method: string, path: string, status: number): string | { problem: string } {
@@ -84,7 +84,7 @@ function schemaPointer(method: string, path: string, status: number): string | {
   const ref = response.$ref as string | undefined;
   const base = ref
     ? `/components/responses/${ref.split("/").pop()}`
-    : `/paths/${escape(template)}/${method.toLowerCase()}/responses/${status}`;
+    : `/paths/${pointerSegment(template)}/${method.toLowerCase()}/responses/${status}`;
   const resolved = (ref ? document.components.responses[ref.split("/").pop() ?? ""] : response) as
     | { content?: Record<string, unknown> }
     | undefined;
