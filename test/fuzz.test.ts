@@ -2,6 +2,7 @@ import { Agent, request } from "node:http";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it, onTestFailed } from "vitest";
 import { routes } from "../functions/manifest";
+import { ContractError, checkResponse } from "./contract";
 import { client, unique, useLocalCloud } from "./support";
 
 /**
@@ -341,15 +342,43 @@ const CONTACTS: Record<string, unknown[]> = {
     "http://127.0.0.1:1/x",
     `http://127.0.0.1/${"x".repeat(3000)}`,
     "//127.0.0.1/x",
+    // Not a URI, or one two URL parsers read differently: invalid_destination in every mode.
+    "https://exa mple.com/x",
+    "https://example.com/%zz",
+    "https://ex\u00e4mple.com/x",
+    "https://example\uff0ecom/x",
+    "https://169.254.169.254%2Eattacker.example/x",
+    "https://example.com\\@169.254.169.254/x",
+    "https://user:pass@example.com/x",
+    "http://[::1",
   ],
   push_subscription: [
     { endpoint: "http://127.0.0.1:1/x" },
     { endpoint: "not a url", keys: { p256dh: "x", auth: "y" } },
     { endpoint: "http://127.0.0.1:1/x", keys: { p256dh: "A".repeat(87), auth: "A".repeat(22) } },
     "subscription",
+    {
+      endpoint: "https://169.254.169.254%2Eattacker.example/x",
+      keys: { p256dh: "A".repeat(87), auth: "A".repeat(22) },
+    },
+    {
+      endpoint: "https://push.example\uff0ecom/x",
+      keys: { p256dh: "A".repeat(87), auth: "A".repeat(22) },
+    },
+    { endpoint: "javascript:alert(1)", keys: { p256dh: "A".repeat(87), auth: "A".repeat(22) } },
   ],
   id: ["", "has space", "a/b", "x".repeat(129), "😀", "../x", "#", null],
 };
+
+const LINKS = [
+  "javascript:alert(1)",
+  "JaVaScRiPt:alert(1)",
+  "data:text/html,<script>alert(1)</script>",
+  "file:///etc/passwd",
+  "vbscript:msgbox(1)",
+  "//evil.example/x",
+  "https://",
+];
 
 const METADATA = [
   Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, "v"])),
@@ -418,7 +447,7 @@ function mutateSend(rng: Random, body: Json, context: Context): unknown {
     typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Raw);
   if (!isObject(body.recipient)) body.recipient = {};
   const recipient = body.recipient as Json;
-  switch (rng.int(11)) {
+  switch (rng.int(12)) {
     case 0:
       body.channel = rng.pick([...CHANNELS, "EMAIL", "", null, 1, "in-app", "pigeon", ["email"]]);
       return body;
@@ -460,6 +489,13 @@ function mutateSend(rng: Random, body: Json, context: Context): unknown {
         contactOf("in_app", context),
       ]);
       return body;
+    case 10: {
+      // Links shown to the recipient: http(s) only.
+      const content = isObject(body.content) ? body.content : {};
+      content[rng.pick(["url", "icon"])] = rng.pick(LINKS);
+      body.content = content;
+      return body;
+    }
     case 9: {
       // The free-form fields (push, webhook and in-app `data`, metadata values) take anything JSON.
       const content = isObject(body.content) ? body.content : {};
@@ -484,9 +520,14 @@ function profileBody(rng: Random): unknown {
   const times = 1 + rng.int(3);
   let body: unknown = profile;
   for (let i = 0; i < times && body && typeof body === "object"; i++) {
-    if (rng.chance(0.3))
+    const choice = rng.int(10);
+    if (choice < 3)
       (body as Json).opt_out = rng.pick([["pigeon"], [...CHANNELS, "email"], "sms", [1]]);
-    else body = mutateTree(rng, body as Json);
+    else if (choice === 3) (body as Json).timezone = rng.pick(TIMEZONES);
+    else if (choice === 4) {
+      const field = rng.pick(["webhook_url", "push_subscription"]);
+      (body as Json)[field] = rng.pick(CONTACTS[field] ?? []);
+    } else body = mutateTree(rng, body as Json);
   }
   return body;
 }
@@ -612,11 +653,12 @@ function contentTypeCase(rng: Random, context: Context): Case {
     "",
     undefined,
   ]);
-  const body = sendBody(rng, context);
+  const tokens = rng.chance(0.2);
+  const body = tokens ? { ttl_seconds: 60 } : sendBody(rng, context);
   return {
     kind: "content-type",
     method: "POST",
-    path: "/v1/notifications",
+    path: tokens ? `/v1/recipients/${context.recipientId}/tokens` : "/v1/notifications",
     headers: type === undefined ? {} : { "content-type": type },
     body: serialize(body),
   };
@@ -634,6 +676,7 @@ function oversizedCase(rng: Random, context: Context): Case {
   const target = rng.pick([
     { method: "POST", path: "/v1/notifications" },
     { method: "PUT", path: `/v1/recipients/${context.recipientId}` },
+    { method: "POST", path: `/v1/recipients/${context.recipientId}/tokens` },
   ]);
   return { kind: "oversized", ...target, headers: JSON_TYPE, body };
 }
@@ -711,8 +754,13 @@ function weirdPathCase(rng: Random): Case {
 }
 
 function forgedCursor(rng: Random, context: Context): string {
-  const sort = rng.pick(["x", "2026-01-01T00:00:00.000Z#ntf_x", "", "~"]);
+  const sort = rng.pick(["x", "2026-01-01T00:00:00.000Z#ntf_x", "", "~", "9".repeat(1_100)]);
+  const ntf = `NTF#${context.tenantId}#ntf_x`;
   const keys = rng.pick([
+    // Exactly the shape of a real cursor of this tenant's listings, only not minted by Herald.
+    { pk: ntf, sk: "NTF", gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort },
+    { pk: ntf, sk: "NTF", gsi2pk: `RCP#${context.tenantId}#${context.recipientId}`, gsi2sk: sort },
+    { pk: ntf, sk: "NTF", gsi3pk: `BOX#${context.tenantId}#${context.recipientId}`, gsi3sk: sort },
     { gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort },
     { gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort, pk: "x", sk: "NTF" },
     { gsi1pk: `TNT#${context.tenantId}`, gsi1sk: sort, pk: { S: "x" }, sk: 1 },
@@ -731,7 +779,9 @@ function forgedCursor(rng: Random, context: Context): string {
     [],
     1,
   ]);
-  return Buffer.from(JSON.stringify(keys)).toString("base64url");
+  const payload = Buffer.from(JSON.stringify(keys)).toString("base64url");
+  // Bare keys (the old format), or with a MAC that cannot be right.
+  return rng.pick([payload, `${payload}.${"A".repeat(43)}`, `${payload}.`, `${payload}.x.y`]);
 }
 
 function queryTerm(rng: Random, context: Context): string {
@@ -932,14 +982,22 @@ function problemWith(outcome: Outcome): string | undefined {
   if (outcome.status < 200 || (outcome.status >= 300 && outcome.status < 400)) {
     return `unexpected status ${outcome.status}`;
   }
-  if (outcome.status < 400 || outcome.fuzz.method === "HEAD") return undefined;
+  if (outcome.fuzz.method === "HEAD") return undefined;
   let body: unknown;
   try {
-    body = JSON.parse(outcome.text);
+    body = outcome.text ? JSON.parse(outcome.text) : undefined;
   } catch (error) {
+    if (outcome.status < 400) return undefined;
     return `${outcome.status} with a body that is not JSON (${(error as Error).message})`;
   }
-  if (isHeraldError(body)) return undefined;
+  // Whatever the answer, it must be one /openapi.json documents for the route.
+  try {
+    checkResponse(outcome.fuzz.method, outcome.fuzz.path, outcome.status, body);
+  } catch (error) {
+    if (error instanceof ContractError) return `contract: ${error.message.slice(0, 300)}`;
+    throw error;
+  }
+  if (outcome.status < 400 || isHeraldError(body)) return undefined;
   // Until a $default route answers them, API Gateway itself refuses requests no route matches.
   const unmatched = !routeOf(outcome.fuzz.method, outcome.fuzz.path);
   const gatewayNotFound =
@@ -1077,5 +1135,12 @@ describe("fuzzing the API", () => {
     expect.soft(problems.length, `${summary}\n\n${report(problems)}`).toBe(0);
     expect.soft(after - before, `${summary}: items stored vs 202s answered`).toBe(created);
     expect.soft(outcomes.filter((outcome) => outcome.status === 429)).toHaveLength(0);
+    // The generators reach the refusals added for forged cursors, destinations and timezones.
+    const codes = new Set(outcomes.map((outcome) => /"code":"([a-z_]+)"/.exec(outcome.text)?.[1]));
+    if (ONLY === undefined && CASES >= 1000) {
+      for (const code of ["invalid_cursor", "invalid_destination", "invalid_timezone"]) {
+        expect.soft(codes.has(code), `${summary}: no answer was ${code}`).toBe(true);
+      }
+    }
   });
 });

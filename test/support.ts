@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "@herald/local/cloud";
 import { afterAll, beforeAll } from "vitest";
+import { checkResponse } from "./contract";
 
 /** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
 export async function eventually<T>(
@@ -46,7 +47,7 @@ export function client(baseUrl: string, key?: string): Client {
           body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       });
       const text = await response.text();
-      return {
+      const answer = {
         status: response.status,
         body: !text
           ? undefined
@@ -55,6 +56,9 @@ export function client(baseUrl: string, key?: string): Client {
             : text,
         headers: response.headers,
       };
+      // Every answer a test sees must be one /openapi.json documents (see ./contract).
+      checkResponse(method, path, answer.status, answer.body);
+      return answer;
     },
   };
 }

@@ -145,8 +145,11 @@ function principalOf(event: ApiEvent): Principal {
 }
 
 export interface RouteOptions {
-  /** Parse a JSON body: always, or only for requests with this method. */
-  body?: boolean | "POST" | "PUT" | "PATCH";
+  /**
+   * Parse a JSON body: always, only for requests with this method, or `"optional"`: when one is
+   * sent (then it is checked like any other; without one the route sees `undefined`).
+   */
+  body?: boolean | "POST" | "PUT" | "PATCH" | "optional";
   /** Require the authorizer's principal (default true). */
   auth?: boolean;
 }
@@ -161,6 +164,7 @@ export function api(options: RouteOptions, route: (request: ApiRequest) => Promi
       if (options.auth !== false) await RateLimit.enforce(principal.keyId);
       const wantsBody =
         options.body === true ||
+        (options.body === "optional" && Boolean(event.body)) ||
         (typeof options.body === "string" && event.requestContext.http.method === options.body);
       const body = wantsBody ? parseBody(event) : undefined;
       const result = await route({ event, body, principal });

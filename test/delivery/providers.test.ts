@@ -16,6 +16,7 @@ import webpush from "web-push";
 type PushModule = typeof import("@herald/core/delivery/push");
 type SmsModule = typeof import("@herald/core/delivery/sms");
 type WebhookModule = typeof import("@herald/core/delivery/webhook");
+type DestinationModule = typeof import("@herald/core/delivery/destination");
 type ErrorsModule = typeof import("@herald/core/delivery/errors");
 
 interface Hit {
@@ -71,6 +72,7 @@ let receiver: Receiver;
 let push: PushModule;
 let sms: SmsModule;
 let webhook: WebhookModule;
+let destination: DestinationModule;
 let errors: ErrorsModule;
 
 beforeAll(async () => {
@@ -94,11 +96,12 @@ beforeAll(async () => {
     // own retry; in production the queue's backoff does the retrying.
     AWS_MAX_ATTEMPTS: "1",
   });
-  [push, sms, webhook, errors] = await Promise.all([
+  [push, sms, webhook, errors, destination] = await Promise.all([
     import("@herald/core/delivery/push"),
     import("@herald/core/delivery/sms"),
     import("@herald/core/delivery/webhook"),
     import("@herald/core/delivery/errors"),
+    import("@herald/core/delivery/destination"),
   ]);
 });
 
@@ -445,7 +448,7 @@ describe("webhook", () => {
   });
 });
 
-describe("checkWebhookUrl", () => {
+describe("checkUrl", () => {
   it.each([
     ["http://example.com/hook", /https/],
     ["https://127.0.0.1/hook", /loopback/],
@@ -460,17 +463,38 @@ describe("checkWebhookUrl", () => {
     ["https://[fd00:ec2::254]/hook", /unique-local/],
     ["https://[fe80::1]/hook", /link-local/],
     ["https://[::ffff:10.0.0.1]/hook", /private/],
-    ["https://[64:ff9b::a9fe:a9fe]/hook", /link-local/],
+    ["https://[64:ff9b::a9fe:a9fe]/hook", /NAT64/],
+    ["https://[64:ff9b::808:808]/hook", /NAT64/],
+    ["https://[64:ff9b:1::a9fe:a9fe]/hook", /NAT64/],
+    ["https://[::ffff:0:a9fe:a9fe]/hook", /IPv4-translated/],
+    ["https://[::a9fe:a9fe]/hook", /IPv4-compatible/],
+    ["https://[::ffff:8.8.8.8]/hook", /IPv4-mapped/],
+    ["https://[2002:a9fe:a9fe::1]/hook", /6to4/],
+    ["https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", /Teredo/],
+    ["https://[2001:db8::1]/hook", /TEST-NET/],
+    ["https://192.0.2.10/hook", /TEST-NET/],
+    ["https://198.51.100.7/hook", /TEST-NET/],
+    ["https://203.0.113.9/hook", /TEST-NET/],
+    ["https://192.88.99.1/hook", /6to4/],
+    ["https://255.255.255.255/hook", /broadcast/],
+    ["https://[fec0::1]/hook", /site-local/],
+    ["https://0x7f.1/hook", /loopback/],
+    ["https://169.254.169.254%2Eattacker.example/x", /host/],
+    ["https://example.com/a b", /valid URI/],
+    ["https://example.com/%zz", /escape/],
+    ["https://ex\u00e4mple.com/", /valid URI/],
+    ["https://example\uff0ecom/", /valid URI/],
     ["https://localhost/hook", /loopback/],
     ["https://api.localhost./hook", /loopback/],
     ["https://user:secret@example.com/hook", /credentials/],
-    ["not a url", /valid URL/],
+    ["not a url", /valid URI/],
+    ["https://exa mple.com/", /valid URI/],
   ])("rejects %s in strict mode", (url, reason) => {
     // Prepare
     const allowPrivate = false;
 
     // Act
-    const checked = webhook.checkWebhookUrl(url, allowPrivate);
+    const checked = destination.checkUrl(url, allowPrivate);
 
     // Assess
     expect(checked.ok).toBe(false);
@@ -487,7 +511,7 @@ describe("checkWebhookUrl", () => {
     const expected = new URL(url).href;
 
     // Act
-    const checked = webhook.checkWebhookUrl(url, allowPrivate);
+    const checked = destination.checkUrl(url, allowPrivate);
 
     // Assess
     expect(checked.ok && checked.url.href).toBe(expected);

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { Resource } from "sst";
 import { z } from "zod";
 
@@ -35,7 +36,7 @@ const Links = {
     /** The feed's Function URL, returned with recipient tokens when known. */
     url: z.url().optional(),
   }),
-  /** Master key from which each tenant's webhook signing secret is derived. */
+  /** Master key from which each tenant's webhook signing secret (and `derivedKey`s) derive. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };
 export type LinkName = keyof typeof Links;
@@ -73,6 +74,22 @@ export function link<Name extends LinkName>(name: Name): Link<Name> {
     links.set(name, parsed.data);
   }
   return links.get(name) as Link<Name>;
+}
+
+const derived = new Map<string, Buffer>();
+
+/**
+ * A server-side key for one purpose (e.g. `"cursor"`), derived from the linked webhook signing
+ * key the way tenants' webhook secrets are: HMAC-SHA256(signingKey, "herald:<purpose>"). No new
+ * secret to deploy; rotating the signing key rotates these too.
+ */
+export function derivedKey(purpose: string): Buffer {
+  let key = derived.get(purpose);
+  if (!key) {
+    key = createHmac("sha256", link("Webhooks").signingKey).update(`herald:${purpose}`).digest();
+    derived.set(purpose, key);
+  }
+  return key;
 }
 
 export function tuning(): Tuning {

@@ -13,7 +13,7 @@ export function fn<Schema extends z.ZodType, Result>(
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
       throw new ValidationError(
-        "invalid_request",
+        codeOf(parsed.error) ?? "invalid_request",
         "The request is not valid",
         issues(parsed.error),
       );
@@ -22,6 +22,19 @@ export function fn<Schema extends z.ZodType, Result>(
   };
   verb.schema = schema;
   return verb;
+}
+
+/**
+ * A refinement may name the error code a caller sees (`ctx.addIssue({ code: "custom", params:
+ * { code: "invalid_timezone" } })`); the first such issue decides, else `invalid_request`.
+ */
+export function codeOf(error: z.ZodError): string | undefined {
+  for (const issue of error.issues) {
+    const code =
+      issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
 }
 
 export function issues(error: z.ZodError) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import * as Metrics from "./metrics";
 import * as Notification from "./notification";
+import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
 
 /**
@@ -99,15 +100,11 @@ const Counts = z.object({
   ),
 });
 
-const RecipientToken = z.object({
-  token: z.string().describe("Short-lived bearer token for the real-time feed"),
-  expires_at: z.string(),
-});
-
 /** Request bodies, converted as what a caller may send (defaults optional). */
 const inputs = {
   SendNotification: Notification.SendInput,
   RecipientProfileInput: Recipient.ProfileInput,
+  RecipientTokenInput: Realtime.TokenRequest,
 } satisfies Record<string, z.ZodType>;
 
 /** The send body's variants get names of their own, so the discriminator can map to them. */
@@ -130,10 +127,11 @@ const outputs = {
     secret: z.string().describe("Verify webhook signatures with this"),
     header: z.string().describe("The request header that carries the signature"),
   }),
-  RecipientToken,
+  RecipientToken: Realtime.TokenResponse,
   Health: z.object({ ok: z.literal(true) }),
   Error: ErrorBody,
   GatewayError,
+  PayloadTooLarge: z.union([ErrorBody, GatewayError]),
 } satisfies Record<string, z.ZodType>;
 
 type InputName = keyof typeof inputs;
@@ -153,6 +151,8 @@ interface Operation {
   query?: z.ZodObject;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
   body?: InputName;
+  /** The body may be left out altogether (when sent, it is parsed like any other). */
+  bodyOptional?: boolean;
   ok: {
     status: number;
     description: string;
@@ -317,6 +317,8 @@ const operations: Record<string, Operation> = {
       "A short-lived token a recipient's client uses to subscribe to the real-time feed.",
     tag: "recipients",
     path: { id: RecipientPathId },
+    body: "RecipientTokenInput",
+    bodyOptional: true,
     ok: { status: 200, description: "The token", body: "RecipientToken" },
   },
 };
@@ -337,7 +339,9 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     name: "BadRequest",
     description:
       "The request is not valid. `error.code` says why: invalid_request (with the offending " +
-      "fields in details), invalid_json, missing_body, unsupported_media_type, invalid_cursor...",
+      "fields in details), invalid_json, missing_body, unsupported_media_type, invalid_cursor " +
+      "(a cursor this listing did not return), invalid_destination (a webhook URL or push " +
+      "endpoint Herald will not call), invalid_timezone, invalid_send_at, forbidden_key...",
     body: "Error",
   },
   401: {
@@ -362,7 +366,13 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "reused with a different body (idempotency_key_reused)",
     body: "Error",
   },
-  413: { name: "PayloadTooLarge", description: "The body is over 256 KiB", body: "Error" },
+  413: {
+    name: "PayloadTooLarge",
+    description:
+      "The body is over 256 KiB (payload_too_large). Past API Gateway's own 10 MB limit the " +
+      "gateway refuses it before Herald runs, as {message}.",
+    body: "PayloadTooLarge",
+  },
   429: {
     name: "RateLimited",
     description: "Too many requests for this API key; retry after Retry-After seconds",
@@ -564,7 +574,7 @@ function operationObject(spec: DocumentedRoute, method: string, path: string) {
     ...(operation.body
       ? {
           requestBody: {
-            required: true,
+            required: !operation.bodyOptional,
             content: { "application/json": { schema: ref(operation.body) } },
           },
         }

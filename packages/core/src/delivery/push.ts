@@ -3,9 +3,9 @@ import { createConnection } from "node:net";
 import type { Duplex } from "node:stream";
 import webpush, { type WebPushError } from "web-push";
 import { link } from "../config";
+import { type Destination, httpsAgentFor, resolveDestination } from "./destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 import type { Outcome } from "./provider";
-import { assertDeliverableUrl } from "./webhook";
 
 /**
  * Web push (RFC 8030) through the `web-push` library: the payload is encrypted for the
@@ -42,17 +42,21 @@ export class PushSubscriptionGoneError extends PermanentDeliveryError {
 /**
  * `web-push` always calls `https.request`. Real push services are https-only; the local cloud's
  * push service listens on plain http, which the destination check allows only together with
- * private destinations. For such endpoints this agent hands `https.request` a plain TCP socket.
+ * private destinations. For such endpoints this agent hands `https.request` a plain TCP socket,
+ * to the checked address like every other connection.
  */
 class PlainHttpAgent extends HttpsAgent {
-  override createConnection(options: { host?: string | null; port?: number | string | null }) {
+  constructor(private readonly destination: Destination) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(options: { port?: number | string | null }) {
     return createConnection({
-      host: options.host ?? "localhost",
+      host: this.destination.address,
       port: Number(options.port ?? 80),
     }) as Duplex;
   }
 }
-let plainHttp: PlainHttpAgent | undefined;
 
 function decodedLength(value: string): number {
   return /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, "base64url").length : -1;
@@ -117,18 +121,23 @@ export async function sendPush(input: {
   content: PushContent;
   ttlSeconds?: number;
 }): Promise<Outcome> {
-  const endpoint = await assertDeliverableUrl(input.subscription.endpoint, "push");
+  const destination = await resolveDestination(input.subscription.endpoint, "push");
+  const endpoint = destination.url;
   assertSubscriptionKeys(input.subscription);
   const payload = payloadOf(input);
   const { publicKey, privateKey, subject } = link("Vapid");
-  if (endpoint.protocol === "http:") plainHttp ??= new PlainHttpAgent();
+  // web-push re-parses the endpoint with the legacy url.parse: give it the normalised URL, which
+  // both parsers read alike, and an agent that can only connect to the address checked above.
+  const subscription = { ...input.subscription, endpoint: endpoint.href };
+  const agent =
+    endpoint.protocol === "http:" ? new PlainHttpAgent(destination) : httpsAgentFor(destination);
   try {
-    const result = await webpush.sendNotification(input.subscription, payload, {
+    const result = await webpush.sendNotification(subscription, payload, {
       vapidDetails: { subject, publicKey, privateKey },
       TTL: input.ttlSeconds ?? DEFAULT_TTL_SECONDS,
       urgency: "normal",
       timeout: TIMEOUT_MS,
-      ...(endpoint.protocol === "http:" ? { agent: plainHttp } : {}),
+      agent,
     });
     return { status: "sent", providerMessageId: location(result.headers) };
   } catch (error) {

@@ -38,7 +38,7 @@ export const list = fn(
     });
     return {
       items: page.items.map(Store.toInfo),
-      next_cursor: page.next && Store.encodeCursor(page.next),
+      next_cursor: page.next && Store.encodeCursor(page.next, "gsi3", partition),
     };
   },
 );

@@ -1,6 +1,9 @@
 import { z } from "zod";
+import { tuning } from "../config";
+import { checkUrl } from "../delivery/destination";
+import { ValidationError } from "../error";
 import { json, jsonObject, jsonProblem, jsonSize } from "../json";
-import { Window } from "../schedule";
+import { Window, zone } from "../schedule";
 
 export const Status = z.enum([
   "accepted",
@@ -29,9 +32,52 @@ export const RecipientId = z
   .max(128)
   .regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only");
 
+/**
+ * A URL Herald will call (webhook, push endpoint): a plain ASCII URI, https, no credentials, not a
+ * loopback, private or metadata host (`HERALD_WEBHOOK_ALLOW_PRIVATE` lifts the last two on the
+ * local cloud). Refused as `invalid_destination`. What the host resolves to is checked again by
+ * the worker before each attempt.
+ */
+export const DestinationUrl = z
+  .string()
+  .max(2048)
+  .superRefine((url, ctx) => {
+    const checked = checkUrl(url, tuning().HERALD_WEBHOOK_ALLOW_PRIVATE);
+    if (!checked.ok) {
+      ctx.addIssue({
+        code: "custom",
+        message: checked.reason,
+        params: { code: "invalid_destination" },
+      });
+    }
+  })
+  .meta({
+    format: "uri",
+    description:
+      "An https URL Herald calls; loopback, private and metadata hosts are refused " +
+      "(invalid_destination)",
+  });
+
+/** An IANA timezone the schedule can plan in (also a fixed offset such as `+05:30`, no DST). */
+export const Timezone = z
+  .string()
+  .max(64)
+  .superRefine((name, ctx) => {
+    try {
+      zone(name);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      ctx.addIssue({ code: "custom", message: error.message, params: { code: error.code } });
+    }
+  })
+  .describe("IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST");
+
+/** Links shown to a recipient: http(s) only, never `javascript:`, `data:` or `file:`. */
+const Link = z.url({ protocol: /^https?$/ }).max(1_000);
+
 export const PushSubscription = z
   .object({
-    endpoint: z.url({ protocol: /^https?$/ }).max(2048),
+    endpoint: DestinationUrl,
     keys: z.object({ p256dh: z.string().min(40).max(200), auth: z.string().min(8).max(100) }),
   })
   .describe("A browser PushSubscription (subscription.toJSON())");
@@ -45,11 +91,8 @@ export const ContactPoints = {
     .regex(/^\+[1-9]\d{6,14}$/, "an E.164 number such as +14155550123")
     .optional(),
   push_subscription: PushSubscription.optional(),
-  webhook_url: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .optional(),
-  timezone: z.string().min(1).max(64).optional().describe("IANA timezone, e.g. Europe/Paris"),
+  webhook_url: DestinationUrl.optional(),
+  timezone: Timezone.optional(),
 };
 
 export const Recipient = z
@@ -84,8 +127,8 @@ export const PushContent = z
   .object({
     title: z.string().min(1).max(200),
     body: z.string().max(1_000).optional(),
-    url: z.url().max(1_000).optional(),
-    icon: z.url().max(1_000).optional(),
+    url: Link.optional(),
+    icon: Link.optional(),
     data: jsonObject(2_000).optional(),
   })
   .strict()
@@ -104,7 +147,7 @@ export const InAppContent = z
   .object({
     title: z.string().min(1).max(200),
     body: z.string().max(5_000).optional(),
-    url: z.url().max(1_000).optional(),
+    url: Link.optional(),
     data: jsonObject(16_000).optional(),
   })
   .strict();

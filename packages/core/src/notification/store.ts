@@ -1,7 +1,8 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
-import { link } from "../config";
+import { derivedKey, link } from "../config";
 import { ValidationError } from "../error";
 import type { Info, Route, Status } from "./model";
 
@@ -325,44 +326,49 @@ export async function count(index: "gsi3", partition: string, where: string): Pr
   return total;
 }
 
-export function encodeCursor(keys: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(keys)).toString("base64url");
+/**
+ * Cursors are opaque and authenticated: `<base64url keys>.<base64url HMAC>`, the MAC (a key
+ * derived from the linked signing key) covering the listing (index and partition, which names
+ * the tenant) and the keys. Only Herald can mint one, and one only continues the listing it came
+ * from; anything else is `invalid_cursor` before DynamoDB sees it.
+ */
+function cursorMac(index: string, partition: string, payload: string): Buffer {
+  return createHmac("sha256", derivedKey("cursor"))
+    .update(`${index}\n${partition}\n${payload}`)
+    .digest();
 }
 
-/**
- * A cursor only ever continues the listing it came from: exactly the four key attributes of an
- * item of this tenant in this index partition, nothing else.
- */
+export function encodeCursor(keys: Record<string, unknown>, index: string, partition: string) {
+  const payload = Buffer.from(JSON.stringify(keys)).toString("base64url");
+  return `${payload}.${cursorMac(index, partition, payload).toString("base64url")}`;
+}
+
+/** The keys to continue after, from a cursor this listing returned; else `invalid_cursor`. */
 export function decodeCursor(cursor: string, index: string, partition: string, tenantId: string) {
-  const invalid = (reason?: string) =>
-    new ValidationError("invalid_cursor", "The cursor is not one this listing returned", {
-      reason,
-    });
-  let keys: unknown;
-  try {
-    keys = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch (error) {
-    throw invalid((error as Error).message);
+  const invalid = () =>
+    new ValidationError("invalid_cursor", "The cursor is not one this listing returned");
+  const [payload = "", mac = "", ...rest] = cursor.split(".");
+  const expected = cursorMac(index, partition, payload);
+  const given = Buffer.from(mac, "base64url");
+  if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw invalid();
   }
-  const expected = ["pk", "sk", `${index}pk`, `${index}sk`].sort();
+  // Authentic, so Herald wrote it; the shape is checked anyway (defence in depth).
+  const keys: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+  const record = keys as Record<string, unknown>;
+  const names = ["pk", "sk", `${index}pk`, `${index}sk`];
   if (
     typeof keys !== "object" ||
     keys === null ||
-    Array.isArray(keys) ||
-    JSON.stringify(Object.keys(keys).sort()) !== JSON.stringify(expected) ||
-    !Object.values(keys).every((value) => typeof value === "string")
-  ) {
-    throw invalid();
-  }
-  const record = keys as Record<string, string>;
-  if (
+    Object.keys(record).length !== names.length ||
+    !names.every((name) => typeof record[name] === "string" && record[name] !== "") ||
     record[`${index}pk`] !== partition ||
     record.sk !== SK ||
-    !record.pk?.startsWith(`NTF#${tenantId}#`)
+    !(record.pk as string).startsWith(`NTF#${tenantId}#`)
   ) {
     throw invalid();
   }
-  return record;
+  return record as Record<string, string>;
 }
 
 /**

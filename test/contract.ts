@@ -1,0 +1,119 @@
+import { openApiDocument } from "@herald/core/openapi";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { routes } from "../functions/manifest";
+
+/**
+ * Every response a test sees, checked against the OpenAPI document /openapi.json serves (the
+ * same document, built from the same manifest): the status must be one the operation documents
+ * and a JSON body must match that response's schema (JSON Schema 2020-12, formats included).
+ * The test client in ./support calls `checkResponse` on every answer, so each existing test is
+ * also a contract test.
+ */
+
+type Json = Record<string, unknown>;
+
+const document = openApiDocument(routes) as unknown as {
+  paths: Record<string, Record<string, { responses: Record<string, Json> }>>;
+  components: { responses: Record<string, Json> };
+};
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+(addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+// The OpenAPI-only keyword on the send body's union.
+ajv.addKeyword("discriminator");
+ajv.addSchema({ $id: "herald:openapi", ...document } as Json, "herald:openapi");
+
+const templates = Object.keys(document.paths).map((template) => ({
+  template,
+  segments: template.slice(1).split("/"),
+  literal: !template.includes("{"),
+}));
+
+/** API Gateway matches segment by segment, each percent-decoded; `{x}` is any non-empty one. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    if (error instanceof URIError) return segment;
+    throw error;
+  }
+}
+
+function operationOf(method: string, path: string) {
+  const parts = (path.split("?")[0] ?? path).slice(1).split("/");
+  const matches = ({ segments }: { segments: string[] }) =>
+    segments.length === parts.length &&
+    segments.every((segment, i) => {
+      const part = parts[i] ?? "";
+      return segment.startsWith("{") ? part !== "" : decodeSegment(part) === segment;
+    });
+  // A literal path wins over a template (`/inbox/unread-count` over `/inbox/{notification}`).
+  const match =
+    templates.find((candidate) => candidate.literal && matches(candidate)) ??
+    templates.find(matches);
+  const operation = match && document.paths[match.template]?.[method.toLowerCase()];
+  return operation ? { template: match.template, operation } : undefined;
+}
+
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorFor(pointer: string): ValidateFunction {
+  let validate = compiled.get(pointer);
+  if (!validate) {
+    validate = ajv.compile({ $ref: `herald:openapi#${pointer}` });
+    compiled.set(pointer, validate);
+  }
+  return validate;
+}
+
+const pointerSegment = (segment: string) => segment.replaceAll("~", "~0").replaceAll("/", "~1");
+
+/** The JSON pointer of the schema for this status, or why there is none. */
+function schemaPointer(method: string, path: string, status: number): string | { problem: string } {
+  const found = operationOf(method, path);
+  // No route: API Gateway's $default answers, in Herald's error shape.
+  if (!found) return "/components/schemas/Error";
+  const { template, operation } = found;
+  const response = operation.responses[String(status)];
+  if (!response) {
+    return {
+      problem: `${status} is not a documented answer of ${method} ${template} (${Object.keys(operation.responses)})`,
+    };
+  }
+  const ref = response.$ref as string | undefined;
+  const base = ref
+    ? `/components/responses/${ref.split("/").pop()}`
+    : `/paths/${pointerSegment(template)}/${method.toLowerCase()}/responses/${status}`;
+  const resolved = (ref ? document.components.responses[ref.split("/").pop() ?? ""] : response) as
+    | { content?: Record<string, unknown> }
+    | undefined;
+  if (!resolved?.content?.["application/json"]) return { problem: "" };
+  return `${base}/content/application~1json/schema`;
+}
+
+/** A response that does not match the document. */
+export class ContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContractError";
+  }
+}
+
+/** Throws ContractError when this answer is not one /openapi.json describes. */
+export function checkResponse(method: string, path: string, status: number, body: unknown) {
+  if (method === "HEAD" || status >= 500) return;
+  const pointer = schemaPointer(method, path, status);
+  if (typeof pointer !== "string") {
+    if (pointer.problem) throw new ContractError(pointer.problem);
+    return;
+  }
+  if (body === undefined || typeof body === "string") return;
+  const validate = validatorFor(pointer);
+  if (!validate(body)) {
+    const errors = ajv.errorsText(validate.errors, { separator: "; " });
+    throw new ContractError(
+      `${method} ${path} ${status}: the body does not match ${pointer}: ${errors}\n${JSON.stringify(body).slice(0, 500)}`,
+    );
+  }
+}
