@@ -37,7 +37,8 @@ export const routes: RouteSpec[] = [
   {
     route: "GET /v1/notifications",
     handler: "functions/api/notifications/list.handler",
-    links: ["Table"],
+    // Webhooks: the key cursors are signed with derives from its signing key.
+    links: ["Table", "Webhooks"],
   },
   ...group("functions/api/notifications/by-id.handler", sending, [
     "GET /v1/notifications/{id}",
@@ -47,7 +48,8 @@ export const routes: RouteSpec[] = [
   ]),
   ...group(
     "functions/api/recipients.handler",
-    ["Table"],
+    // Webhooks: inbox cursors are signed with a key derived from its signing key.
+    ["Table", "Webhooks"],
     [
       "PUT /v1/recipients/{id}",
       "GET /v1/recipients/{id}",

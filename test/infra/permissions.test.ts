@@ -21,6 +21,8 @@ import { type RecordedResource, ROOT, type Synth, synth } from "./synth";
 const SENDING = ["sqs:SendMessage", "scheduler:CreateSchedule", "scheduler:DeleteSchedule"];
 const VERBS = "the Notification namespace carries send/force/cancel, which dispatch";
 const TOKENS = "the Realtime namespace carries recipient tokens (link Realtime) besides publish";
+/** Cursor signing (`derivedKey`, from the webhook signing key) rides along with the list verbs. */
+const CURSORS = "the Notification namespace carries list/inbox, whose cursors are signed";
 const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[]; why: string }> =
   {
     "functions/api/health.handler": {
@@ -40,7 +42,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:DeleteItem",
         "dynamodb:Query",
       ],
-      links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime"],
+      links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks"],
       why: "the OpenAPI document imports the domain namespaces for their zod schemas",
     },
     "functions/api/tokens.handler": {
@@ -57,19 +59,26 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Queues", "Scheduler", "Realtime"],
       why: VERBS,
     },
-    "functions/api/notifications/send.handler": { links: ["Realtime"], why: TOKENS },
-    "functions/api/notifications/by-id.handler": { links: ["Realtime"], why: TOKENS },
+    "functions/api/notifications/send.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
+    },
+    "functions/api/notifications/by-id.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
+    },
     "functions/dead-letter.handler": {
       actions: SENDING,
-      links: ["Queues", "Scheduler", "Realtime"],
-      why: VERBS,
+      links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
+      why: `${VERBS}; ${CURSORS}`,
     },
     ...Object.fromEntries(
-      ["email", "push", "sms", "webhook", "in-app"].map((worker) => [
+      ["email", "push", "sms", "in-app"].map((worker) => [
         `functions/workers/${worker}.handler`,
-        { links: ["Realtime"], why: TOKENS },
+        { links: ["Realtime", "Webhooks"], why: `${TOKENS}; ${CURSORS}` },
       ]),
     ),
+    "functions/workers/webhook.handler": { links: ["Realtime"], why: TOKENS },
   };
 
 /** The IAM service prefix of each SDK package Herald uses. */
