@@ -136,7 +136,12 @@ const common = {
     .optional()
     .describe("ISO 8601 instant with offset, or local date-time in the recipient's timezone"),
   delivery_window: Window.optional(),
-  immediate: z.boolean().default(false).describe("Send now, ignoring the delivery window"),
+  immediate: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Skip the delivery window: send at send_at (or now, without one) even outside the window",
+    ),
   metadata: Metadata.optional(),
 };
 
