@@ -188,5 +188,11 @@ export type Info = z.infer<typeof Info>;
 export type Route = "immediate" | "delay" | "schedule";
 
 /** What travels on a channel queue: just the key; the worker reads the rest in its claim. */
-export const Message = z.object({ v: z.literal(1), tenant_id: z.string(), id: z.string() });
+export const Message = z.object({
+  v: z.literal(1),
+  tenant_id: z.string(),
+  id: z.string(),
+  /** When it is due (ISO instant); a message that arrives earlier is held until then. */
+  due: z.iso.datetime().optional(),
+});
 export type Message = z.infer<typeof Message>;
