@@ -1,3 +1,4 @@
+import { atExpression, fireTime } from "@herald/core/notification/dispatch";
 import { describe, expect, it } from "vitest";
 import { client, emailBody, emailsWithSubject, eventually, unique, useLocalCloud } from "./support";
 
@@ -65,5 +66,16 @@ describe("scheduled sends under AWS-like Scheduler lateness", () => {
     }
     // The emulator really was late, by different amounts (8 draws from 0–3 s).
     expect(new Set(lateness.map((ms) => Math.round(ms / 100))).size).toBeGreaterThan(1);
+  });
+});
+
+describe("when a schedule is set to fire", () => {
+  it("is the lead early, rounded down to the minute (to the second for short test leads)", () => {
+    const due = new Date("2027-06-01T12:05:30.250Z");
+    expect(atExpression(fireTime(due, 120))).toBe("at(2027-06-01T12:03:00)");
+    expect(atExpression(fireTime(new Date("2027-06-01T12:05:00Z"), 120))).toBe(
+      "at(2027-06-01T12:03:00)",
+    );
+    expect(atExpression(fireTime(due, 5))).toBe("at(2027-06-01T12:05:25)");
   });
 });

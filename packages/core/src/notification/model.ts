@@ -187,7 +187,7 @@ export type Info = z.infer<typeof Info>;
 /** How a notification reaches its channel queue. */
 export type Route = "immediate" | "delay" | "schedule";
 
-/** What travels on a channel queue: just the key; the worker reads the rest in its claim. */
+/** What travels on a channel queue: the key (the worker reads the rest in its claim) and, for a later send, when it is due. */
 export const Message = z.object({
   v: z.literal(1),
   tenant_id: z.string(),
