@@ -3,9 +3,10 @@ import { measureBundles } from "./bundles";
 import { measureCost, SCHEDULER_MIN_DELAY_SECONDS } from "./cost";
 import { closeWatcher } from "./herald";
 import { measureLatency } from "./latency";
+import { measureLateness } from "./lateness";
 
 /**
- * `npm run bench [bundles|cost|latency]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles|cost|latency|lateness]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput. Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
  * The real-time fan-out bench is separate: `npx tsx bench/realtime.ts`.
@@ -35,6 +36,8 @@ if (wanted("cost") || wanted("latency")) {
     await cloud.stop();
   }
 }
+// Its own local cloud: the Scheduler emulator runs late like AWS.
+if (wanted("lateness")) await measureLateness();
 process.stdout.write(
   `\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
 );

@@ -398,6 +398,47 @@ describe("firing", () => {
   });
 });
 
+describe("AWS-like lateness (lateMs)", () => {
+  it("fires each schedule at its own random moment after the due time, never before", async () => {
+    // Prepare: a second emulator, late by up to 1.5 s like AWS by up to a minute.
+    const late = await startScheduler({
+      sqsEndpoint: `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`,
+      region: REGION,
+      lateMs: 1_500,
+    });
+    const client = new SchedulerClient({
+      endpoint: late.url,
+      region: REGION,
+      credentials: CREDENTIALS,
+    });
+    const queue = await createQueue(unique("late"));
+    const dueAt = wholeSecondIn(1_000);
+    const names = Array.from({ length: 6 }, () => unique("late"));
+
+    try {
+      // Act
+      for (const name of names) {
+        await client.send(new CreateScheduleCommand(oneTime(name, queue.arn, atUtc(dueAt))));
+      }
+      const deadline = Date.now() + 10_000;
+      while (late.fired.length < names.length && Date.now() < deadline) await sleep(20);
+
+      // Assess
+      expect(late.fired.map((fire) => fire.name).sort()).toEqual([...names].sort());
+      for (const fire of late.fired) {
+        expect(fire).toMatchObject({ dueAt, ok: true });
+        expect(fire.firedAt).toBeGreaterThanOrEqual(dueAt);
+      }
+      // Six independent draws from 0–1.5 s: not all in the same 100 ms.
+      const spread = new Set(late.fired.map((fire) => Math.floor((fire.firedAt - dueAt) / 100)));
+      expect(spread.size).toBeGreaterThan(1);
+    } finally {
+      client.destroy();
+      await late.stop();
+    }
+  });
+});
+
 describe("API", () => {
   it("round-trips a schedule through GetSchedule", async () => {
     // Prepare

@@ -45,6 +45,13 @@ export type Link<Name extends LinkName> = z.infer<(typeof Links)[Name]>;
 const Tuning = z.object({
   /** Sends due further out than this go to EventBridge Scheduler; closer ones use SQS DelaySeconds (max 900). */
   HERALD_SCHEDULER_MIN_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(900),
+  /**
+   * How early a Scheduler send is set to fire (rounded down to the minute from 120 s up): the
+   * Scheduler may invoke up to a minute late, and the worker holds the rest (delivery/hold.ts).
+   * Keep HERALD_SCHEDULER_MIN_DELAY_SECONDS above it plus a minute in AWS, so no schedule is set
+   * in the past (the local emulator fires those at once; tests rely on that).
+   */
+  HERALD_SCHEDULER_LEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(120),
   /** How long a worker owns a claimed notification; keep it at least the worker's timeout. */
   HERALD_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Retry backoff: the n-th transient failure waits up to base·2^(n-1) seconds. */

@@ -38,6 +38,8 @@ export interface LocalCloudOptions {
   maxReceiveCount?: number;
   /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
   workerTimeoutSeconds?: number;
+  /** Scheduler emulator in AWS-like mode: schedules fire up to this many ms late (AWS: 60 000). */
+  schedulerLateMs?: number;
   /** Extra environment for the handlers (tuning knobs such as HERALD_SCHEDULER_MIN_DELAY_SECONDS). */
   env?: Record<string, string>;
   /** Where handler and infrastructure errors go; default stderr. */
@@ -212,6 +214,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       port: ports.scheduler ?? 0,
       sqsEndpoint: sqsUrl,
       region: REGION,
+      lateMs: options.schedulerLateMs,
     });
     stops.push(scheduler.stop);
     const group = `${prefix}-schedules`;

@@ -27,6 +27,8 @@ import { close, listen } from "./net";
  *   one-time schedules, do not affect firing.
  * - An `at()` time already in the past fires at once, so a schedule created "just too late"
  *   still delivers.
+ * - Schedules fire at their due instant, unless {@link StartSchedulerOptions.lateMs} asks for
+ *   AWS-like lateness (AWS invokes a one-time schedule up to about a minute after its time).
  * - `FlexibleTimeWindow` is validated and echoed, but a FLEXIBLE schedule fires at the start of
  *   its window (a legal outcome in AWS too), so tests are deterministic.
  * - With `ActionAfterCompletion: DELETE` the schedule is removed as its invocation starts, so no
@@ -68,7 +70,15 @@ export interface StartSchedulerOptions {
   sqsEndpoint: string;
   /** Region used in ARNs and for the SQS client. Default us-east-1. */
   region?: string;
+  /**
+   * AWS-like mode: each schedule fires at a uniformly random moment up to this many ms after
+   * its due time ({@link AWS_LATENESS_MS} is what AWS allows). 0, the default: on time.
+   */
+  lateMs?: number;
 }
+
+/** How late AWS may invoke a one-time schedule: within the minute after its time. */
+export const AWS_LATENESS_MS = 60_000;
 
 const ACCOUNT_ID = "123456789012";
 const DEFAULT_GROUP = "default";
@@ -570,12 +580,15 @@ class Dispatcher {
   private readonly queueUrls = new Map<string, string>();
   private readonly shutdown = new AbortController();
   private readonly sqs: SQSClient;
+  /** When each schedule fires: its due time plus, in AWS-like mode, a random lateness. */
+  private readonly fireAt = new WeakMap<Schedule, number>();
 
   /** `claim` returns whether `schedule` is still current, removing it when it ends on firing. */
   constructor(
     sqsEndpoint: string,
     region: string,
     private readonly claim: (schedule: Schedule) => boolean,
+    private readonly lateMs = 0,
   ) {
     // One attempt per send: retries are the schedule's own policy, applied below.
     this.sqs = new SQSClient({
@@ -591,8 +604,10 @@ class Dispatcher {
     const key = scheduleKey(schedule.GroupName, schedule.Name);
     this.cancel(key);
     if (schedule.State === "DISABLED" || this.shutdown.signal.aborted) return;
+    const fireAt = this.fireAt.get(schedule) ?? schedule.dueAt + Math.random() * this.lateMs;
+    this.fireAt.set(schedule, fireAt);
     // An at() time already in the past gives a delay of 0: the emulator fires it at once.
-    const wait = Math.max(0, schedule.dueAt - Date.now());
+    const wait = Math.max(0, fireAt - Date.now());
     const timer =
       wait > MAX_TIMER_MS
         ? setTimeout(() => this.plan(schedule), MAX_TIMER_MS)
@@ -619,7 +634,7 @@ class Dispatcher {
   private onDue(key: string, schedule: Schedule): void {
     this.timers.delete(key);
     // Timers may wake a millisecond early; AWS never fires before the due instant.
-    if (Date.now() < schedule.dueAt) {
+    if (Date.now() < (this.fireAt.get(schedule) ?? schedule.dueAt)) {
       this.plan(schedule);
       return;
     }
@@ -756,8 +771,14 @@ class SchedulerApi {
   constructor(
     private readonly region: string,
     sqsEndpoint: string,
+    lateMs = 0,
   ) {
-    this.dispatcher = new Dispatcher(sqsEndpoint, region, (schedule) => this.claim(schedule));
+    this.dispatcher = new Dispatcher(
+      sqsEndpoint,
+      region,
+      (schedule) => this.claim(schedule),
+      lateMs,
+    );
     const now = Date.now();
     this.groups.set(DEFAULT_GROUP, {
       Name: DEFAULT_GROUP,
@@ -1035,7 +1056,7 @@ function requestHandler(api: SchedulerApi) {
 
 /** Starts the emulator on 127.0.0.1 (port 0, the default, picks a free one). */
 export async function startScheduler(options: StartSchedulerOptions): Promise<SchedulerEmulator> {
-  const api = new SchedulerApi(options.region ?? "us-east-1", options.sqsEndpoint);
+  const api = new SchedulerApi(options.region ?? "us-east-1", options.sqsEndpoint, options.lateMs);
   const server = createServer(requestHandler(api));
   const port = await listen(server, options.port ?? 0);
   let stopping: Promise<void> | undefined;

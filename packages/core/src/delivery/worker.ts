@@ -6,6 +6,7 @@ import * as Notification from "../notification";
 import * as Recipient from "../recipient";
 import { recordOutcome } from "../telemetry";
 import { PermanentDeliveryError } from "./errors";
+import { hold } from "./hold";
 import type { Provider } from "./provider";
 
 export interface QueueRecord {
@@ -54,6 +55,8 @@ async function deliverOne(
   if (!message) return true;
   const { tenant_id: tenantId, id } = message;
   try {
+    // Early (a Scheduler send fires ahead on purpose): wait out the rest before claiming.
+    if ((await hold(channel, message)) === "requeued") return true;
     const claimed = await Notification.claim(
       tenantId,
       id,

@@ -32,16 +32,21 @@ export interface Dispatch {
   now: Date;
 }
 
-/** Put the notification on its way; safe to repeat, since the worker's claim is idempotent. */
+/**
+ * Put the notification on its way; safe to repeat, since the worker's claim is idempotent.
+ * A later send carries its due time and arrives a little early (SQS delays are whole seconds,
+ * the Scheduler fires early on purpose): the worker holds it the rest of the way.
+ */
 export async function dispatch(input: Dispatch): Promise<Route> {
   const route = routeFor(input.sendAt, input.now);
   const body: Message = { v: 1, tenant_id: input.tenantId, id: input.id };
+  if (route !== "immediate") body.due = input.sendAt.toISOString();
   const queue = queueFor(input.channel);
   if (route === "schedule") {
-    await createSchedule(input.id, queue, JSON.stringify(body), input.sendAt);
+    await createSchedule(input.id, queue, JSON.stringify(body), fireTime(input.sendAt));
     return route;
   }
-  const delay = Math.ceil((input.sendAt.getTime() - input.now.getTime()) / 1000);
+  const delay = Math.floor((input.sendAt.getTime() - input.now.getTime()) / 1000);
   await sqs().send(
     new SendMessageCommand({
       QueueUrl: queue.url,
@@ -52,7 +57,18 @@ export async function dispatch(input: Dispatch): Promise<Route> {
   return route;
 }
 
-/** `at()` takes whole seconds; round up so the send is never early. */
+/**
+ * When the schedule for a send due at `sendAt` fires: EventBridge Scheduler invokes a one-time
+ * schedule up to a minute after its `at()` time, so it is set HERALD_SCHEDULER_LEAD_SECONDS
+ * early (default 2 minutes), rounded down to the minute (to the second for leads under 2 min,
+ * which tests use), and arrives ahead of time whatever its lateness.
+ */
+export function fireTime(sendAt: Date, lead = tuning().HERALD_SCHEDULER_LEAD_SECONDS): Date {
+  const unit = lead >= 120 ? 60_000 : 1000;
+  return new Date(Math.floor((sendAt.getTime() - lead * 1000) / unit) * unit);
+}
+
+/** `at()` takes whole seconds; round up so the schedule never fires before `instant`. */
 export function atExpression(instant: Date): string {
   const seconds = new Date(Math.ceil(instant.getTime() / 1000) * 1000);
   return `at(${seconds.toISOString().slice(0, 19)})`;

@@ -179,7 +179,12 @@ const common = {
     .optional()
     .describe("ISO 8601 instant with offset, or local date-time in the recipient's timezone"),
   delivery_window: Window.optional(),
-  immediate: z.boolean().default(false).describe("Send now, ignoring the delivery window"),
+  immediate: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Skip the delivery window: send at send_at (or now, without one) even outside the window",
+    ),
   metadata: Metadata.optional(),
 };
 
@@ -225,6 +230,12 @@ export type Info = z.infer<typeof Info>;
 /** How a notification reaches its channel queue. */
 export type Route = "immediate" | "delay" | "schedule";
 
-/** What travels on a channel queue: just the key; the worker reads the rest in its claim. */
-export const Message = z.object({ v: z.literal(1), tenant_id: z.string(), id: z.string() });
+/** What travels on a channel queue: the key (the worker reads the rest in its claim) and, for a later send, when it is due. */
+export const Message = z.object({
+  v: z.literal(1),
+  tenant_id: z.string(),
+  id: z.string(),
+  /** When it is due (ISO instant); a message that arrives earlier is held until then. */
+  due: z.iso.datetime().optional(),
+});
 export type Message = z.infer<typeof Message>;

@@ -5,11 +5,20 @@ import { ValidationError } from "../error";
 /**
  * Pure send-time arithmetic: a requested time (an instant, a local wall time in the recipient's
  * timezone, or now) becomes a UTC send instant, moved to the next opening of the recipient's
- * delivery window unless the caller forces immediate delivery.
+ * delivery window unless the caller skips the window (`immediate`).
  *
- * Local wall times resolve like Temporal's "compatible" disambiguation, done here explicitly:
- * a time that does not exist (DST gap) moves forward by the length of the gap; a time that exists
- * twice (DST overlap) takes the earlier instant.
+ * The rules (README "Send times and delivery windows"; test/schedule.property.test.ts checks
+ * them against an independent implementation on the Temporal polyfill):
+ * - Local wall times resolve like Temporal's "compatible" disambiguation, done here explicitly:
+ *   a time that does not exist (DST gap) moves forward by the length of the gap; a time that
+ *   exists twice (DST overlap) takes the earlier instant.
+ * - Window membership is by the local wall clock: an instant is inside when its local time of
+ *   day is in [start, end) (end excluded; end before start crosses midnight; equal: always).
+ * - A send outside the window goes out at the first instant after it whose wall clock is inside.
+ *   So a window whose start falls in a gap opens when the clock jumps past the gap; a window
+ *   wholly inside a gap does not exist that day (next day's opening); a window starting in a
+ *   repeated hour opens at each occurrence of its start, and the clock jumping back into a
+ *   window reopens it.
  */
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -109,7 +118,9 @@ export function parseSendAt(value: string, tz: IANAZone): Date {
     ];
     const wall = Date.UTC(y, mo - 1, d, h, mi, s);
     const check = new Date(wall);
-    if (check.getUTCMonth() === mo - 1 && check.getUTCDate() === d && h < 24) {
+    // Date.UTC rolls 10:61 over to 11:01; only real clock readings are accepted.
+    const clock = h < 24 && mi < 60 && s < 60;
+    if (clock && check.getUTCMonth() === mo - 1 && check.getUTCDate() === d) {
       return resolveLocal(wall, tz);
     }
   }
@@ -131,22 +142,31 @@ function sameCalendarDate(value: string, instant: Date): boolean {
   return wall.getUTCFullYear() === y && wall.getUTCMonth() === m - 1 && wall.getUTCDate() === d;
 }
 
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
 /**
- * Turn a wall time (given as milliseconds of that wall time read as if UTC) into an instant.
- * Zones change offset at most once in any two days, so the offsets one day either side are the
- * only candidates.
+ * The instants (0 in a gap, 1, or 2 in an overlap, ascending) whose local wall time in `tz` is
+ * `wall` (milliseconds of that wall time read as if UTC). Zones change offset at most once in any
+ * two days, so the offsets one day either side are the only candidates.
+ */
+export function instantsOf(wall: number, tz: IANAZone): number[] {
+  const candidates = [tz.offset(wall - DAY), tz.offset(wall + DAY)].map(
+    (offset) => wall - offset * MINUTE,
+  );
+  return [...new Set(candidates)]
+    .filter((instant) => tz.offset(instant) * MINUTE === wall - instant)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Turn a wall time (given as milliseconds of that wall time read as if UTC) into an instant:
+ * in an overlap the earlier instant; in a gap the wall time read with the offset in force
+ * before the gap, which lands after it by the gap's length.
  */
 export function resolveLocal(wall: number, tz: IANAZone): Date {
-  const day = 86_400_000;
-  const before = tz.offset(wall - day);
-  const after = tz.offset(wall + day);
-  const valid = [before, after]
-    .map((offset) => wall - offset * 60_000)
-    .filter((instant) => tz.offset(instant) * 60_000 === wall - instant)
-    .sort((a, b) => a - b);
-  // Overlap: two valid instants, take the earlier. Gap: none, read the wall time with the
-  // offset in force before the gap, which lands after it by the gap's length.
-  return new Date(valid[0] ?? wall - before * 60_000);
+  return new Date(instantsOf(wall, tz)[0] ?? wall - tz.offset(wall - DAY) * MINUTE);
 }
 
 function minutesOf(hhmm: string): number {
@@ -154,33 +174,60 @@ function minutesOf(hhmm: string): number {
   return h * 60 + m;
 }
 
-function wallClock(instant: Date, tz: IANAZone): Date {
-  return new Date(instant.getTime() + tz.offset(instant.getTime()) * 60_000);
+/** The instant's local wall time, as milliseconds of that wall time read as if UTC. */
+function wallClock(instant: number, tz: IANAZone): number {
+  return instant + tz.offset(instant) * MINUTE;
 }
 
 /** Whether the instant's local time lies in [start, end), crossing midnight when end < start. */
 export function inWindow(instant: Date, window: Window, tz: IANAZone): boolean {
-  const start = minutesOf(window.start);
-  const end = minutesOf(window.end);
+  const start = minutesOf(window.start) * MINUTE;
+  const end = minutesOf(window.end) * MINUTE;
   if (start === end) return true;
-  const wall = wallClock(instant, tz);
-  const minute = wall.getUTCHours() * 60 + wall.getUTCMinutes();
-  return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+  const time = ((wallClock(instant.getTime(), tz) % DAY) + DAY) % DAY;
+  return start < end ? time >= start && time < end : time >= start || time < end;
 }
 
-/** The first instant at or after `instant` whose local time is the window's start. */
-export function nextOpening(instant: Date, window: Window, tz: IANAZone): Date {
-  const wall = wallClock(instant, tz);
-  const startMinutes = minutesOf(window.start);
-  for (let days = 0; days <= 2; days++) {
-    const candidate = resolveLocal(
-      Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + days) +
-        startMinutes * 60_000,
-      tz,
-    );
-    if (candidate.getTime() >= instant.getTime()) return candidate;
+/**
+ * The instants in [from, to) at which the zone's offset changes. Offsets are sampled every
+ * 6 hours (no zone changes twice within that) and each change is narrowed to the second.
+ */
+function transitions(from: number, to: number, tz: IANAZone): number[] {
+  const found: number[] = [];
+  const step = 6 * HOUR;
+  for (let low = from; low < to; low += step) {
+    const high = low + step;
+    const before = tz.offset(low);
+    if (tz.offset(high) === before) continue;
+    let lo = Math.floor(low / 1000);
+    let hi = Math.ceil(high / 1000);
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (tz.offset(mid * 1000) === before) lo = mid;
+      else hi = mid;
+    }
+    found.push(hi * 1000);
   }
-  throw new Error("unreachable: a window opening exists within two days");
+  return found;
+}
+
+/**
+ * The first instant at or after `instant` whose local wall clock is inside the window. The
+ * clock enters a window either by passing its start (each instant showing the start time) or
+ * by jumping into it at a DST transition (forward past a start in a gap, or back into it).
+ */
+export function nextOpening(instant: Date, window: Window, tz: IANAZone): Date {
+  if (inWindow(instant, window, tz)) return instant;
+  const from = instant.getTime();
+  const day = Math.floor(wallClock(from, tz) / DAY) * DAY;
+  const start = minutesOf(window.start) * MINUTE;
+  const candidates = [-1, 0, 1, 2, 3].flatMap((days) => instantsOf(day + days * DAY + start, tz));
+  candidates.push(...transitions(from, from + 3 * DAY, tz));
+  const opening = candidates
+    .filter((candidate) => candidate >= from && inWindow(new Date(candidate), window, tz))
+    .sort((a, b) => a - b)[0];
+  if (opening === undefined) throw new Error("unreachable: a window opens within three days");
+  return new Date(opening);
 }
 
 /** ISO 8601 local time with offset, to the second: `2026-03-29T08:00:00+02:00`. */
