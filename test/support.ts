@@ -2,11 +2,26 @@ import { randomUUID } from "node:crypto";
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "@herald/local/cloud";
 import { afterAll, beforeAll } from "vitest";
 
-/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
+interface EventuallyOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** What is awaited, for the timeout message. */
+  what?: string;
+}
+
+/**
+ * Poll until `check` returns a value (not undefined), or fail after `timeoutMs`; a check that
+ * throws is tried again. The second argument may be just the `what`.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 10_000, intervalMs = 50, what = "condition" } = {},
+  options: EventuallyOptions | string = {},
 ): Promise<T> {
+  const {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    what = "condition",
+  } = typeof options === "string" ? { what: options } : options;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

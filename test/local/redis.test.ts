@@ -3,29 +3,15 @@ import { findRedisServer, type RedisEmulator, startRedis } from "@herald/local/r
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support";
 
 /**
  * The local Upstash stand-in, exercised only through `@upstash/redis` as production code uses it,
- * once on a real redis-server and once on the embedded engine.
+ * once on a real redis-server and once on the in-process fallback (ioredis-mock).
  */
 
 const BACKENDS = ["redis-server", "embedded"] as const;
 const redisServerInstalled = findRedisServer() !== undefined;
-
-/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 const unique = (label: string) => `test:${label}:${randomUUID().slice(0, 8)}`;
 
