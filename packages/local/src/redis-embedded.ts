@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import { exists as isRedisCommand } from "@ioredis/commands";
-import commandTable from "@ioredis/commands/built/commands.json" with { type: "json" };
 import RedisMock from "ioredis-mock";
 import type {
   Backend,
@@ -24,7 +24,12 @@ type Mock = InstanceType<typeof RedisMock>;
 type Method = (...args: string[]) => Promise<unknown>;
 
 const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
-const ARITY = commandTable as Record<string, { arity: number }>;
+/** Redis' command table (arity: n exactly n words, -n at least n), as ioredis ships it. */
+// A JSON import attribute would do, but tsx (npm run dev) turns this file into invalid ESM.
+const ARITY = createRequire(import.meta.url)("@ioredis/commands/built/commands.json") as Record<
+  string,
+  { arity: number }
+>;
 
 export function createEmbeddedBackend(): Backend {
   // ioredis-mock shares one keyspace among instances with the same host and port: a host of
