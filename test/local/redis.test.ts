@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { findRedisServer, type RedisEmulator, startRedis } from "@herald/local/redis";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
@@ -280,6 +283,24 @@ describe.each(BACKENDS)("Upstash REST shim on %s", (backend) => {
       expect(await redis.del(`${prefix}:a`)).toBe(1);
       expect(await redis.dbsize()).toBeGreaterThan(0);
     });
+  });
+});
+
+describe("the in-process fallback under tsx", () => {
+  it("loads as npm run dev runs it", async () => {
+    const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
+    const program = `(async () => {
+      const { startRedis } = await import("@herald/local/redis");
+      const emulator = await startRedis({ backend: "embedded" });
+      console.log(emulator.backend);
+      await emulator.stop();
+    })();`;
+
+    const { stdout } = await promisify(execFile)(tsx, ["--eval", program], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    });
+
+    expect(stdout.trim()).toBe("embedded");
   });
 });
 
