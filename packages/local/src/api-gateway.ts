@@ -12,9 +12,9 @@ import type {
   APIGatewayProxyHandlerV2,
   APIGatewayRequestAuthorizerEventV2,
 } from "aws-lambda";
-import { httpEventV2, readBody, splitUrl } from "./http-event";
+import { httpEventV2, splitUrl } from "./http-event";
 import { invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID, LOCAL_REGION, lazy } from "./lambda";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 
 /**
  * API Gateway HTTP API (payload format 2.0) on `node:http`: it matches routes the way API Gateway

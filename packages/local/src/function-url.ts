@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
-import { httpEventV2, readBody } from "./http-event";
+import { httpEventV2 } from "./http-event";
 import { createContext, LambdaTimeoutError, LOCAL_REGION, lazy } from "./lambda";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 
 /**
  * A Lambda Function URL on `node:http`, for handlers wrapped in `awslambda.streamifyResponse`

@@ -30,20 +30,6 @@ export interface HttpEventOptions {
 
 const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
 
-/** The whole body, or undefined once it passes `limit` bytes (the rest is read and dropped). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
 export function splitUrl(url: string): { rawPath: string; rawQueryString: string } {
   const q = url.indexOf("?");
   return q === -1

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { type AddressInfo, createConnection, createServer as createNetServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { Redis as IORedis } from "ioredis";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 import { createEmbeddedBackend } from "./redis-embedded";
 
 /**
@@ -232,7 +232,9 @@ async function handleRequest(context: ShimContext, req: IncomingMessage, res: Se
     sendJson(res, 401, { error: "Unauthorized" });
     return;
   }
-  const body = await readBody(req);
+  const raw = await readBody(req, MAX_BODY_BYTES);
+  if (!raw) throw new BadRequestError(`ERR request body larger than ${MAX_BODY_BYTES} bytes`);
+  const body = raw.toString("utf8");
   const base64 = req.headers["upstash-encoding"]?.toString().toLowerCase() === "base64";
   const path = url.pathname;
   if (path === "/" && req.method !== "GET") {
@@ -253,24 +255,6 @@ function isAuthorized(req: IncomingMessage, url: URL, token: string): boolean {
   const header = req.headers.authorization ?? "";
   const match = /^Bearer\s+(.+)$/i.exec(header);
   return (match?.[1] ?? url.searchParams.get("_token")) === token;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BadRequestError(`ERR request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
 }
 
 function parseJson(body: string): unknown {
