@@ -128,11 +128,6 @@ function forge(token: string, recipientId: string): string {
 }
 
 describe("the real-time feed", () => {
-  // The cloud:redis-fallback test project runs this file on the in-process Redis.
-  it.runIf(process.env.HERALD_LOCAL_REDIS)("runs on the Redis HERALD_LOCAL_REDIS names", () => {
-    expect(cloud().redis.backend).toBe(process.env.HERALD_LOCAL_REDIS);
-  });
-
   it("gives a recipient their own events only: not another recipient's, not another tenant's", async () => {
     // Prepare
     const mine = await tenant();
