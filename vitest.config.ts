@@ -6,9 +6,11 @@ import { defineConfig } from "vitest/config";
  * - unit: no local cloud, no emulators; a process per file.
  * - cloud: against the local cloud. Files that call `useLocalCloud()` with default options
  *   and the emulators' own tests (test/local) share worker processes, and one cloud per
- *   process (test/support.ts); files that pass options get a process and a cloud of their own
- *   (`cloud:own`); `cloud:redis-fallback` runs the Redis-dependent files again on the
- *   in-process Redis (HERALD_LOCAL_REDIS=embedded).
+ *   process (`cloud:shared`, test/support.ts); files that pass options get a process and a
+ *   cloud of their own (`cloud:own`); `cloud:redis-fallback` runs the Redis-dependent files
+ *   again on the in-process Redis (HERALD_LOCAL_REDIS=embedded).
+ * Vitest queues projects by name, longest file first within one: `cloud:own` holds the longest
+ * file (channels), so it starts at once while the other worker gets through the rest.
  * - infra: the stacks under Pulumi mocks.
  * A file's tier follows from what it does, so a new test file lands in the right one.
  */
@@ -43,7 +45,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "cloud",
+          name: "cloud:shared",
           include: cloudShared,
           isolate: false,
           env: { HERALD_TEST_SHARED_CLOUD: "true" },

@@ -76,7 +76,7 @@ export function client(baseUrl: string, key?: string): Client {
 
 /**
  * The local cloud for a test file; `cloud()` returns it inside tests. With default options, in
- * the `cloud` test project (`HERALD_TEST_SHARED_CLOUD=true`, files sharing worker processes),
+ * the `cloud:shared` test project (`HERALD_TEST_SHARED_CLOUD=true`, files sharing processes),
  * every file of a process gets the same cloud, started once and stopped with the process:
  * such tests keep to their own tenants and ids. Files that pass options (another rate limit,
  * failure injection) get a cloud of their own, and so need a process of their own: the
@@ -86,7 +86,7 @@ export function useLocalCloud(options: LocalCloudOptions = {}) {
   const shared = process.env.HERALD_TEST_SHARED_CLOUD === "true";
   if (shared && Object.keys(options).length > 0) {
     throw new Error(
-      "useLocalCloud(options) needs a process of its own; this file runs in the shared `cloud` project",
+      "useLocalCloud(options) needs a process of its own; this file runs in the `cloud:shared` project",
     );
   }
   let cloud: LocalCloud | undefined;
