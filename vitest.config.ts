@@ -1,4 +1,5 @@
 import { globSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -36,8 +37,8 @@ export default defineConfig({
   test: {
     pool: "forks",
     // Most of a cloud test's time is spent waiting (queues, timers), so two files at a time
-    // pay off even on two cores.
-    maxWorkers: 2,
+    // pay off even on two cores (vitest's default there would be one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
