@@ -8,6 +8,11 @@ async function tenant() {
 }
 
 describe("rate limiting", () => {
+  // The cloud:redis-fallback test project runs this file on the in-process Redis.
+  it.runIf(process.env.HERALD_LOCAL_REDIS)("runs on the Redis HERALD_LOCAL_REDIS names", () => {
+    expect(cloud().redis.backend).toBe(process.env.HERALD_LOCAL_REDIS);
+  });
+
   it("answers 429 with Retry-After once a key is over its limit, and only that key", async () => {
     // Prepare
     const noisy = await tenant();

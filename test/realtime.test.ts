@@ -222,7 +222,9 @@ describe("the real-time feed", () => {
     const missing = await openRaw(feed.url);
     const malformed = await openRaw(feed.url, { token: "hrld_rt_not-a-token" });
     const apiKey = await openRaw(feed.url, { bearer: (await tenant()).apiKey });
-    const tampered = await openRaw(feed.url, { token: `${token.slice(0, -2)}AA` });
+    // Another tag (a token that already ends in "AA" would otherwise stay valid).
+    const tag = token.endsWith("AA") ? "BA" : "AA";
+    const tampered = await openRaw(feed.url, { token: `${token.slice(0, -2)}${tag}` });
     const late = await openRaw(feed.url, { bearer: expired.token });
     const post = await openRaw(feed.url, { bearer: token, method: "POST" });
     const fine = await openRaw(feed.url, { token });

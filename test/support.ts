@@ -3,11 +3,26 @@ import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "@heral
 import { afterAll, beforeAll } from "vitest";
 import { checkResponse } from "./contract";
 
-/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
+interface EventuallyOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** What is awaited, for the timeout message. */
+  what?: string;
+}
+
+/**
+ * Poll until `check` returns a value (not undefined), or fail after `timeoutMs`; a check that
+ * throws is tried again. The second argument may be just the `what`.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 10_000, intervalMs = 50, what = "condition" } = {},
+  options: EventuallyOptions | string = {},
 ): Promise<T> {
+  const {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    what = "condition",
+  } = typeof options === "string" ? { what: options } : options;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -63,28 +78,57 @@ export function client(baseUrl: string, key?: string): Client {
   };
 }
 
-/** Start one local cloud for the test file; `cloud()` returns it inside tests. */
+/**
+ * The local cloud for a test file; `cloud()` returns it inside tests. With default options, in
+ * the `cloud:shared` test project (`HERALD_TEST_SHARED_CLOUD=true`, files sharing processes),
+ * every file of a process gets the same cloud, started once and stopped with the process:
+ * such tests keep to their own tenants and ids. Files that pass options (another rate limit,
+ * failure injection) get a cloud of their own, and so need a process of their own: the
+ * `cloud:own` project (vitest.config.ts sorts files by whether they call `useLocalCloud()`).
+ */
 export function useLocalCloud(options: LocalCloudOptions = {}) {
+  const shared = process.env.HERALD_TEST_SHARED_CLOUD === "true";
+  if (shared && Object.keys(options).length > 0) {
+    throw new Error(
+      "useLocalCloud(options) needs a process of its own; this file runs in the `cloud:shared` project",
+    );
+  }
   let cloud: LocalCloud | undefined;
   beforeAll(async () => {
-    cloud = await startLocalCloud({
-      visibilityTimeoutSeconds: 2,
-      ...options,
-      env: {
-        AWS_LAMBDA_LOG_LEVEL: process.env.HERALD_TEST_LOG ?? "silent",
-        // Tests poll far faster than a client should; test/ratelimit.test.ts sets its own.
-        HERALD_RATE_LIMIT: "100000",
-        ...options.env,
-      },
-    });
+    cloud = shared ? await sharedCloud() : await startCloud(options);
   });
   afterAll(async () => {
-    await cloud?.stop();
+    if (!shared) await cloud?.stop();
   });
   return () => {
     if (!cloud) throw new Error("the local cloud is not running");
     return cloud;
   };
+}
+
+function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  return startLocalCloud({
+    visibilityTimeoutSeconds: 2,
+    ...options,
+    env: {
+      AWS_LAMBDA_LOG_LEVEL: process.env.HERALD_TEST_LOG ?? "silent",
+      // Tests poll far faster than a client should; test/ratelimit.test.ts sets its own.
+      HERALD_RATE_LIMIT: "100000",
+      ...options.env,
+    },
+  });
+}
+
+/** One cloud per worker process (kept on globalThis, whatever re-imports this module). */
+function sharedCloud(): Promise<LocalCloud> {
+  const scope = globalThis as { heraldSharedCloud?: Promise<LocalCloud> };
+  if (!scope.heraldSharedCloud) {
+    scope.heraldSharedCloud = startCloud({});
+    // Vitest ends a worker with SIGTERM, which skips "exit" handlers; exiting runs them, and
+    // with them the one that stops redis-server.
+    process.once("SIGTERM", () => process.exit(0));
+  }
+  return scope.heraldSharedCloud;
 }
 
 export interface StoredEmail {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -20,28 +20,13 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { createSqsServer } from "local-aws-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eventually, unique } from "../support";
 
 /**
  * The local SQS event-source mapping against real local-aws-sqs queues: the events it builds,
  * deletes, partial batch failures, redelivery, dead-lettering, drain and stop.
  */
 
-/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 const md5 = (text: string) => createHash("md5").update(text).digest("hex");
 
 type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;

@@ -1,30 +1,20 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { findRedisServer, type RedisEmulator, startRedis } from "@herald/local/redis";
+import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support";
 
 /**
  * The local Upstash stand-in, exercised only through `@upstash/redis` as production code uses it,
- * once on a real redis-server and once on the embedded engine.
+ * once on a real redis-server and once on the in-process fallback (ioredis-mock).
  */
 
 const BACKENDS = ["redis-server", "embedded"] as const;
 const redisServerInstalled = findRedisServer() !== undefined;
-
-/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 const unique = (label: string) => `test:${label}:${randomUUID().slice(0, 8)}`;
 
@@ -247,6 +237,43 @@ describe.each(BACKENDS)("Upstash REST shim on %s", (backend) => {
       );
     });
 
+    it("runs Lua scripts by EVAL, SCRIPT LOAD and EVALSHA, flags line included", async () => {
+      // Prepare
+      const key = unique("script");
+      const source = "#!lua flags=allow-key-locking\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])";
+
+      // Act
+      const evaluated = await redis.eval(source, [key], [2]);
+      const sha = await redis.scriptLoad(source);
+      const bySha = await redis.evalsha(sha, [key], [3]);
+      const missing = await redis.evalsha("0".repeat(40), [key], []).catch(String);
+
+      // Assess
+      expect(evaluated).toBe(2);
+      expect(bySha).toBe(5);
+      expect(await redis.scriptExists(sha)).toEqual([1]);
+      expect(missing).toMatch(/NOSCRIPT/);
+    });
+
+    it("enforces @upstash/ratelimit's sliding window", async () => {
+      // Prepare
+      const limiter = new Ratelimit({
+        redis,
+        limiter: Ratelimit.slidingWindow(3, "60 s"),
+        prefix: unique("ratelimit"),
+        analytics: false,
+      });
+
+      // Act
+      const outcomes = [];
+      for (let i = 0; i < 5; i++) outcomes.push((await limiter.limit("key")).success);
+      const other = await limiter.limit("other key");
+
+      // Assess
+      expect(outcomes).toEqual([true, true, true, false, false]);
+      expect(other.success).toBe(true);
+    });
+
     it("lists, counts and deletes keys", async () => {
       const prefix = unique("keys");
       await redis.mset({ [`${prefix}:a`]: 1, [`${prefix}:b`]: 2 });
@@ -256,5 +283,41 @@ describe.each(BACKENDS)("Upstash REST shim on %s", (backend) => {
       expect(await redis.del(`${prefix}:a`)).toBe(1);
       expect(await redis.dbsize()).toBeGreaterThan(0);
     });
+  });
+});
+
+describe("the in-process fallback under tsx", () => {
+  it("loads as npm run dev runs it", async () => {
+    const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
+    const program = `(async () => {
+      const { startRedis } = await import("@herald/local/redis");
+      const emulator = await startRedis({ backend: "embedded" });
+      console.log(emulator.backend);
+      await emulator.stop();
+    })();`;
+
+    const { stdout } = await promisify(execFile)(tsx, ["--eval", program], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    });
+
+    expect(stdout.trim()).toBe("embedded");
+  });
+});
+
+describe("HERALD_LOCAL_REDIS", () => {
+  it("forces the backend, and refuses an unknown one", async () => {
+    const before = process.env.HERALD_LOCAL_REDIS;
+    try {
+      process.env.HERALD_LOCAL_REDIS = "embedded";
+      const emulator = await startRedis();
+      await emulator.stop();
+      process.env.HERALD_LOCAL_REDIS = "memcached";
+
+      expect(emulator.backend).toBe("embedded");
+      await expect(startRedis()).rejects.toThrow(/HERALD_LOCAL_REDIS must be one of/);
+    } finally {
+      if (before === undefined) delete process.env.HERALD_LOCAL_REDIS;
+      else process.env.HERALD_LOCAL_REDIS = before;
+    }
   });
 });

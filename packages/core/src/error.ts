@@ -55,18 +55,6 @@ export class InvalidTransitionError extends VisibleError {
   }
 }
 
-/** A call to AWS or a provider that failed in a way the caller cannot fix. */
-export class DependencyError extends Error {
-  constructor(
-    readonly dependency: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = "DependencyError";
-  }
-}
-
 /** Too many requests for this key: 429 with Retry-After. */
 export class RateLimitedError extends VisibleError {
   constructor(readonly retryAfterSeconds: number) {

@@ -12,8 +12,9 @@ import type {
   APIGatewayProxyHandlerV2,
   APIGatewayRequestAuthorizerEventV2,
 } from "aws-lambda";
+import { httpEventV2, splitUrl } from "./http-event";
 import { invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID, LOCAL_REGION, lazy } from "./lambda";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 
 /**
  * API Gateway HTTP API (payload format 2.0) on `node:http`: it matches routes the way API Gateway
@@ -96,7 +97,6 @@ export class MalformedResponseError extends Error {
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"]);
 const TEXTUAL = /^(text\/|application\/(json|javascript|xml|[\w.+-]+\+(json|xml))\b)/i;
-const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
 
 type Handler = APIGatewayProxyHandlerV2<unknown>;
 type Segment = { kind: "literal"; value: string } | { kind: "param" | "greedy"; name: string };
@@ -121,16 +121,6 @@ interface CompiledRoute {
 interface Match {
   route: CompiledRoute;
   pathParameters?: Record<string, string>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "HttpError";
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,88 +231,9 @@ function matchRoute(routes: CompiledRoute[], method: string, rawPath: string): M
 // ---------------------------------------------------------------------------------------------
 // Requests → events
 
-/** The whole body; past API Gateway's limit the rest is read and dropped, then a 413. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) reject(new HttpError(413, "Request Entity Too Large"));
-      else resolve(Buffer.concat(chunks));
-    });
-    req.on("error", reject);
-  });
-}
-
-function splitUrl(url: string): { rawPath: string; rawQueryString: string } {
-  const q = url.indexOf("?");
-  return q === -1
-    ? { rawPath: url, rawQueryString: "" }
-    : { rawPath: url.slice(0, q), rawQueryString: url.slice(q + 1) };
-}
-
-function queryParameters(rawQueryString: string): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    params[name] = name in params ? `${params[name]},${value}` : value;
-  }
-  return Object.keys(params).length > 0 ? params : undefined;
-}
-
-function clientIp(req: IncomingMessage): string {
-  return (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-}
-
-function traceId(now: number): string {
-  const seconds = Math.floor(now / 1000).toString(16);
-  return `Root=1-${seconds}-${randomBytes(12).toString("hex")}`;
-}
-
-/** Lower-cased, repeated headers comma-joined, cookies split out, API Gateway's own added. */
-function eventHeaders(req: IncomingMessage, now: number) {
-  const headers: Record<string, string> = {};
-  let cookies: string[] | undefined;
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values) continue;
-    if (name === "cookie") {
-      cookies = values.flatMap((v) => v.split(";").map((c) => c.trim())).filter(Boolean);
-      continue;
-    }
-    headers[name] = values.join(",");
-  }
-  const ip = clientIp(req);
-  headers["x-forwarded-for"] = headers["x-forwarded-for"]
-    ? `${headers["x-forwarded-for"]}, ${ip}`
-    : ip;
-  headers["x-forwarded-port"] ??= String(req.socket.localPort ?? "");
-  headers["x-forwarded-proto"] ??= "http";
-  headers["x-amzn-trace-id"] ??= traceId(now);
-  return { headers, cookies: cookies?.length ? cookies : undefined };
-}
-
-/** `12/Mar/2020:19:03:58 +0000`, API Gateway's `requestContext.time`. */
-function clfTime(now: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const date = `${pad(now.getUTCDate())}/${MONTHS[now.getUTCMonth()]}/${now.getUTCFullYear()}`;
-  const time = `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
-  return `${date}:${time} +0000`;
-}
-
 /** API Gateway's request ids look like `JKJaXmPLvHcESHA=`. */
 function newRequestId(): string {
   return randomBytes(11).toString("base64");
-}
-
-function eventBody(body: Buffer, contentType: string | undefined) {
-  if (body.byteLength === 0) return { body: undefined, isBase64Encoded: false };
-  if (contentType && TEXTUAL.test(contentType)) {
-    return { body: body.toString("utf8"), isBase64Encoded: false };
-  }
-  return { body: body.toString("base64"), isBase64Encoded: true };
 }
 
 interface Gateway {
@@ -340,41 +251,16 @@ function buildEvent(
   requestId: string,
   apiId: string,
 ): Event {
-  const now = Date.now();
-  const method = req.method ?? "GET";
-  const { rawPath, rawQueryString } = splitUrl(req.url ?? "/");
-  const { headers, cookies } = eventHeaders(req, now);
-  const domainName = headers.host ?? `${apiId}.execute-api.${LOCAL_REGION}.amazonaws.com`;
-  const requestContext: RequestContext = {
-    accountId: LOCAL_ACCOUNT_ID,
+  return httpEventV2(req, body, {
     apiId,
-    domainName,
-    domainPrefix: domainName.split(".")[0] ?? apiId,
-    http: {
-      method,
-      path: rawPath,
-      protocol: `HTTP/${req.httpVersion}`,
-      sourceIp: clientIp(req),
-      userAgent: headers["user-agent"] ?? "",
-    },
+    defaultDomainName: `${apiId}.execute-api.${LOCAL_REGION}.amazonaws.com`,
+    accountId: LOCAL_ACCOUNT_ID,
     requestId,
     routeKey: match.route.key,
-    stage: "$default",
-    time: clfTime(new Date(now)),
-    timeEpoch: now,
-  };
-  return {
-    version: "2.0",
-    routeKey: match.route.key,
-    rawPath,
-    rawQueryString,
-    cookies,
-    headers,
-    queryStringParameters: queryParameters(rawQueryString),
-    requestContext,
     pathParameters: match.pathParameters,
-    ...eventBody(body, headers["content-type"]),
-  };
+    textual: TEXTUAL,
+    appendForwardedFor: true,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,7 +458,8 @@ function send(res: ServerResponse, reply: Reply, requestId: string) {
 async function respond(gateway: Gateway, req: IncomingMessage, requestId: string) {
   const { rawPath } = splitUrl(req.url ?? "/");
   const match = matchRoute(gateway.routes, req.method ?? "GET", rawPath);
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (!body) return message(413, "Request Entity Too Large");
   if (!match) return message(404, "Not Found");
   const event = buildEvent(req, body, match, requestId, gateway.apiId);
   if (match.route.auth) {
@@ -588,12 +475,8 @@ async function handle(gateway: Gateway, req: IncomingMessage, res: ServerRespons
   try {
     reply = await respond(gateway, req, requestId);
   } catch (error) {
-    if (error instanceof HttpError) {
-      reply = message(error.status, error.message);
-    } else {
-      gateway.report(error);
-      reply = message(500, "Internal Server Error");
-    }
+    gateway.report(error);
+    reply = message(500, "Internal Server Error");
   }
   if (!res.headersSent && !res.destroyed) send(res, reply, requestId);
 }

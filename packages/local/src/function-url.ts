@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
+import { httpEventV2 } from "./http-event";
 import { createContext, LambdaTimeoutError, LOCAL_REGION, lazy } from "./lambda";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 
 /**
  * A Lambda Function URL on `node:http`, for handlers wrapped in `awslambda.streamifyResponse`
@@ -49,7 +50,6 @@ const DEFAULT_TIMEOUT_MS = 900_000;
 const STOP_GRACE_MS = 5_000;
 const TEXTUAL =
   /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|[\w.+-]+\+(json|xml))\b)/i;
-const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
 
 type Prelude = { statusCode?: number; headers?: Record<string, string>; cookies?: string[] };
 type StreamingHandler = (event: unknown, stream: Writable, context: Context) => unknown;
@@ -148,97 +148,18 @@ function isStreaming(handler: unknown): handler is StreamingHandler {
 // ---------------------------------------------------------------------------------------------
 // Requests → events
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-/** `12/Mar/2020:19:03:58 +0000` */
-function clfTime(now: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const date = `${pad(now.getUTCDate())}/${MONTHS[now.getUTCMonth()]}/${now.getUTCFullYear()}`;
-  const time = `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
-  return `${date}:${time} +0000`;
-}
-
-function eventHeaders(req: IncomingMessage) {
-  const headers: Record<string, string> = {};
-  let cookies: string[] | undefined;
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values) continue;
-    if (name === "cookie") {
-      cookies = values.flatMap((v) => v.split(";").map((c) => c.trim())).filter(Boolean);
-      continue;
-    }
-    headers[name] = values.join(",");
-  }
-  headers["x-forwarded-for"] ??= clientIp(req);
-  headers["x-forwarded-proto"] ??= "http";
-  headers["x-forwarded-port"] ??= String(req.socket.localPort ?? "");
-  headers["x-amzn-trace-id"] ??=
-    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString("hex")}`;
-  return { headers, cookies: cookies?.length ? cookies : undefined };
-}
-
-function clientIp(req: IncomingMessage): string {
-  return (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-}
-
-function queryParameters(raw: string): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(raw)) {
-    params[name] = name in params ? `${params[name]},${value}` : value;
-  }
-  return Object.keys(params).length > 0 ? params : undefined;
-}
-
 function buildEvent(req: IncomingMessage, body: Buffer, urlId: string): LambdaFunctionURLEvent {
-  const now = new Date();
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
-  const rawPath = q === -1 ? url : url.slice(0, q);
-  const rawQueryString = q === -1 ? "" : url.slice(q + 1);
-  const { headers, cookies } = eventHeaders(req);
-  const domainName = headers.host ?? `${urlId}.lambda-url.${LOCAL_REGION}.on.aws`;
-  const textual = body.byteLength === 0 || TEXTUAL.test(headers["content-type"] ?? "");
-  return {
-    version: "2.0",
+  return httpEventV2(req, body, {
+    apiId: urlId,
+    defaultDomainName: `${urlId}.lambda-url.${LOCAL_REGION}.on.aws`,
+    domainPrefix: urlId,
+    // Function URLs with auth type NONE report an anonymous caller.
+    accountId: "anonymous",
+    requestId: randomUUID(),
     routeKey: "$default",
-    rawPath,
-    rawQueryString,
-    cookies,
-    headers,
-    queryStringParameters: queryParameters(rawQueryString),
-    requestContext: {
-      // Function URLs with auth type NONE report an anonymous caller.
-      accountId: "anonymous",
-      apiId: urlId,
-      domainName,
-      domainPrefix: urlId,
-      http: {
-        method: req.method ?? "GET",
-        path: rawPath,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: clientIp(req),
-        userAgent: headers["user-agent"] ?? "",
-      },
-      requestId: randomUUID(),
-      routeKey: "$default",
-      stage: "$default",
-      time: clfTime(now),
-      timeEpoch: now.getTime(),
-    },
-    body: body.byteLength === 0 ? undefined : body.toString(textual ? "utf8" : "base64"),
-    isBase64Encoded: !textual,
-  };
+    textual: TEXTUAL,
+    appendForwardedFor: false,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,7 +235,7 @@ async function runStreaming(
 }
 
 async function invoke(runtime: Runtime, req: IncomingMessage, res: ServerResponse) {
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
   if (!body) return plain(res, 413, "Request Entity Too Large");
   const event = buildEvent(req, body, runtime.urlId);
   const context = createContext({

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { type AddressInfo, createConnection, createServer as createNetServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { Redis as IORedis } from "ioredis";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 import { createEmbeddedBackend } from "./redis-embedded";
 
 /**
@@ -13,7 +13,8 @@ import { createEmbeddedBackend } from "./redis-embedded";
  * (`POST /` with `["SET","k","v"]`, `/pipeline`, `/multi-exec`, `Upstash-Encoding: base64`,
  * server-sent events on `/subscribe/<channel>` and `/psubscribe/<pattern>`, and the URL-path form
  * `GET /get/key`), so `@upstash/redis` runs against it unchanged. Commands go to a real
- * `redis-server` child process when one is installed, else to a small embedded engine.
+ * `redis-server` child process when one is installed, else to an in-process one (ioredis-mock,
+ * redis-embedded.ts); `HERALD_LOCAL_REDIS=embedded` forces the latter.
  */
 
 export interface RedisEmulator {
@@ -31,8 +32,11 @@ export interface StartRedisOptions {
   port?: number;
   /** Default: a random token. */
   token?: string;
-  /** "auto" (default): redis-server when it is on PATH, else the embedded engine. */
-  backend?: "auto" | "redis-server" | "embedded";
+  /**
+   * "auto": redis-server when it is on PATH, else the embedded engine. Default: the
+   * `HERALD_LOCAL_REDIS` environment variable (one of these three), else "auto".
+   */
+  backend?: BackendChoice;
   /** Connection-level errors of the redis-server backend; default stderr. */
   onError?: (error: unknown) => void;
 }
@@ -74,6 +78,20 @@ export interface Backend {
   transaction(commands: readonly CommandArgs[]): Promise<TransactionOutcome>;
   subscribe(kind: SubscribeKind, target: string, sink: PubSubSink): Promise<Subscription>;
   close(): Promise<void>;
+}
+
+export type BackendChoice = "auto" | "redis-server" | "embedded";
+const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "redis-server", "embedded"];
+
+/** `HERALD_LOCAL_REDIS` (auto, redis-server or embedded) forces a backend, e.g. the fallback. */
+export function backendFromEnv(value = process.env.HERALD_LOCAL_REDIS): BackendChoice {
+  if (!value) return "auto";
+  if (!BACKEND_CHOICES.includes(value as BackendChoice)) {
+    throw new RedisEmulatorError(
+      `HERALD_LOCAL_REDIS must be one of ${BACKEND_CHOICES.join(", ")}, not "${value}"`,
+    );
+  }
+  return value as BackendChoice;
 }
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -155,7 +173,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisEmu
   const token = opts.token ?? randomBytes(16).toString("hex");
   const onError =
     opts.onError ?? ((error: unknown) => process.stderr.write(`local redis: ${String(error)}\n`));
-  const backend = await startBackend(opts.backend ?? "auto", onError);
+  const backend = await startBackend(opts.backend ?? backendFromEnv(), onError);
   const streams = new Map<ServerResponse, Promise<void>>();
   const server = createServer((req, res) => {
     handleRequest({ backend, token, streams }, req, res).catch((error: unknown) =>
@@ -184,7 +202,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisEmu
 }
 
 async function startBackend(
-  choice: NonNullable<StartRedisOptions["backend"]>,
+  choice: BackendChoice,
   onError: (error: unknown) => void,
 ): Promise<Backend> {
   if (choice === "embedded") return createEmbeddedBackend();
@@ -214,7 +232,9 @@ async function handleRequest(context: ShimContext, req: IncomingMessage, res: Se
     sendJson(res, 401, { error: "Unauthorized" });
     return;
   }
-  const body = await readBody(req);
+  const raw = await readBody(req, MAX_BODY_BYTES);
+  if (!raw) throw new BadRequestError(`ERR request body larger than ${MAX_BODY_BYTES} bytes`);
+  const body = raw.toString("utf8");
   const base64 = req.headers["upstash-encoding"]?.toString().toLowerCase() === "base64";
   const path = url.pathname;
   if (path === "/" && req.method !== "GET") {
@@ -235,24 +255,6 @@ function isAuthorized(req: IncomingMessage, url: URL, token: string): boolean {
   const header = req.headers.authorization ?? "";
   const match = /^Bearer\s+(.+)$/i.exec(header);
   return (match?.[1] ?? url.searchParams.get("_token")) === token;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BadRequestError(`ERR request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
 }
 
 function parseJson(body: string): unknown {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { close, HOST, listen } from "./net";
+import { close, HOST, listen, readBody } from "./net";
 
 /**
  * Herald's local stand-in for AWS End User Messaging SMS (`PinpointSMSVoiceV2`). It speaks the
@@ -99,7 +99,9 @@ export async function startSms(opts: { port?: number } = {}): Promise<SmsEmulato
 }
 
 async function handle(state: State, req: IncomingMessage, res: ServerResponse) {
-  const body = await readBody(req);
+  const raw = await readBody(req, MAX_BODY_BYTES);
+  if (!raw) throw new SmsServiceError("ValidationException", 413, "Request body too large");
+  const body = raw.toString("utf8");
   const target = req.headers["x-amz-target"]?.toString() ?? "";
   if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) {
     throw new SmsServiceError("UnknownOperationException", 400, "Expected an x-amz-target header");
@@ -195,22 +197,4 @@ function sendError(res: ServerResponse, error: unknown) {
     { __type: known.type, message: known.message, ...known.extra },
     { "x-amzn-errortype": known.type },
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SmsServiceError("ValidationException", 413, "Request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
 }
