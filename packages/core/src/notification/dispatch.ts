@@ -30,15 +30,24 @@ export interface Dispatch {
   channel: Channel;
   sendAt: Date;
   now: Date;
+  /** The dispatch generation the message carries (see `Message`); default 0. */
+  gen?: number;
+  /** Name for a Scheduler schedule; default the id. Retries use one name per attempt. */
+  scheduleName?: string;
 }
 
 /** Put the notification on its way; safe to repeat, since the worker's claim is idempotent. */
 export async function dispatch(input: Dispatch): Promise<Route> {
   const route = routeFor(input.sendAt, input.now);
-  const body: Message = { v: 1, tenant_id: input.tenantId, id: input.id };
+  const body: Message = {
+    v: 1,
+    tenant_id: input.tenantId,
+    id: input.id,
+    ...(input.gen ? { gen: input.gen } : {}),
+  };
   const queue = queueFor(input.channel);
   if (route === "schedule") {
-    await createSchedule(input.id, queue.arn, JSON.stringify(body), input.sendAt);
+    await createSchedule(input.scheduleName ?? input.id, queue.arn, JSON.stringify(body), input.sendAt);
     return route;
   }
   const delay = Math.ceil((input.sendAt.getTime() - input.now.getTime()) / 1000);
@@ -79,10 +88,10 @@ async function createSchedule(name: string, queueArn: string, input: string, sen
 }
 
 /** Remove a pending schedule; one that already fired or never existed is fine. */
-export async function unschedule(id: string): Promise<void> {
+export async function unschedule(name: string): Promise<void> {
   try {
     await scheduler().send(
-      new DeleteScheduleCommand({ Name: id, GroupName: link("Scheduler").group }),
+      new DeleteScheduleCommand({ Name: name, GroupName: link("Scheduler").group }),
     );
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
