@@ -60,7 +60,7 @@ const Tuning = z.object({
   HERALD_RETRY_SCHEDULE_SMS: z.string().optional(),
   HERALD_RETRY_SCHEDULE_WEBHOOK: z.string().optional(),
   HERALD_RETRY_SCHEDULE_IN_APP: z.string().optional(),
-  /** Each planned delay is moved by up to ± this fraction of itself, so retries spread out. */
+  /** Each planned wait is lengthened by up to this fraction of itself, so retries spread out. */
   HERALD_RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0.2),
   /** Consecutive transient failures after which an endpoint's circuit opens. */
   HERALD_ENDPOINT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),

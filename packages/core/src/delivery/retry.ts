@@ -15,8 +15,9 @@ export type RetryPlan =
 
 /**
  * After attempt `step` (1-based, within its round) failed transiently at `now`: when to try
- * again. Each wait is moved by up to ± `jitter` of itself (`random` in [0, 1)), so a thousand
- * notifications failing together do not come back together.
+ * again. Each wait is lengthened by up to `jitter` of itself (`random` in [0, 1)), so a thousand
+ * notifications failing together do not come back together, and none comes back before its
+ * planned wait (so the schedule's span is a minimum).
  */
 export function nextAttempt(
   schedule: readonly number[],
@@ -27,7 +28,7 @@ export function nextAttempt(
 ): RetryPlan {
   const wait = schedule[step];
   if (wait === undefined) return { kind: "exhausted" };
-  const delaySeconds = Math.max(0, Math.round(wait * (1 + jitter * (2 * random() - 1))));
+  const delaySeconds = Math.max(0, Math.round(wait * (1 + jitter * random())));
   return {
     kind: "retry",
     at: new Date(now.getTime() + delaySeconds * 1000),

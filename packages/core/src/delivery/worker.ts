@@ -64,11 +64,14 @@ async function deliverOne(channel: Notification.Channel, record: QueueRecord): P
       return false;
     }
     if (claimed.kind === "done") {
-      log.info(claimed.stale ? "skipped: a newer dispatch carries it" : "skipped: nothing to send", {
-        id,
-        status: claimed.status,
-        gen,
-      });
+      log.info(
+        claimed.stale ? "skipped: a newer dispatch carries it" : "skipped: nothing to send",
+        {
+          id,
+          status: claimed.status,
+          gen,
+        },
+      );
       return true;
     }
     return await attempt(channel, tenantId, claimed);

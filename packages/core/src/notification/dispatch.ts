@@ -47,7 +47,12 @@ export async function dispatch(input: Dispatch): Promise<Route> {
   };
   const queue = queueFor(input.channel);
   if (route === "schedule") {
-    await createSchedule(input.scheduleName ?? input.id, queue.arn, JSON.stringify(body), input.sendAt);
+    await createSchedule(
+      input.scheduleName ?? input.id,
+      queue.arn,
+      JSON.stringify(body),
+      input.sendAt,
+    );
     return route;
   }
   const delay = Math.ceil((input.sendAt.getTime() - input.now.getTime()) / 1000);

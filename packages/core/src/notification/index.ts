@@ -13,8 +13,8 @@ import {
   Channel,
   CLAIMABLE,
   CONTACT,
-  type Info,
   FINAL,
+  type Info,
   type ParsedSendInput,
   type Route,
   SendInput,
@@ -376,7 +376,7 @@ export async function claim(
 }
 
 /** The item's generation is `:gen` (absent counts as 0). */
-const generation = "(gen = :gen OR (attribute_not_exists(gen) AND :gen = :gen0))";
+const generation = "gen = :gen OR (attribute_not_exists(gen) AND :gen = :gen0)";
 
 function owned(attempt: number) {
   return { and: "attempts = :attempt", values: { ":attempt": attempt } };
