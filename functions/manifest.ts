@@ -35,6 +35,10 @@ export const routes: RouteSpec[] = [
     "POST /v1/recipients/{id}/inbox/{notification}/seen",
   ]),
   { route: "GET /v1/webhooks/secret", handler: "functions/api/webhooks.handler" },
+  ...group("functions/api/endpoints.handler", [
+    "GET /v1/endpoints",
+    "POST /v1/endpoints/{id}/enable",
+  ]),
   { route: "POST /v1/recipients/{id}/tokens", handler: "functions/api/tokens.handler" },
   // Anything else: a 404 in Herald's error format rather than API Gateway's own.
   { route: "$default", handler: "functions/api/not-found.handler", auth: false },
@@ -67,4 +71,10 @@ export const queueSettings = {
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: 5,
   batchSize: 10,
+  /**
+   * Concurrent batches per channel worker (the event-source mapping's maximum concurrency; the
+   * local runner polls with as many pollers). A batch waits for its slowest record, so a
+   * receiver that hangs holds one of these, never the whole channel.
+   */
+  maximumConcurrency: 10,
 };

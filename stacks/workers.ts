@@ -2,6 +2,7 @@ import { deadLetter, workers as handlers, queueSettings } from "../functions/man
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
 import { type Channel, channels, queues, queuesLink } from "./queues";
+import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
 import { sms } from "./sms";
 import { table } from "./storage";
@@ -29,7 +30,8 @@ export const workers = Object.fromEntries(
       handler: handlers[channel],
       description: `Delivers the ${channel} channel queue`,
       timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-      link: [table, queuesLink, upstash, ...providerLinks[channel]],
+      // The scheduler link: a retry due in more than 15 minutes is a one-time schedule.
+      link: [table, queuesLink, scheduler, upstash, ...providerLinks[channel]],
       environment: {
         // A worker owns a claimed notification for twice its timeout, as in the local cloud.
         HERALD_LEASE_SECONDS: String(queueSettings.workerTimeoutSeconds * 2),
@@ -46,7 +48,14 @@ export const workers = Object.fromEntries(
         },
       ],
     });
-    queues[channel].queue.subscribe(worker.arn, { batch });
+    queues[channel].queue.subscribe(worker.arn, {
+      batch,
+      transform: {
+        eventSourceMapping: (args) => {
+          args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
+        },
+      },
+    });
     return [channel, worker];
   }),
 ) as Record<Channel, sst.aws.Function>;

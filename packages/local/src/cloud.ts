@@ -36,6 +36,11 @@ export interface LocalCloudOptions {
   /** Shorter than production so tests see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
+  /**
+   * Concurrent batches per channel worker (default: the manifest's maximumConcurrency, as the
+   * event-source mapping in AWS).
+   */
+  workerConcurrency?: number;
   /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
   workerTimeoutSeconds?: number;
   /** Extra environment for the handlers (tuning knobs such as HERALD_SCHEDULER_MIN_DELAY_SECONDS). */
@@ -289,6 +294,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           handler: loader(manifest.workers[channel as keyof typeof manifest.workers]),
           batchSize: manifest.queueSettings.batchSize,
           timeoutMs: workerTimeoutSeconds * 1000,
+          concurrency: options.workerConcurrency ?? manifest.queueSettings.maximumConcurrency,
         },
         {
           queueUrl: queue.dlqUrl,

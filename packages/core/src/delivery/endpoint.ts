@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
 import { dynamo } from "../aws/clients";
 import { link, tuning } from "../config";
 import { NotFoundError } from "../error";
@@ -159,8 +160,8 @@ export async function admit(endpoint: Endpoint, now = new Date()): Promise<Gate>
 export async function call<T>(endpoint: Endpoint, send: () => Promise<T>): Promise<T> {
   const id = cacheKey(endpoint);
   const started = Date.now();
-  let calls = inFlight.get(id);
-  if (!calls) inFlight.set(id, (calls = new Set()));
+  const calls = inFlight.get(id) ?? new Set<number>();
+  inFlight.set(id, calls);
   // Two calls may start within the same millisecond; keep them apart.
   let mark = started;
   while (calls.has(mark)) mark += 0.001;
@@ -260,18 +261,25 @@ async function failed(endpoint: Endpoint, error: string, now = new Date()) {
 
 // --- Tenant-facing verbs -----------------------------------------------------------------------
 
-export interface EndpointInfo {
-  id: string;
-  origin: string;
-  status: "healthy" | "failing" | "open" | "disabled";
-  failures: number;
-  first_failure_at?: string;
-  last_failure_at?: string;
-  last_error?: string;
-  open_until?: string;
-  disabled_at?: string;
-  disabled_reason?: string;
-}
+export const EndpointInfo = z.object({
+  id: z.string().describe("The endpoint's id (its origin, base64url)"),
+  origin: z.string().describe("scheme://host:port: what one circuit covers"),
+  status: z
+    .enum(["healthy", "failing", "open", "disabled"])
+    .describe(
+      "failing: recent transient failures; open: calls paused until open_until; disabled: no calls until enabled",
+    ),
+  failures: z.number().int().describe("Transient failures in a row"),
+  first_failure_at: z.string().optional(),
+  last_failure_at: z.string().optional(),
+  last_error: z.string().optional(),
+  open_until: z.string().optional(),
+  disabled_at: z.string().optional(),
+  disabled_reason: z.string().optional(),
+});
+export type EndpointInfo = z.infer<typeof EndpointInfo>;
+
+export const EndpointList = z.object({ items: z.array(EndpointInfo) });
 
 function toInfo(state: State, now = Date.now()): EndpointInfo {
   const status = state.disabled_at
@@ -284,7 +292,7 @@ function toInfo(state: State, now = Date.now()): EndpointInfo {
   return {
     id: endpointId(state.origin),
     origin: state.origin,
-    status,
+    status: status as EndpointInfo["status"],
     failures: state.failures,
     first_failure_at: state.first_failure_at,
     last_failure_at: state.last_failure_at,
@@ -296,7 +304,7 @@ function toInfo(state: State, now = Date.now()): EndpointInfo {
 }
 
 /** Every endpoint of the tenant that has ever failed (healthy ones leave no state). */
-export async function list(tenantId: string): Promise<EndpointInfo[]> {
+export async function list(tenantId: string): Promise<{ items: EndpointInfo[] }> {
   const items: EndpointInfo[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -311,11 +319,12 @@ export async function list(tenantId: string): Promise<EndpointInfo[]> {
     items.push(...(page.Items ?? []).map((item) => toInfo(item as State)));
     start = page.LastEvaluatedKey;
   } while (start);
-  return items;
+  return { items };
 }
 
 /** Turn a disabled (or open) endpoint back on: its circuit closes and its count restarts. */
 export async function enable(tenantId: string, id: string): Promise<EndpointInfo> {
+  if (!/^[\w-]{1,400}$/.test(id)) throw new NotFoundError("endpoint", id.slice(0, 100));
   const origin = Buffer.from(id, "base64url").toString("utf8");
   const endpoint = { tenantId, origin };
   try {
