@@ -2,11 +2,12 @@ import { startLocalCloud } from "@herald/local/cloud";
 import { measureBundles } from "./bundles";
 import { measureCost, SCHEDULER_MIN_DELAY_SECONDS } from "./cost";
 import { closeWatcher } from "./herald";
+import { measureIsolation } from "./isolation";
 import { measureLatency } from "./latency";
 
 /**
- * `npm run bench [bundles|cost|latency]`: requests and USD per million notifications, bundle
- * sizes and cold init, local latency and throughput. Tables on stdout, JSON in bench/results/.
+ * `npm run bench [bundles|cost|latency|isolation]`: requests and USD per million notifications,
+ * bundle sizes and cold init, local latency and throughput, isolation from a hanging endpoint. Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
  * The real-time fan-out bench is separate: `npx tsx bench/realtime.ts`.
  */
@@ -32,6 +33,16 @@ if (wanted("cost") || wanted("latency")) {
     if (wanted("latency")) await measureLatency(cloud);
   } finally {
     closeWatcher();
+    await cloud.stop();
+  }
+}
+if (wanted("isolation")) {
+  const cloud = await startLocalCloud({
+    env: { AWS_LAMBDA_LOG_LEVEL: "silent", HERALD_RATE_LIMIT: "1000000" },
+  });
+  try {
+    await measureIsolation(cloud);
+  } finally {
     await cloud.stop();
   }
 }

@@ -72,7 +72,7 @@ const Tuning = z.object({
    * A call still unanswered after this long marks its endpoint slow: until it ends, further
    * records for that endpoint are deferred instead of piling up behind it.
    */
-  HERALD_ENDPOINT_SLOW_MS: z.coerce.number().int().min(1).default(2_000),
+  HERALD_ENDPOINT_SLOW_MS: z.coerce.number().int().min(1).default(1_000),
   /** How long an endpoint's circuit state is cached in a container before it is read again. */
   HERALD_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Requests each API key may make per window (sliding window, enforced in Redis). */
