@@ -68,6 +68,7 @@ async function run(cloud: LocalCloud, label: string, hanging: boolean, total: nu
       }),
   );
   const ingestSeconds = (performance.now() - ingest) / 1000;
+  const invocationsBefore = cloud.runner.invocations;
   if (Date.now() > due.getTime()) throw new Error("ingest took longer than the due delay");
   const healthy = endpoints.filter((_, i) => !(hanging && i === 0));
   const expected = total - (hanging ? total / 20 : 0);
@@ -83,6 +84,7 @@ async function run(cloud: LocalCloud, label: string, hanging: boolean, total: nu
     "healthy s": seconds,
     "healthy per s": hits.length / seconds,
     "calls to hanging endpoint": hanging ? endpoints[0]!.hits.length : 0,
+    "batches run": cloud.runner.invocations - invocationsBefore,
   };
   await close(endpoints);
   return result;
