@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, eventually, unique, useLocalCloud } from "./support";
 
@@ -15,6 +16,8 @@ const cloud = useLocalCloud({
     HERALD_LEASE_SECONDS: "16",
     HERALD_RETRY_SCHEDULE: "0,2s,2s,2s",
     HERALD_RETRY_JITTER: "0",
+    // Waits over a second go through the Scheduler, so retries use per-attempt schedules.
+    HERALD_SCHEDULER_MIN_DELAY_SECONDS: "1",
     // What today's code used for its backoff; ignored since the retry schedule replaced it.
     HERALD_RETRY_BASE_SECONDS: "1",
   },
@@ -67,6 +70,21 @@ async function waitFor(api: Api, id: string, check: (n: Record<string, any>) => 
     },
     { timeoutMs: 20_000, what: `${id} to change` },
   );
+}
+
+async function scheduleExists(name: string) {
+  const scheduler = new SchedulerClient({});
+  try {
+    await scheduler.send(
+      new GetScheduleCommand({ Name: name, GroupName: "herald-local-schedules" }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "ResourceNotFoundException") return false;
+    throw error;
+  } finally {
+    scheduler.destroy();
+  }
 }
 
 const ok = (path: string) => (hits.get(path) ?? []).filter((hit) => hit.status === 200);
@@ -250,5 +268,48 @@ describe("exactly once through replays, dead letters and retries", () => {
     expect(mayHaveLostItsMessage({ status: "queued", attempts: 1 })).toBe(false);
     expect(mayHaveLostItsMessage({ status: "sending", attempts: 0 })).toBe(false);
     expect(mayHaveLostItsMessage({ status: "delivered", attempts: 1 })).toBe(false);
+  });
+
+  it("cancel and force find the schedule a retry is waiting on", async () => {
+    // Prepare: two notifications whose first attempt failed; each waits on a schedule.
+    const { api } = await tenant();
+    const paths = [`/hook/${randomUUID()}`, `/hook/${randomUUID()}`];
+    for (const path of paths) answers.set(path, [(res) => res.writeHead(500).end()]);
+    const ids: string[] = [];
+    for (const path of paths) {
+      const accepted = await api.request("POST", "/v1/notifications", {
+        channel: "webhook",
+        recipient: { webhook_url: `${receiverUrl}${path}` },
+        content: { event: "backoff", data: {} },
+        immediate: true,
+      });
+      ids.push(accepted.body.id);
+    }
+    const waiting = await Promise.all(
+      ids.map((id) => waitFor(api, id, (n) => n.status === "queued" && n.attempts === 1)),
+    );
+    const [cancelId, forceId] = ids as [string, string];
+    const before = await Promise.all(ids.map((id) => scheduleExists(`${id}.1`)));
+
+    // Act
+    const cancelled = await api.request("POST", `/v1/notifications/${cancelId}/cancel`);
+    const forced = await api.request("POST", `/v1/notifications/${forceId}/force`);
+    const delivered = await waitFor(api, forceId, (n) => n.status === "delivered");
+    // Past the time both retries were planned for.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await cloud().runner.drain(20_000);
+    const after = await Promise.all(ids.map((id) => scheduleExists(`${id}.1`)));
+    const cancelledLater = await api.request("GET", `/v1/notifications/${cancelId}`);
+
+    // Assess
+    expect(waiting.map((n) => n.next_attempt_at)).toEqual([expect.any(String), expect.any(String)]);
+    expect(before).toEqual([true, true]);
+    expect(cancelled.body.status).toBe("cancelled");
+    expect(forced.status).toBe(200);
+    expect(delivered.attempts).toBe(2);
+    expect(after).toEqual([false, false]);
+    expect(cancelledLater.body.status).toBe("cancelled");
+    expect(hits.get(paths[0]!)).toHaveLength(1);
+    expect(hits.get(paths[1]!)).toHaveLength(2);
   });
 });
