@@ -15,6 +15,7 @@ const cloud = useLocalCloud({
     HERALD_RETRY_SCHEDULE: "0,1s,1s,1s,1s",
     HERALD_LEASE_SECONDS: "2",
     HERALD_ENDPOINT_FAILURE_THRESHOLD: "1000",
+    HERALD_ENDPOINT_SLOW_MS: "60000",
   },
 });
 

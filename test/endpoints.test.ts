@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, eventually, unique, useLocalCloud } from "./support";
 
 // Per-endpoint circuits (issue 11, part 3), with short timings: a circuit opens after three
-// failures in a row for 2 s, an endpoint failing for 6 s without a success is disabled, and a
+// failures in a row for 2 s, an endpoint failing for 10 s without a success is disabled, and a
 // call unanswered after 500 ms marks its endpoint slow.
 const cloud = useLocalCloud({
   env: {
@@ -13,7 +13,7 @@ const cloud = useLocalCloud({
     HERALD_RETRY_JITTER: "0",
     HERALD_ENDPOINT_FAILURE_THRESHOLD: "3",
     HERALD_ENDPOINT_COOLDOWN_SECONDS: "2",
-    HERALD_ENDPOINT_DISABLE_AFTER_SECONDS: "6",
+    HERALD_ENDPOINT_DISABLE_AFTER_SECONDS: "10",
     HERALD_ENDPOINT_SLOW_MS: "500",
   },
 });
@@ -86,7 +86,7 @@ describe("endpoint circuits", () => {
     const open = await endpoint(url);
     healthy = true;
     const done = await Promise.all(
-      [first, second].map((id) => waitFor(id, (n) => n.status === "delivered")),
+      [first, second].map((id) => waitFor(id, (n) => n.status === "delivered", 30_000)),
     );
     const closed = await endpoint(url);
 
@@ -98,7 +98,7 @@ describe("endpoint circuits", () => {
     expect(done.map((n) => n.status)).toEqual(["delivered", "delivered"]);
     expect(done[1]!.attempts).toBe(1);
     expect(closed).toMatchObject({ status: "healthy", failures: 0 });
-  });
+  }, 40_000);
 
   it("disables an endpoint that keeps failing, says why, and can be enabled again", async () => {
     // Prepare
@@ -107,7 +107,7 @@ describe("endpoint circuits", () => {
     const id = await send(url);
 
     // Act
-    const failed = await waitFor(id, (n) => n.status === "failed");
+    const failed = await waitFor(id, (n) => n.status === "failed", 30_000);
     const disabled = await endpoint(url);
     const refused = await send(url);
     const refusedDone = await waitFor(refused, (n) => n.status === "failed");
@@ -128,7 +128,7 @@ describe("endpoint circuits", () => {
     expect(retried.status).toBe(200);
     expect(done.status).toBe("delivered");
     expect(unknown.status).toBe(404);
-  });
+  }, 60_000);
 
   it("lets a hanging endpoint hold one call, not one per record", async () => {
     // Prepare: a receiver that answers only when the test lets it.
@@ -149,8 +149,9 @@ describe("endpoint circuits", () => {
     const hitsWhileHanging = state.hits;
     answering = true;
     for (const res of held.splice(0)) res.writeHead(200).end();
+    // Deferred until the hanging call's time limit (10 s) has passed.
     const settled = await Promise.all(
-      [first, ...later].map((id) => waitFor(id, (n) => n.status === "delivered")),
+      [first, ...later].map((id) => waitFor(id, (n) => n.status === "delivered", 30_000)),
     );
 
     // Assess
@@ -158,5 +159,5 @@ describe("endpoint circuits", () => {
     expect(hitsWhileHanging).toBe(1);
     expect(settled.map((n) => n.attempts)).toEqual([1, 1, 1, 1]);
     expect(state.hits).toBe(4);
-  });
+  }, 40_000);
 });

@@ -52,10 +52,13 @@ export interface State {
 
 export type Gate =
   | { kind: "closed" }
-  | { kind: "deferred"; until: Date; reason: string }
+  /** Try again after `until`, spread over `spreadMs` more so deferred records do not bunch. */
+  | { kind: "deferred"; until: Date; spreadMs: number; reason: string }
   | { kind: "disabled"; reason: string };
 
 const MAX_COOLDOWN_SECONDS = 600;
+/** The longest a call can take: the webhook timeout (delivery/webhook.ts). */
+const CALL_LIMIT_MS = 10_000;
 
 /** The endpoint a notification is delivered to, where circuits apply (webhooks). */
 export function endpointOf(
@@ -131,6 +134,7 @@ export async function admit(endpoint: Endpoint, now = new Date()): Promise<Gate>
     return {
       kind: "deferred",
       until: new Date(state.open_until),
+      spreadMs: cooldownSeconds(state.failures) * 1000,
       reason: `${endpoint.origin} is failing (${state.failures} times in a row; last: ${state.last_error ?? "unknown"}); circuit open`,
     };
   }
@@ -140,9 +144,11 @@ export async function admit(endpoint: Endpoint, now = new Date()): Promise<Gate>
     const slow = now.getTime() - oldest > tuning().HERALD_ENDPOINT_SLOW_MS;
     const probing = (state?.failures ?? 0) >= tuning().HERALD_ENDPOINT_FAILURE_THRESHOLD;
     if (slow || probing) {
+      // By then the call in flight has ended one way or the other.
       return {
         kind: "deferred",
-        until: new Date(now.getTime() + tuning().HERALD_ENDPOINT_COOLDOWN_SECONDS * 1000),
+        until: new Date(oldest + CALL_LIMIT_MS),
+        spreadMs: 2_000,
         reason: slow
           ? `${endpoint.origin} is slow to answer (a call has been waiting ${Math.round((now.getTime() - oldest) / 1000)} s)`
           : `${endpoint.origin} is being probed after failures`,

@@ -102,10 +102,11 @@ async function attempt(
     }
     if (gate.kind === "deferred") {
       recordDeferral(channel, "open");
-      // Spread the deferred records over one more cooldown, so the endpoint is not hit by all
-      // of them the moment its circuit half-opens.
-      const spread = tuning().HERALD_ENDPOINT_COOLDOWN_SECONDS * 1000 * Math.random();
-      const at = new Date(Math.max(gate.until.getTime(), Date.now()) + spread);
+      // Spread the deferred records, so the endpoint is not hit by all of them the moment its
+      // circuit half-opens.
+      const at = new Date(
+        Math.max(gate.until.getTime(), Date.now()) + gate.spreadMs * Math.random(),
+      );
       log.info("deferred: endpoint circuit", { id, channel, until: at.toISOString() });
       return redispatch(channel, tenantId, claimed, gate.reason, at, false);
     }

@@ -224,7 +224,21 @@ export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
     add: { gen: 1 },
     remove: ["next_attempt_at"],
   });
-  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  try {
+    await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  } catch (error) {
+    // Hand the notification back to the message or schedule it was waiting on.
+    await Store.transition({
+      tenantId,
+      id,
+      from: ["queued"],
+      to: "queued",
+      now,
+      set: { gen: before?.gen ?? 0 },
+      condition: { and: "gen = :gen", values: { ":gen": item.gen } },
+    });
+    throw error;
+  }
   // `route` and `schedule_name` still say how it was dispatched before, so its schedule is found.
   const pending = before?.route === "schedule" ? (before.schedule_name ?? id) : undefined;
   if (pending) await unschedule(pending);
