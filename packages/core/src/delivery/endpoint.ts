@@ -144,10 +144,13 @@ export async function admit(endpoint: Endpoint, now = new Date()): Promise<Gate>
     const slow = now.getTime() - oldest > tuning().HERALD_ENDPOINT_SLOW_MS;
     const probing = (state?.failures ?? 0) >= tuning().HERALD_ENDPOINT_FAILURE_THRESHOLD;
     if (slow || probing) {
-      // By then the call in flight has ended one way or the other.
+      // A slow call has ended one way or the other by its time limit; a probe, unless it turns
+      // slow, within the slow threshold.
       return {
         kind: "deferred",
-        until: new Date(oldest + CALL_LIMIT_MS),
+        until: new Date(
+          slow ? oldest + CALL_LIMIT_MS : now.getTime() + tuning().HERALD_ENDPOINT_SLOW_MS,
+        ),
         spreadMs: 2_000,
         reason: slow
           ? `${endpoint.origin} is slow to answer (a call has been waiting ${Math.round((now.getTime() - oldest) / 1000)} s)`
