@@ -46,6 +46,8 @@ export interface State {
   last_error?: string;
   /** Epoch ms until which the circuit is open. */
   open_until?: number;
+  /** How many times in a row it opened (each failed probe opens it again, for longer). */
+  opens?: number;
   disabled_at?: string;
   disabled_reason?: string;
 }
@@ -112,11 +114,10 @@ async function stateOf(endpoint: Endpoint): Promise<State | undefined> {
   return state;
 }
 
-function cooldownSeconds(failures: number): number {
-  const { HERALD_ENDPOINT_FAILURE_THRESHOLD: threshold, HERALD_ENDPOINT_COOLDOWN_SECONDS: base } =
-    tuning();
-  const probesFailed = Math.max(0, failures - threshold);
-  return Math.min(MAX_COOLDOWN_SECONDS, base * 2 ** Math.min(probesFailed, 10));
+/** The n-th opening in a row lasts base·2^(n-1) seconds, at most 10 minutes. */
+function cooldownSeconds(opens: number): number {
+  const base = tuning().HERALD_ENDPOINT_COOLDOWN_SECONDS;
+  return Math.min(MAX_COOLDOWN_SECONDS, base * 2 ** Math.min(Math.max(0, opens - 1), 10));
 }
 
 // --- Gate and call -----------------------------------------------------------------------------
@@ -134,7 +135,7 @@ export async function admit(endpoint: Endpoint, now = new Date()): Promise<Gate>
     return {
       kind: "deferred",
       until: new Date(state.open_until),
-      spreadMs: cooldownSeconds(state.failures) * 1000,
+      spreadMs: cooldownSeconds(state.opens ?? 1) * 1000,
       reason: `${endpoint.origin} is failing (${state.failures} times in a row; last: ${state.last_error ?? "unknown"}); circuit open`,
     };
   }
@@ -181,7 +182,10 @@ export async function call<T>(endpoint: Endpoint, send: () => Promise<T>): Promi
     return result;
   } catch (error) {
     if (error instanceof TransientDeliveryError) {
-      await bookkeeping(() => failed(endpoint, error.message));
+      // A call that timed out held a worker for the whole timeout: one is enough to open the
+      // circuit. Fast failures (5xx, refused connections) are cheap and get a few chances.
+      const timedOut = (error.cause as Error | undefined)?.name === "TimeoutError";
+      await bookkeeping(() => failed(endpoint, error.message, timedOut));
     }
     throw error;
   } finally {
@@ -206,7 +210,7 @@ async function succeeded(endpoint: Endpoint) {
     new UpdateCommand({
       TableName: table(),
       Key: key(endpoint),
-      UpdateExpression: "SET failures = :zero REMOVE first_failure_at, open_until",
+      UpdateExpression: "SET failures = :zero REMOVE first_failure_at, open_until, opens",
       ExpressionAttributeValues: { ":zero": 0 },
       ReturnValues: "ALL_NEW",
     }),
@@ -214,7 +218,7 @@ async function succeeded(endpoint: Endpoint) {
   remember(endpoint, result.Attributes as State);
 }
 
-async function failed(endpoint: Endpoint, error: string, now = new Date()) {
+async function failed(endpoint: Endpoint, error: string, timedOut: boolean, now = new Date()) {
   const stamp = now.toISOString();
   const result = await dynamo().send(
     new UpdateCommand({
@@ -235,23 +239,25 @@ async function failed(endpoint: Endpoint, error: string, now = new Date()) {
   let state = result.Attributes as State;
   const { HERALD_ENDPOINT_FAILURE_THRESHOLD: threshold, HERALD_ENDPOINT_DISABLE_AFTER_SECONDS } =
     tuning();
-  if (state.failures >= threshold) {
+  if (state.failures >= threshold || timedOut) {
     const failingFor = now.getTime() - Date.parse(state.first_failure_at ?? stamp);
     const disable = failingFor >= HERALD_ENDPOINT_DISABLE_AFTER_SECONDS * 1000;
-    const cooldown = cooldownSeconds(state.failures);
+    const opens = (state.opens ?? 0) + 1;
+    const cooldown = cooldownSeconds(opens);
     const opened = await dynamo().send(
       new UpdateCommand({
         TableName: table(),
         Key: key(endpoint),
         UpdateExpression: disable
-          ? "SET open_until = :until, disabled_at = if_not_exists(disabled_at, :now), disabled_reason = if_not_exists(disabled_reason, :reason)"
-          : "SET open_until = :until",
+          ? "SET open_until = :until, opens = :opens, disabled_at = if_not_exists(disabled_at, :now), disabled_reason = if_not_exists(disabled_reason, :reason)"
+          : "SET open_until = :until, opens = :opens",
         ExpressionAttributeValues: {
           ":until": now.getTime() + cooldown * 1000,
+          ":opens": opens,
           ...(disable
             ? {
                 ":now": stamp,
-                ":reason": `no successful call for ${Math.round(failingFor / 3_600_000)} h (${state.failures} failures in a row; last: ${state.last_error})`,
+                ":reason": `no successful call for ${duration(failingFor)} (${state.failures} failures in a row; last: ${state.last_error})`,
               }
             : {}),
         },
@@ -266,6 +272,10 @@ async function failed(endpoint: Endpoint, error: string, now = new Date()) {
     });
   }
   remember(endpoint, state);
+}
+
+function duration(ms: number): string {
+  return ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 1000)} s`;
 }
 
 // --- Tenant-facing verbs -----------------------------------------------------------------------
@@ -342,7 +352,7 @@ export async function enable(tenantId: string, id: string): Promise<EndpointInfo
         TableName: table(),
         Key: key(endpoint),
         UpdateExpression:
-          "SET failures = :zero REMOVE first_failure_at, open_until, disabled_at, disabled_reason",
+          "SET failures = :zero REMOVE first_failure_at, open_until, opens, disabled_at, disabled_reason",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: { ":zero": 0 },
         ReturnValues: "ALL_NEW",
