@@ -2,12 +2,14 @@ import { startLocalCloud } from "@herald/local/cloud";
 import { measureBundles } from "./bundles";
 import { measureCost, SCHEDULER_MIN_DELAY_SECONDS } from "./cost";
 import { closeWatcher } from "./herald";
+import { measureIsolation } from "./isolation";
 import { measureLatency } from "./latency";
 import { measureLateness } from "./lateness";
 
 /**
- * `npm run bench [bundles|cost|latency|lateness]`: requests and USD per million notifications, bundle
- * sizes and cold init, local latency and throughput. Tables on stdout, JSON in bench/results/.
+ * `npm run bench [bundles|cost|latency|lateness|isolation]`: requests and USD per million notifications, bundle
+ * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
+ * from a hanging endpoint. Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
  * The real-time fan-out bench is separate: `npx tsx bench/realtime.ts`.
  */
@@ -38,6 +40,16 @@ if (wanted("cost") || wanted("latency")) {
 }
 // Its own local cloud: the Scheduler emulator runs late like AWS.
 if (wanted("lateness")) await measureLateness();
+if (wanted("isolation")) {
+  const cloud = await startLocalCloud({
+    env: { AWS_LAMBDA_LOG_LEVEL: "silent", HERALD_RATE_LIMIT: "1000000" },
+  });
+  try {
+    await measureIsolation(cloud);
+  } finally {
+    await cloud.stop();
+  }
+}
 process.stdout.write(
   `\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
 );

@@ -65,6 +65,11 @@ export const routes: RouteSpec[] = [
     handler: "functions/api/webhooks.handler",
     links: ["Webhooks"],
   },
+  ...group(
+    "functions/api/endpoints.handler",
+    ["Table"],
+    ["GET /v1/endpoints", "POST /v1/endpoints/{id}/enable"],
+  ),
   {
     route: "POST /v1/recipients/{id}/tokens",
     handler: "functions/api/tokens.handler",
@@ -101,4 +106,10 @@ export const queueSettings = {
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: 5,
   batchSize: 10,
+  /**
+   * Concurrent batches per channel worker (the event-source mapping's maximum concurrency; the
+   * local runner polls with as many pollers). A batch waits for its slowest record, so a
+   * receiver that hangs holds one of these, never the whole channel.
+   */
+  maximumConcurrency: 10,
 };

@@ -5,8 +5,8 @@ import { describe, EXIT, loadEnvironment, type Output } from "./lib/cli";
 
 /**
  * `npm run redrive -- --tenant acme [--channel email]`: send again every notification of a
- * tenant whose retries ran out (marked failed by a dead-letter queue). Permanent failures are
- * left alone. The per-notification form is `POST /v1/notifications/{id}/retry`.
+ * tenant whose retries ran out (its retry schedule was spent, or its message dead-lettered).
+ * Permanent failures, and anything a provider accepted, are left alone. The per-notification form is `POST /v1/notifications/{id}/retry`.
  *
  *   npx sst shell --stage <stage> -- npm run redrive -- --tenant acme
  */

@@ -30,7 +30,7 @@ export const workers = Object.fromEntries(
       handler: handlers[channel],
       description: `Delivers the ${channel} channel queue`,
       timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-      // The scheduler: a retry due later than SQS can delay goes out as a one-time schedule.
+      // The scheduler link: a retry due in more than 15 minutes is a one-time schedule.
       link: [table, queuesLink, scheduler, upstash, ...providerLinks[channel]],
       environment: {
         ...lambda.environment,
@@ -49,7 +49,14 @@ export const workers = Object.fromEntries(
         },
       ],
     });
-    queues[channel].queue.subscribe(worker.arn, { batch });
+    queues[channel].queue.subscribe(worker.arn, {
+      batch,
+      transform: {
+        eventSourceMapping: (args) => {
+          args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
+        },
+      },
+    });
     return [channel, worker];
   }),
 ) as Record<Channel, sst.aws.Function>;

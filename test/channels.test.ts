@@ -10,7 +10,13 @@ const cloud = useLocalCloud({
   visibilityTimeoutSeconds: 2,
   maxReceiveCount: 5,
   workerTimeoutSeconds: 2,
-  env: { HERALD_RETRY_BASE_SECONDS: "1", HERALD_LEASE_SECONDS: "2" },
+  env: {
+    // Five attempts a second apart; the endpoint circuit is exercised in test/endpoints.test.ts.
+    HERALD_RETRY_SCHEDULE: "0,1s,1s,1s,1s",
+    HERALD_LEASE_SECONDS: "2",
+    HERALD_ENDPOINT_FAILURE_THRESHOLD: "1000",
+    HERALD_ENDPOINT_SLOW_MS: "60000",
+  },
 });
 
 /** A webhook receiver whose answer per path the test decides. */

@@ -42,6 +42,9 @@ const Links = {
 export type LinkName = keyof typeof Links;
 export type Link<Name extends LinkName> = z.infer<(typeof Links)[Name]>;
 
+/** About 28 hours from the first attempt to the last (before jitter). */
+export const DEFAULT_RETRY_SCHEDULE = "0,5s,5m,30m,2h,5h,10h,10h";
+
 const Tuning = z.object({
   /** Sends due further out than this go to EventBridge Scheduler; closer ones use SQS DelaySeconds (max 900). */
   HERALD_SCHEDULER_MIN_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(900),
@@ -54,8 +57,33 @@ const Tuning = z.object({
   HERALD_SCHEDULER_LEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(120),
   /** How long a worker owns a claimed notification; keep it at least the worker's timeout. */
   HERALD_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
-  /** Retry backoff: the n-th transient failure waits up to base·2^(n-1) seconds. */
-  HERALD_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(900).default(10),
+  /**
+   * When each delivery attempt happens, as delays after the previous one (`0,5s,5m,30m,2h,...`;
+   * units s, m, h, d; a bare number is seconds). The first entry is the first attempt's; after
+   * the last, the notification is failed (exhausted, retryable). `HERALD_RETRY_SCHEDULE_<CHANNEL>`
+   * (e.g. `HERALD_RETRY_SCHEDULE_WEBHOOK`) overrides it for one channel.
+   */
+  HERALD_RETRY_SCHEDULE: z.string().default(DEFAULT_RETRY_SCHEDULE),
+  HERALD_RETRY_SCHEDULE_EMAIL: z.string().optional(),
+  HERALD_RETRY_SCHEDULE_PUSH: z.string().optional(),
+  HERALD_RETRY_SCHEDULE_SMS: z.string().optional(),
+  HERALD_RETRY_SCHEDULE_WEBHOOK: z.string().optional(),
+  HERALD_RETRY_SCHEDULE_IN_APP: z.string().optional(),
+  /** Each planned wait is lengthened by up to this fraction of itself, so retries spread out. */
+  HERALD_RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0.2),
+  /** Consecutive transient failures after which an endpoint's circuit opens. */
+  HERALD_ENDPOINT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  /** First open period of a circuit; it doubles with every failed probe, up to 10 minutes. */
+  HERALD_ENDPOINT_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** An endpoint failing without a single success for this long is disabled. */
+  HERALD_ENDPOINT_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /**
+   * A call still unanswered after this long marks its endpoint slow: until it ends, further
+   * records for that endpoint are deferred instead of piling up behind it.
+   */
+  HERALD_ENDPOINT_SLOW_MS: z.coerce.number().int().min(1).default(1_000),
+  /** How long an endpoint's circuit state is cached in a container before it is read again. */
+  HERALD_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Requests each API key may make per window (sliding window, enforced in Redis). */
   HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   HERALD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
@@ -108,4 +136,33 @@ export function queueFor(channel: string) {
   const queue = link("Queues")[channel];
   if (!queue) throw new Error(`No queue is linked for channel "${channel}"`);
   return queue;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
+/** `"0,5s,5m,2h"` → `[0, 5, 300, 7200]` (seconds); throws on anything else. */
+export function parseRetrySchedule(text: string): number[] {
+  const steps = text.split(",").map((part) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/.exec(part);
+    if (!match) throw new Error(`Invalid retry schedule entry "${part}" in "${text}"`);
+    return Number(match[1]) * (UNIT_SECONDS[match[2] || "s"] ?? 1);
+  });
+  if (steps.length === 0 || steps.length > 50) {
+    throw new Error(`A retry schedule has 1 to 50 entries: "${text}"`);
+  }
+  return steps;
+}
+
+const schedules = new Map<string, number[]>();
+
+/** The channel's retry schedule in seconds: entry n is the wait before attempt n + 1. */
+export function retrySchedule(channel: string): number[] {
+  let schedule = schedules.get(channel);
+  if (!schedule) {
+    const key = `HERALD_RETRY_SCHEDULE_${channel.toUpperCase()}` as keyof Tuning;
+    const text = (tuning()[key] as string | undefined) ?? tuning().HERALD_RETRY_SCHEDULE;
+    schedule = parseRetrySchedule(text);
+    schedules.set(channel, schedule);
+  }
+  return schedule;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import * as Endpoint from "./delivery/endpoint";
 import * as Metrics from "./metrics";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
@@ -128,6 +129,8 @@ const outputs = {
     header: z.string().describe("The request header that carries the signature"),
   }),
   RecipientToken: Realtime.TokenResponse,
+  Endpoint: Endpoint.EndpointInfo,
+  EndpointList: Endpoint.EndpointList,
   Health: z.object({ ok: z.literal(true) }),
   Error: ErrorBody,
   GatewayError,
@@ -310,6 +313,23 @@ const operations: Record<string, Operation> = {
     description: "Webhook receivers verify the signature header with it.",
     tag: "tenant",
     ok: { status: 200, description: "The secret", body: "WebhookSecret" },
+  },
+  "GET /v1/endpoints": {
+    summary: "List webhook endpoints that have failed",
+    description:
+      "Each webhook origin that failed transiently has a circuit: open (calls paused, " +
+      "notifications deferred), or disabled after failing for a day without a success " +
+      "(notifications fail with last_error saying so, retryable once it is enabled).",
+    tag: "tenant",
+    ok: { status: 200, description: "Endpoints and their circuit state", body: "EndpointList" },
+  },
+  "POST /v1/endpoints/{id}/enable": {
+    summary: "Re-enable a webhook endpoint",
+    description: "Closes its circuit and restarts its failure count.",
+    tag: "tenant",
+    path: { id: z.string().min(1).max(400).describe("Endpoint id from GET /v1/endpoints") },
+    ok: { status: 200, description: "The endpoint", body: "Endpoint" },
+    errors: [404],
   },
   "POST /v1/recipients/{id}/tokens": {
     summary: "Issue a real-time feed token",

@@ -22,6 +22,19 @@ export function recordOutcome(channel: string, outcome: Outcome, lateByMs?: numb
   }
 }
 
+/**
+ * A completion (`complete`, `fail`, `release`, `reschedule`) found the item changed by another
+ * writer: never counted as an outcome, always worth an alarm.
+ */
+export function recordConflict(channel: string, write: string): void {
+  emit("CompletionConflict", MetricUnit.Count, 1, { channel, write });
+}
+
+/** A record deferred without calling its endpoint (circuit open, slow or disabled). */
+export function recordDeferral(channel: string, reason: string): void {
+  emit("EndpointDeferred", MetricUnit.Count, 1, { channel, reason });
+}
+
 /** A single metric is written as soon as its value is added, with its own dimensions. */
 function emit(
   name: string,

@@ -36,6 +36,11 @@ export interface LocalCloudOptions {
   /** Shorter than production so tests see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
+  /**
+   * Concurrent batches per channel worker (default: the manifest's maximumConcurrency, as the
+   * event-source mapping in AWS).
+   */
+  workerConcurrency?: number;
   /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
   workerTimeoutSeconds?: number;
   /** Scheduler emulator in AWS-like mode: schedules fire up to this many ms late (AWS: 60 000). */
@@ -294,6 +299,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           handler: loader(manifest.workers[channel as keyof typeof manifest.workers]),
           batchSize: manifest.queueSettings.batchSize,
           timeoutMs: workerTimeoutSeconds * 1000,
+          concurrency: options.workerConcurrency ?? manifest.queueSettings.maximumConcurrency,
         },
         {
           queueUrl: queue.dlqUrl,

@@ -1,13 +1,14 @@
-import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
-import { sqs } from "../aws/clients";
-import { queueFor, tuning } from "../config";
+import { retrySchedule, tuning } from "../config";
 import { errorFields, log } from "../log";
 import * as Notification from "../notification";
+import { dispatch, routeFor } from "../notification/dispatch";
 import * as Recipient from "../recipient";
-import { recordOutcome } from "../telemetry";
+import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
+import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
 import { hold } from "./hold";
 import type { Provider } from "./provider";
+import { nextAttempt } from "./retry";
 
 export interface QueueRecord {
   messageId: string;
@@ -19,13 +20,14 @@ export interface BatchResult {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** SQS allows at most 12 h of visibility; a notification that late is better failed. */
-const MAX_BACKOFF_SECONDS = 900;
-
 /**
  * Deliver one SQS batch for a channel. Each record is claimed with a conditional write, so a
- * duplicate or cancelled message stops before the provider is called. Records that failed
- * transiently are reported back for SQS to redeliver after a backoff; everything else is done.
+ * duplicate, stale or cancelled message stops before the provider is called. A transient
+ * failure is not handed back to SQS: the next attempt is dispatched as a new message (or
+ * schedule) at the time the retry schedule plans, and this one is deleted, so planned backoff
+ * never counts as a receive toward the dead-letter queue. What is reported back to SQS is only
+ * what could not be decided: a copy whose notification another worker holds, and bookkeeping
+ * that failed. Records run concurrently, and what one endpoint does never holds another's.
  */
 export async function deliverBatch(
   channel: Notification.Channel,
@@ -44,8 +46,9 @@ export async function deliverBatch(
   };
 }
 
-type Result = "done" | "retry";
+type Claimed = Extract<Notification.Claim, { kind: "claimed" }>;
 
+/** True when the record is settled (SQS may delete it), false to have it delivered again. */
 async function deliverOne(
   channel: Notification.Channel,
   provider: Provider,
@@ -53,7 +56,7 @@ async function deliverOne(
 ): Promise<boolean> {
   const message = parse(record);
   if (!message) return true;
-  const { tenant_id: tenantId, id } = message;
+  const { tenant_id: tenantId, id, gen = 0 } = message;
   try {
     // Early (a Scheduler send fires ahead on purpose): wait out the rest before claiming.
     if ((await hold(channel, message)) === "requeued") return true;
@@ -62,6 +65,7 @@ async function deliverOne(
       id,
       new Date(),
       tuning().HERALD_LEASE_SECONDS,
+      gen,
     );
     if (claimed.kind === "busy") {
       // Another worker is sending it. Keep this copy until that worker's lease has run out:
@@ -70,12 +74,17 @@ async function deliverOne(
       return false;
     }
     if (claimed.kind === "done") {
-      log.info("skipped: nothing to send", { id, status: claimed.status });
+      log.info(
+        claimed.stale ? "skipped: a newer dispatch carries it" : "skipped: nothing to send",
+        {
+          id,
+          status: claimed.status,
+          gen,
+        },
+      );
       return true;
     }
-    const result = await attempt(channel, provider, tenantId, claimed);
-    if (result === "retry") await backoff(channel, record, claimed.attempt);
-    return result === "done";
+    return await attempt(channel, provider, tenantId, claimed);
   } catch (error) {
     log.error("delivery bookkeeping failed", { id, ...errorFields(error) });
     return false;
@@ -86,29 +95,137 @@ async function attempt(
   channel: Notification.Channel,
   provider: Provider,
   tenantId: string,
-  { notification, attempt }: Extract<Notification.Claim, { kind: "claimed" }>,
-): Promise<Result> {
+  claimed: Claimed,
+): Promise<boolean> {
+  const { notification, attempt } = claimed;
   const { id } = notification;
+  const endpoint = Endpoint.endpointOf(channel, tenantId, notification);
+  if (endpoint) {
+    const gate = await Endpoint.admit(endpoint);
+    if (gate.kind === "disabled") {
+      recordDeferral(channel, "disabled");
+      const failed = await Notification.fail(tenantId, id, attempt, gate.reason, new Date(), {
+        exhausted: true,
+      });
+      if (!failed) conflict(channel, id, attempt, "fail");
+      else log.warn("failed: endpoint disabled", { id, channel, attempt });
+      return true;
+    }
+    if (gate.kind === "deferred") {
+      recordDeferral(channel, "open");
+      // Spread the deferred records, so the endpoint is not hit by all of them the moment its
+      // circuit half-opens.
+      const at = new Date(
+        Math.max(gate.until.getTime(), Date.now()) + gate.spreadMs * Math.random(),
+      );
+      log.info("deferred: endpoint circuit", { id, channel, until: at.toISOString() });
+      return redispatch(channel, tenantId, claimed, gate.reason, at, false);
+    }
+  }
   try {
     await checkConsent(tenantId, notification);
-    const outcome = await provider({ notification, tenantId, attempt });
-    await Notification.complete(tenantId, notification, attempt, outcome);
+    const send = () => provider({ notification, tenantId, attempt });
+    const outcome = endpoint ? await Endpoint.call(endpoint, send) : await send();
+    const completed = await Notification.complete(tenantId, notification, attempt, outcome);
+    if (!completed) {
+      // The provider has it, but the item moved on without us: say so, never "delivered".
+      await Notification.acceptedAnyway(tenantId, id, attempt, outcome.providerMessageId);
+      conflict(channel, id, attempt, "complete");
+      return true;
+    }
     log.info("delivered", { id, channel, status: outcome.status, attempt });
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
-    return "done";
+    return true;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentDeliveryError) {
-      await Notification.fail(tenantId, id, attempt, reason);
+      const failed = await Notification.fail(tenantId, id, attempt, reason);
+      if (!failed) return conflict(channel, id, attempt, "fail");
       log.warn("failed permanently", { id, channel, attempt, reason });
       recordOutcome(channel, "failed");
-      return "done";
+      return true;
     }
-    await Notification.release(tenantId, id, attempt, reason);
-    log.warn("failed transiently; will retry", { id, channel, attempt, reason });
+    const plan = nextAttempt(
+      retrySchedule(channel),
+      attempt - claimed.roundStart,
+      new Date(),
+      tuning().HERALD_RETRY_JITTER,
+    );
+    if (plan.kind === "exhausted") {
+      const failed = await Notification.fail(tenantId, id, attempt, reason, new Date(), {
+        exhausted: true,
+      });
+      if (!failed) return conflict(channel, id, attempt, "fail");
+      log.warn("failed: retry schedule spent", { id, channel, attempt, reason });
+      recordOutcome(channel, "failed");
+      return true;
+    }
+    log.warn("failed transiently; will retry", {
+      id,
+      channel,
+      attempt,
+      reason,
+      next: plan.at.toISOString(),
+    });
     recordOutcome(channel, "retried");
-    return "retry";
+    return redispatch(channel, tenantId, claimed, reason, plan.at, true);
   }
+}
+
+/**
+ * Dispatch the next attempt as a new message (or schedule) of the next generation at `at`,
+ * then hand the notification back (`queued`, with the planned time). The dispatch comes first,
+ * so a notification is never left waiting for a message nobody sent; should it fail, the
+ * notification is released in its current generation and this record is handed back to SQS.
+ */
+async function redispatch(
+  channel: Notification.Channel,
+  tenantId: string,
+  { notification, attempt, gen }: Claimed,
+  error: string,
+  at: Date,
+  counted: boolean,
+): Promise<boolean> {
+  const { id } = notification;
+  const now = new Date();
+  const next = gen + 1;
+  const route = routeFor(at, now);
+  // One schedule per attempt: names must be unique while the last one may not be deleted yet.
+  const scheduleName = route === "schedule" ? `${id}.${next}` : undefined;
+  try {
+    await dispatch({ tenantId, id, channel, sendAt: at, now, gen: next, scheduleName });
+  } catch (dispatchError) {
+    log.error("could not dispatch the next attempt", { id, ...errorFields(dispatchError) });
+    const released = await Notification.release(tenantId, id, attempt, error);
+    if (!released) conflict(channel, id, attempt, "release");
+    return false;
+  }
+  const rescheduled = await Notification.reschedule(tenantId, id, attempt, {
+    error,
+    at,
+    gen: next,
+    route,
+    scheduleName,
+    counted,
+  });
+  if (!rescheduled) return conflict(channel, id, attempt, "reschedule");
+  return true;
+}
+
+/**
+ * A completion's conditional write found the item changed: another writer acted on it after
+ * this worker's lease ran out. Reported (log line and metric), never counted as an outcome.
+ * The record is settled either way: whoever changed the item owns it now.
+ */
+function conflict(channel: string, id: string, attempt: number, write: string): true {
+  log.error("completion conflict: the notification changed while it was being sent", {
+    id,
+    channel,
+    attempt,
+    write,
+  });
+  recordConflict(channel, write);
+  return true;
 }
 
 /** A recipient who opted out of the channel since the notification was accepted gets nothing. */
@@ -117,31 +234,6 @@ async function checkConsent(tenantId: string, notification: Notification.Info) {
   const profile = await Recipient.find(tenantId, notification.recipient.id);
   if (profile?.opt_out?.includes(notification.channel)) {
     throw new PermanentDeliveryError(`recipient opted out of ${notification.channel}`);
-  }
-}
-
-/**
- * Exponential backoff with full jitter: the message stays invisible for a random time up to
- * base·2^(attempt-1) seconds (capped), so retries of a struggling provider spread out.
- */
-export function backoffSeconds(attempt: number, base: number, random = Math.random()): number {
-  const ceiling = Math.min(MAX_BACKOFF_SECONDS, base * 2 ** Math.max(0, attempt - 1));
-  return Math.max(1, Math.round(ceiling * random));
-}
-
-async function backoff(channel: Notification.Channel, record: QueueRecord, attempt: number) {
-  const seconds = backoffSeconds(attempt, tuning().HERALD_RETRY_BASE_SECONDS);
-  try {
-    await sqs().send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: queueFor(channel).url,
-        ReceiptHandle: record.receiptHandle,
-        VisibilityTimeout: seconds,
-      }),
-    );
-  } catch (error) {
-    // The queue's own visibility timeout still brings the message back; only the spacing is lost.
-    log.warn("could not set retry backoff", { messageId: record.messageId, ...errorFields(error) });
   }
 }
 
@@ -162,15 +254,25 @@ function parse(record: QueueRecord): Notification.Message | undefined {
   return undefined;
 }
 
-/** Dead-letter queue: the channel queue gave up on these; mark each `failed`. */
+/**
+ * Dead-letter queue: a message SQS gave up on (a poison message, or workers that kept crashing
+ * on it). Its notification is marked `failed`, unless a worker holds a live lease on it (the
+ * message is handed back, to be judged again once the lease has run out) or the message is
+ * stale (a newer dispatch carries the notification).
+ */
 export async function exhaustBatch(records: QueueRecord[]): Promise<BatchResult> {
   const failures: { itemIdentifier: string }[] = [];
   for (const record of records) {
     const message = parse(record);
     if (!message) continue;
     try {
-      const item = await Notification.exhaust(message.tenant_id, message.id);
-      log.warn("dead-lettered", { id: message.id, marked: item !== undefined });
+      const result = await Notification.exhaust(message.tenant_id, message.id, message.gen ?? 0);
+      if (result.kind === "busy") {
+        log.info("dead letter held: a worker holds a live lease", { id: message.id });
+        failures.push({ itemIdentifier: record.messageId });
+      } else {
+        log.warn("dead-lettered", { id: message.id, marked: result.kind === "marked" });
+      }
     } catch (error) {
       log.error("dead-letter bookkeeping failed", { id: message.id, ...errorFields(error) });
       failures.push({ itemIdentifier: record.messageId });

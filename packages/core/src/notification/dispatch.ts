@@ -30,6 +30,10 @@ export interface Dispatch {
   channel: Channel;
   sendAt: Date;
   now: Date;
+  /** The dispatch generation the message carries (see `Message`); default 0. */
+  gen?: number;
+  /** Name for a Scheduler schedule; default the id. Retries use one name per attempt. */
+  scheduleName?: string;
 }
 
 /**
@@ -39,11 +43,21 @@ export interface Dispatch {
  */
 export async function dispatch(input: Dispatch): Promise<Route> {
   const route = routeFor(input.sendAt, input.now);
-  const body: Message = { v: 1, tenant_id: input.tenantId, id: input.id };
+  const body: Message = {
+    v: 1,
+    tenant_id: input.tenantId,
+    id: input.id,
+    ...(input.gen ? { gen: input.gen } : {}),
+  };
   if (route !== "immediate") body.due = input.sendAt.toISOString();
   const queue = queueFor(input.channel);
   if (route === "schedule") {
-    await createSchedule(input.id, queue, JSON.stringify(body), fireTime(input.sendAt));
+    await createSchedule(
+      input.scheduleName ?? input.id,
+      queue,
+      JSON.stringify(body),
+      fireTime(input.sendAt),
+    );
     return route;
   }
   const delay = Math.floor((input.sendAt.getTime() - input.now.getTime()) / 1000);
@@ -107,10 +121,10 @@ async function createSchedule(
 }
 
 /** Remove a pending schedule; one that already fired or never existed is fine. */
-export async function unschedule(id: string): Promise<void> {
+export async function unschedule(name: string): Promise<void> {
   try {
     await scheduler().send(
-      new DeleteScheduleCommand({ Name: id, GroupName: link("Scheduler").group }),
+      new DeleteScheduleCommand({ Name: name, GroupName: link("Scheduler").group }),
     );
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;

@@ -13,8 +13,10 @@ import {
   Channel,
   CLAIMABLE,
   CONTACT,
+  FINAL,
   type Info,
   type ParsedSendInput,
+  type Route,
   SendInput,
   Status,
 } from "./model";
@@ -95,10 +97,22 @@ export const send = fn(
       );
     }
     const notification = Store.toInfo(existing);
-    // The first attempt may have died between its write and its dispatch. Dispatching again is
-    // harmless: a second message finds the notification claimed, a second schedule conflicts.
-    if (existing.status === "queued" || existing.status === "scheduled") {
-      await dispatchFor(tenantId, notification, now);
+    // The first request may have died between its write and its dispatch, so a notification
+    // that is still waiting for its first attempt is dispatched again, carrying the current
+    // generation: a second message finds it claimed, or stale once an attempt has re-dispatched
+    // it; a second schedule conflicts with the first. Once an attempt has begun, the worker owns
+    // the next dispatch (a retry waiting in backoff is not a lost message) and a replay sends
+    // nothing.
+    if (mayHaveLostItsMessage(existing)) {
+      await dispatch({
+        tenantId,
+        id,
+        channel: notification.channel,
+        sendAt: new Date(notification.scheduled_at),
+        now,
+        gen: existing.gen ?? 0,
+        scheduleName: existing.schedule_name,
+      });
     }
     return { notification, replayed: true };
   },
@@ -127,6 +141,11 @@ async function resolveRecipient(tenantId: string, input: ParsedSendInput) {
     );
   }
   return { recipient, window: input.delivery_window ?? profile?.delivery_window };
+}
+
+/** Waiting for its first attempt, which no worker has begun. */
+export function mayHaveLostItsMessage(item: Pick<Store.Item, "status" | "attempts">): boolean {
+  return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
 }
 
 function dispatchFor(tenantId: string, info: Info, now: Date) {
@@ -176,8 +195,9 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
     to: "cancelled",
     now,
     set: { cancelled_at: now.toISOString() },
+    remove: ["next_attempt_at"],
   });
-  if (item.route === "schedule") await unschedule(id);
+  if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
   return changed(tenantId, item);
 });
 
@@ -187,27 +207,48 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
  * delivers it; whichever message arrives second finds it claimed and stops.
  */
 export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  // The new generation makes whatever message or schedule was pending stale: it can no longer
+  // claim, so the forced send is the only one.
+  const before = await Store.read(tenantId, id);
   const item = await change({
     tenantId,
     id,
     from: ["accepted", "scheduled", "queued"],
     to: "queued",
     now,
-    // `route` keeps how it was first dispatched, so the schedule below can be found.
     set: {
       scheduled_at: now.toISOString(),
       estimated_delivery_time: now.toISOString(),
       forced: true,
     },
+    add: { gen: 1 },
+    remove: ["next_attempt_at"],
   });
-  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
-  if (item.route === "schedule") await unschedule(id);
+  try {
+    await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  } catch (error) {
+    // Hand the notification back to the message or schedule it was waiting on.
+    await Store.transition({
+      tenantId,
+      id,
+      from: ["queued"],
+      to: "queued",
+      now,
+      set: { gen: before?.gen ?? 0 },
+      condition: { and: "gen = :gen", values: { ":gen": item.gen } },
+    });
+    throw error;
+  }
+  // `route` and `schedule_name` still say how it was dispatched before, so its schedule is found.
+  const pending = before?.route === "schedule" ? (before.schedule_name ?? id) : undefined;
+  if (pending) await unschedule(pending);
   return changed(tenantId, item);
 });
 
 /**
- * Send again a notification whose retries ran out (it went through the dead-letter queue):
- * the redrive for one notification. Permanent failures are not retried: the provider said no.
+ * Send again a notification whose retries ran out (its schedule was spent, or its message was
+ * dead-lettered): the redrive for one notification, with a fresh retry schedule. Permanent
+ * failures are not retried (the provider said no), nor is anything a provider accepted.
  */
 export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
   const item = await change({
@@ -217,10 +258,16 @@ export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
     to: "queued",
     now,
     set: { route: "immediate", scheduled_at: now.toISOString() },
-    remove: ["exhausted", "failed_at"],
-    condition: { and: "exhausted = :yes", values: { ":yes": true } },
+    add: { gen: 1 },
+    // The next attempt starts a new round of the retry schedule.
+    copy: { round_start: "attempts" },
+    remove: ["exhausted", "failed_at", "next_attempt_at", "schedule_name"],
+    condition: {
+      and: "exhausted = :yes AND attribute_not_exists(provider_accepted_at)",
+      values: { ":yes": true },
+    },
   });
-  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now });
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
   return changed(tenantId, item);
 });
 
@@ -285,22 +332,29 @@ export type Claim =
       notification: Info;
       /** The attempt number this claim owns; later writes are conditional on it. */
       attempt: number;
+      /** The dispatch generation claimed (the message's). */
+      gen: number;
+      /** `attempts` when the current retry round began. */
+      roundStart: number;
     }
-  /** Another worker holds an unexpired lease: try again once it may have run out. */
+  /** Another worker holds an unexpired lease, or the write that makes this message current has
+   * not landed yet: try again later. */
   | { kind: "busy" }
-  /** Final, cancelled or unknown: nothing to send, ever. */
-  | { kind: "done"; status?: Status };
+  /** Final, cancelled, unknown, or this message is stale: nothing to send, ever. */
+  | { kind: "done"; status?: Status; stale?: boolean };
 
 /**
  * Take ownership of a notification for delivery: one conditional write from a claimable status
- * (or from `sending` whose lease ran out, when an earlier worker died) to `sending`. A duplicate
- * message finds it busy or done and must not send.
+ * (or from `sending` whose lease ran out, when an earlier worker died) to `sending`, and only
+ * for the message of the current dispatch generation. A duplicate message finds it busy or done
+ * and must not send; an older message (a retry has re-dispatched it since) finds it stale.
  */
 export async function claim(
   tenantId: string,
   id: string,
   now = new Date(),
   leaseSeconds = 60,
+  gen = 0,
 ): Promise<Claim> {
   const item = await Store.transition({
     tenantId,
@@ -310,18 +364,33 @@ export async function claim(
     now,
     attempt: true,
     set: { lease_until: now.getTime() + leaseSeconds * 1000 },
+    remove: ["next_attempt_at"],
     condition: {
       or: "#status = :sending AND lease_until < :now_ms",
-      values: { ":sending": "sending", ":now_ms": now.getTime() },
+      and: generation,
+      values: { ":sending": "sending", ":now_ms": now.getTime(), ":gen": gen, ":gen0": 0 },
     },
   });
   if (item) {
-    return { kind: "claimed", notification: await changed(tenantId, item), attempt: item.attempts };
+    return {
+      kind: "claimed",
+      notification: await changed(tenantId, item),
+      attempt: item.attempts,
+      gen,
+      roundStart: item.round_start ?? 0,
+    };
   }
   const current = await Store.read(tenantId, id);
-  if (current?.status === "sending") return { kind: "busy" };
-  return { kind: "done", status: current?.status };
+  if (!current || FINAL.includes(current.status)) return { kind: "done", status: current?.status };
+  const currentGen = current.gen ?? 0;
+  if (gen < currentGen) return { kind: "done", status: current.status, stale: true };
+  // Same generation and sending (a live lease), or a newer generation whose write has not
+  // landed: keep the message.
+  return { kind: "busy" };
 }
+
+/** The item's generation is `:gen` (absent counts as 0). */
+const generation = "gen = :gen OR (attribute_not_exists(gen) AND :gen = :gen0)";
 
 function owned(attempt: number) {
   return { and: "attempts = :attempt", values: { ":attempt": attempt } };
@@ -330,6 +399,7 @@ function owned(attempt: number) {
 /**
  * The provider took it: `delivered`, or `sent` where the channel cannot confirm delivery. An
  * in-app message is delivered by this very write, which files it in the recipient's inbox.
+ * Undefined when the item changed meanwhile (see `acceptedAnyway`).
  */
 export async function complete(
   tenantId: string,
@@ -361,13 +431,38 @@ export async function complete(
   return current && changed(tenantId, current);
 }
 
-/** A permanent failure: no retry. */
+/**
+ * A provider accepted attempt `attempt` but its completion found the item changed (its lease ran
+ * out and someone else acted on it). The status stays as that writer left it; the item records
+ * that a provider accepted it, so neither `retry` nor a redrive ever sends it again.
+ */
+export async function acceptedAnyway(
+  tenantId: string,
+  id: string,
+  attempt: number,
+  providerMessageId: string | undefined,
+  now = new Date(),
+) {
+  return Store.touch({
+    tenantId,
+    id,
+    keep: {
+      provider_accepted_at: now.toISOString(),
+      provider_accepted_attempt: attempt,
+      ...(providerMessageId ? { provider_message_id: providerMessageId } : {}),
+    },
+    condition: { expression: "attribute_exists(sk)", values: {} },
+  });
+}
+
+/** A permanent failure, or a transient one after the last step of the retry schedule. */
 export async function fail(
   tenantId: string,
   id: string,
   attempt: number,
   error: string,
   now = new Date(),
+  options: { exhausted?: boolean } = {},
 ) {
   const item = await Store.transition({
     tenantId,
@@ -375,14 +470,21 @@ export async function fail(
     from: ["sending"],
     to: "failed",
     now,
-    set: { failed_at: now.toISOString(), last_error: error },
+    set: {
+      failed_at: now.toISOString(),
+      last_error: error,
+      ...(options.exhausted ? { exhausted: true } : {}),
+    },
     remove: ["lease_until"],
     condition: owned(attempt),
   });
   return item && changed(tenantId, item);
 }
 
-/** A transient failure: hand the notification back so the redelivered message can claim it. */
+/**
+ * A transient failure whose retry could not be dispatched: hand the notification back, in the
+ * same generation, so the redelivered message claims it again.
+ */
 export async function release(
   tenantId: string,
   id: string,
@@ -403,19 +505,88 @@ export async function release(
   return item && changed(tenantId, item);
 }
 
-/** The queue gave up on it (dead-letter): `failed`, keeping the last provider error. */
-export async function exhaust(tenantId: string, id: string, now = new Date()) {
+export interface Rescheduled {
+  error: string;
+  /** When the next attempt is planned. */
+  at: Date;
+  /** The generation of the message or schedule already dispatched for it. */
+  gen: number;
+  route: Route;
+  /** The schedule's name when the route is a schedule. */
+  scheduleName?: string;
+  /** False when no attempt was made (the endpoint's circuit was open): it is not counted. */
+  counted: boolean;
+}
+
+/**
+ * A transient failure (or a deferral) whose next attempt is already dispatched: back to
+ * `queued` in the new generation, with the planned time. Undefined when the item changed.
+ */
+export async function reschedule(
+  tenantId: string,
+  id: string,
+  attempt: number,
+  next: Rescheduled,
+  now = new Date(),
+) {
   const item = await Store.transition({
     tenantId,
     id,
-    from: ["accepted", "scheduled", "queued", "sending"],
+    from: ["sending"],
+    to: "queued",
+    now,
+    set: {
+      last_error: next.error,
+      gen: next.gen,
+      route: next.route,
+      next_attempt_at: next.at.toISOString(),
+      estimated_delivery_time: next.at.toISOString(),
+      ...(next.scheduleName ? { schedule_name: next.scheduleName } : {}),
+    },
+    ...(next.counted ? {} : { add: { attempts: -1 } }),
+    remove: ["lease_until", ...(next.scheduleName ? [] : ["schedule_name"])],
+    condition: owned(attempt),
+  });
+  return item && changed(tenantId, item);
+}
+
+export type Exhausted =
+  | { kind: "marked"; notification: Info }
+  /** A worker holds a live lease on it: judge this message again once the lease has run out. */
+  | { kind: "busy" }
+  /** Final already, or the message is stale (a newer dispatch carries the notification). */
+  | { kind: "ignored"; status?: Status };
+
+/**
+ * A message of generation `gen` reached its dead-letter queue (poison, or a worker that kept
+ * crashing): `failed`, keeping the last provider error. Never over a live lease, and never for
+ * a stale message.
+ */
+export async function exhaust(
+  tenantId: string,
+  id: string,
+  gen = 0,
+  now = new Date(),
+): Promise<Exhausted> {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: CLAIMABLE,
     to: "failed",
     now,
     set: { failed_at: now.toISOString(), exhausted: true },
     keep: { last_error: "delivery retries exhausted" },
-    remove: ["lease_until"],
+    remove: ["lease_until", "next_attempt_at"],
+    condition: {
+      or: "#status = :sending AND lease_until < :now_ms",
+      and: generation,
+      values: { ":sending": "sending", ":now_ms": now.getTime(), ":gen": gen, ":gen0": 0 },
+    },
   });
-  return item && changed(tenantId, item);
+  if (item) return { kind: "marked", notification: await changed(tenantId, item) };
+  const current = await Store.read(tenantId, id);
+  if (current?.status === "sending" && (current.gen ?? 0) === gen) return { kind: "busy" };
+  return { kind: "ignored", status: current?.status };
 }
 
 /** Every status write ends here: the new state goes out on the real-time feed. */

@@ -215,6 +215,16 @@ export const Info = z.object({
   attempts: z.number().int(),
   last_error: z.string().optional(),
   provider_message_id: z.string().optional(),
+  next_attempt_at: z
+    .string()
+    .optional()
+    .describe("While waiting to retry: when the next attempt is planned"),
+  provider_accepted_at: z
+    .string()
+    .optional()
+    .describe(
+      "When a provider accepted it although its status had meanwhile been changed by another writer; such a notification is never sent again",
+    ),
   created_at: z.string(),
   updated_at: z.string(),
   delivered_at: z.string().optional(),
@@ -230,12 +240,19 @@ export type Info = z.infer<typeof Info>;
 /** How a notification reaches its channel queue. */
 export type Route = "immediate" | "delay" | "schedule";
 
-/** What travels on a channel queue: the key (the worker reads the rest in its claim) and, for a later send, when it is due. */
+/**
+ * What travels on a channel queue: the key, and the generation of the dispatch that sent it
+ * (absent: 0). Every re-dispatch (a retry, force, retry through the API) bumps the generation
+ * on the item, so an older copy of the message is recognisably stale: it never claims, and the
+ * dead-letter handler ignores it. A later send also carries when it is due. The worker reads
+ * the rest in its claim.
+ */
 export const Message = z.object({
   v: z.literal(1),
   tenant_id: z.string(),
   id: z.string(),
   /** When it is due (ISO instant); a message that arrives earlier is held until then. */
   due: z.iso.datetime().optional(),
+  gen: z.number().int().min(0).optional(),
 });
 export type Message = z.infer<typeof Message>;

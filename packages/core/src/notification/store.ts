@@ -29,8 +29,16 @@ export interface Item extends Info {
   route: Route;
   request_hash: string;
   lease_until?: number;
-  /** Set when the dead-letter queue gave up on it, which makes it retryable. */
+  /** Set when its retries ran out (schedule spent or dead-lettered), which makes it retryable. */
   exhausted?: boolean;
+  /** Generation of the current dispatch; only a message carrying it may claim (absent: 0). */
+  gen?: number;
+  /** `attempts` when the current retry round began (0, or its value at an API retry). */
+  round_start?: number;
+  /** Name of the pending Scheduler schedule when it is not the id (retries: one per attempt). */
+  schedule_name?: string;
+  /** The attempt a provider accepted although its completion found the item changed. */
+  provider_accepted_attempt?: number;
 }
 
 const SK = "NTF";
@@ -67,6 +75,10 @@ const INTERNAL = [
   "request_hash",
   "lease_until",
   "exhausted",
+  "gen",
+  "round_start",
+  "schedule_name",
+  "provider_accepted_attempt",
 ] as const;
 
 export function toInfo(item: Item): Info {
@@ -147,6 +159,10 @@ export interface Transition {
   condition?: { or?: string; and?: string; values: Record<string, unknown> };
   /** Count this as a delivery attempt. */
   attempt?: boolean;
+  /** Numbers to add to (absent counts as 0), e.g. `{ gen: 1 }`. */
+  add?: Record<string, number>;
+  /** Attributes set to another attribute's value (before this write), as `{ to: from }`. */
+  copy?: Record<string, string>;
 }
 
 /**
@@ -175,6 +191,18 @@ export async function transition(change: Transition): Promise<Item | undefined> 
     values[":one"] = 1;
     values[":zero"] = 0;
     sets.push("attempts = if_not_exists(attempts, :zero) + :one");
+  }
+  for (const [field, source] of Object.entries(change.copy ?? {})) {
+    names[`#${field}`] = field;
+    names[`#${source}`] = source;
+    values[":zero"] = 0;
+    sets.push(`#${field} = if_not_exists(#${source}, :zero)`);
+  }
+  for (const [field, amount] of Object.entries(change.add ?? {})) {
+    names[`#${field}`] = field;
+    values[`:add_${field}`] = amount;
+    values[":zero"] = 0;
+    sets.push(`#${field} = if_not_exists(#${field}, :zero) + :add_${field}`);
   }
   const fromKeys = change.from.map((status, index) => {
     values[`:from${index}`] = status;
