@@ -18,6 +18,9 @@ const cloud = useLocalCloud({
     HERALD_RETRY_JITTER: "0",
     // Waits over a second go through the Scheduler, so retries use per-attempt schedules.
     HERALD_SCHEDULER_MIN_DELAY_SECONDS: "1",
+    // Schedules fire at their time, not early (the early fire and hold have tests of their own),
+    // so a retry's schedule is still there to be found while it waits.
+    HERALD_SCHEDULER_LEAD_SECONDS: "0",
     // What today's code used for its backoff; ignored since the retry schedule replaced it.
     HERALD_RETRY_BASE_SECONDS: "1",
   },
