@@ -16,6 +16,8 @@ import type { Outcome } from "./provider";
  */
 
 const TIMEOUT_MS = 10_000;
+/** Setting up the connection (TCP; TLS counts toward the whole) must take less than this. */
+export const CONNECT_TIMEOUT_MS = 3_000;
 const USER_AGENT = "Herald-Webhooks/1";
 const SECRET_PREFIX = "whsec_";
 
@@ -104,12 +106,25 @@ function post(destination: Destination, body: string, headers: Record<string, st
         res.on("error", reject);
       },
     );
-    // The whole exchange, not just socket idleness, must finish in time.
+    // The whole exchange, not just socket idleness, must finish in time; and a receiver that
+    // does not even accept the connection gives up its worker slot much sooner.
     const timer = setTimeout(
       () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
       TIMEOUT_MS,
     );
-    req.on("close", () => clearTimeout(timer));
+    let connectTimer: NodeJS.Timeout | undefined;
+    req.on("socket", (socket) => {
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(
+        () => req.destroy(Object.assign(new Error("connect timed out"), { code: "ECONNTIMEOUT" })),
+        CONNECT_TIMEOUT_MS,
+      );
+      socket.once("connect", () => clearTimeout(connectTimer));
+    });
+    req.on("close", () => {
+      clearTimeout(timer);
+      clearTimeout(connectTimer);
+    });
     req.on("error", reject);
     req.end(body);
   }).catch((error: unknown) => {
@@ -117,7 +132,9 @@ function post(destination: Destination, body: string, headers: Record<string, st
     const what =
       code === "ETIMEDOUT"
         ? `no answer from ${url.host} within ${TIMEOUT_MS / 1000} s`
-        : `could not reach ${url.host} (${code ?? (error as Error).name})`;
+        : code === "ECONNTIMEOUT"
+          ? `could not connect to ${url.host} within ${CONNECT_TIMEOUT_MS / 1000} s`
+          : `could not reach ${url.host} (${code ?? (error as Error).name})`;
     throw new TransientDeliveryError(`webhook: ${what}`, { cause: error });
   });
 }
