@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "./env";
-import { type RecordedResource, ROOT, type Synth, synth } from "./synth";
+import { type RecordedResource, ROOT, type Synth, synth, unwrap } from "./synth";
 
 /**
  * IAM matches the code. Each function's handler is bundled the way SST bundles it (esbuild,
@@ -147,15 +147,6 @@ async function needsOf(handler: string): Promise<Needs> {
   return { actions, links };
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-function unwrap(value: any): any {
-  if (Array.isArray(value)) return value.map(unwrap);
-  if (value && typeof value === "object") {
-    if (SECRET_SIG in value) return unwrap(value.value);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
-  }
-  return value;
-}
 const list = (value: unknown): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
 

@@ -11,6 +11,7 @@ import {
   ROOT,
   type Synth,
   synth,
+  unwrap,
 } from "./synth";
 
 /**
@@ -61,18 +62,6 @@ type Statement = {
   Principal?: Record<string, string | string[]>;
   Condition?: Record<string, Record<string, string[]>>;
 };
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/** Pulumi hands secret values to mocks wrapped in `{ [SECRET_SIG]: …, value }`. */
-function unwrap(value: any): any {
-  if (Array.isArray(value)) return value.map(unwrap);
-  if (value && typeof value === "object") {
-    if (SECRET_SIG in value) return unwrap(value.value);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
-  }
-  return value;
-}
 
 const list = (value: string | string[] | undefined) =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];

@@ -58,6 +58,18 @@ export interface Synth {
   byArn(arn: string): RecordedResource | undefined;
 }
 
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Pulumi hands secret values to mocks wrapped in `{ [SECRET_SIG]: …, value }`; the plain value. */
+export function unwrap(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in value) return unwrap(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+  }
+  return value;
+}
+
 /** The same `sst install` CI runs; only needed when `.sst/platform` is missing or stale. */
 export function ensurePlatform() {
   const wanted = JSON.parse(readFileSync(join(ROOT, "node_modules/sst/package.json"), "utf8"))
