@@ -1,5 +1,5 @@
-import { socket as socketRoutes, stream } from "../functions/manifest";
-import { lambda } from "./lambda";
+import { type LinkName, socket as socketRoutes, stream } from "../functions/manifest";
+import { lambda, pascal } from "./lambda";
 import { realtime, upstash } from "./secrets";
 import { table } from "./storage";
 
@@ -14,16 +14,25 @@ export const FEED_CONCURRENCY = 50;
  */
 export const socket = new sst.aws.ApiGatewayWebSocket("Socket");
 
-for (const { route, handler } of socketRoutes.routes) {
-  socket.route(route, {
-    ...lambda,
-    handler,
-    description: `WebSocket feed ${route}`,
-    memory: "256 MB",
-    timeout: "30 seconds",
-    link: [table, realtime, socket],
-  });
-}
+const socketLinkables: Partial<Record<LinkName, unknown>> = {
+  Table: table,
+  Realtime: realtime,
+  Socket: socket,
+};
+
+const socketFunctions = Object.fromEntries(
+  socketRoutes.routes.map(({ route, handler }) => [
+    `SocketRoute${pascal(route.replace("$", ""))}`,
+    socket.route(route, {
+      ...lambda,
+      handler,
+      description: `WebSocket feed ${route}`,
+      memory: "256 MB",
+      timeout: "30 seconds",
+      link: socketRoutes.links.map((name) => socketLinkables[name]),
+    }).nodes.function,
+  ]),
+);
 
 /**
  * The SSE feed stays for servers: `waitFor` in `@herald/client` (Node) holds it for seconds,
@@ -56,4 +65,9 @@ export const feed = new sst.aws.Function("Feed", {
 });
 
 /** Every function of this stack, by logical name (for alarms). */
-export const functions: Record<string, sst.aws.Function> = { Feed: feed };
+export const functions: Record<string, { name: $util.Input<string> }> = {
+  Feed: feed,
+  ...Object.fromEntries(
+    Object.entries(socketFunctions).map(([name, fn]) => [name, { name: fn.name }]),
+  ),
+};

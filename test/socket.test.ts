@@ -194,7 +194,7 @@ describe("the WebSocket feed", () => {
     const alice = unique("alice");
     const { token } = await herald.issueToken(alice);
     let gate: Promise<void> = Promise.resolve();
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     const socket = connectSocket(cloud().socketUrl, async () => {
       await gate;
       return token;
