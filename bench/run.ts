@@ -4,9 +4,10 @@ import { measureCost, SCHEDULER_MIN_DELAY_SECONDS } from "./cost";
 import { closeWatcher } from "./herald";
 import { measureLatency } from "./latency";
 import { measureLateness } from "./lateness";
+import { measureSocket } from "./socket";
 
 /**
- * `npm run bench [bundles|cost|latency|lateness]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles|cost|latency|lateness|socket]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput. Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
  * The real-time fan-out bench is separate: `npx tsx bench/realtime.ts`.
@@ -38,6 +39,8 @@ if (wanted("cost") || wanted("latency")) {
 }
 // Its own local cloud: the Scheduler emulator runs late like AWS.
 if (wanted("lateness")) await measureLateness();
+// Its own local cloud: a thousand WebSocket connections would weigh on the other parts.
+if (wanted("socket")) await measureSocket();
 process.stdout.write(
   `\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
 );
