@@ -201,7 +201,10 @@ describe("the WebSocket feed", () => {
     });
     const received: FeedEvent[] = [];
     const before = new Set(cloud().socket.connections());
-    const feed = socket.subscribe("recipient", (event) => received.push(event));
+    let gaps = 0;
+    const feed = socket.subscribe("recipient", (event) => received.push(event), {
+      onGap: () => gaps++,
+    });
     await feed.ready;
     const seen = await herald.send(inApp(alice));
     await eventually(() => received.find(isFinal(seen.id)), "the first notification");
@@ -225,6 +228,13 @@ describe("the WebSocket feed", () => {
       (e) => `${e.event_id}|${e.notification.status}|${e.notification.read_at ?? ""}`,
     );
     expect(keys).toEqual([...new Set(keys)]);
+    expect(gaps).toBe(0);
+    expect(feed.lastEventId).toBe(
+      received
+        .map((e) => e.event_id)
+        .sort()
+        .at(-1),
+    );
     for (const n of [seen, ...missed]) {
       const ids = received.filter((e) => e.notification.id === n.id).map((e) => e.event_id);
       expect(ids).toEqual([...ids].sort());
@@ -286,6 +296,33 @@ describe("the WebSocket feed", () => {
       expect(event.notification.id).not.toBe(theirNotification.id);
       expect(event.notification.id).not.toBe(theirOther.id);
     }
+  });
+
+  it("closes a connection whose token has expired, and says when a replay has a gap", async () => {
+    // Prepare
+    const { herald } = await tenant();
+    const alice = unique("alice");
+    const { token } = await herald.issueToken(alice);
+    const raw = await openRaw(token);
+    const closed = new Promise<number>((resolve) => raw.ws.once("close", resolve));
+    const { Socket } = await import("@herald/core/realtime");
+
+    // Act
+    raw.send({
+      action: "subscribe",
+      id: "old",
+      feeds: ["recipient"],
+      last_event_id: "2020-01-01T00:00:00.000Z|ntf_old",
+    });
+    const answer = await raw.next((m) => m.type === "subscribed" && m.id === "old");
+    // A message handled after the token's end (two hours on: past any token).
+    await Socket.receive(raw.id, JSON.stringify({ action: "ping" }), new Date(Date.now() + 7.2e6));
+
+    // Assess
+    expect(answer.gap).toBe(true);
+    expect(await closed).toBe(1000);
+    expect(await stored({ pk: `WSC#${raw.id}`, sk: "#" })).toBeUndefined();
+    expect(raw.messages.some((m) => m.type === "pong")).toBe(false);
   });
 });
 
