@@ -3,6 +3,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   GetCommand,
@@ -210,8 +211,10 @@ async function subscribe(
     });
     return;
   }
-  // Registered before the replay is read: an event published in between is both posted live
-  // and replayed (the client drops the repeat), never neither.
+  // The connection lists its feeds first, so a disconnect racing this finds every item to
+  // delete. Registered before the replay is read: an event published in between is both
+  // posted live and replayed (the client drops the repeat), never neither.
+  if (!(await listFeeds(connection.connection_id, "ADD", feeds))) return;
   await Promise.all(
     feeds.map((feed) => {
       const item: Subscription = {
@@ -222,14 +225,6 @@ async function subscribe(
         expires_at: connection.expires_at,
       };
       return dynamo().send(new PutCommand({ TableName: table(), Item: item }));
-    }),
-  );
-  await dynamo().send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: connectionKey(connection.connection_id),
-      UpdateExpression: "ADD feeds :feeds",
-      ExpressionAttributeValues: { ":feeds": new Set(feeds) },
     }),
   );
   let replayed: Event[] = [];
@@ -280,14 +275,26 @@ async function unsubscribe(connection: Connection, feeds: FeedName[]) {
       ),
     ),
   );
-  await dynamo().send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: connectionKey(connection.connection_id),
-      UpdateExpression: "DELETE feeds :feeds",
-      ExpressionAttributeValues: { ":feeds": new Set(feeds) },
-    }),
-  );
+  await listFeeds(connection.connection_id, "DELETE", feeds);
+}
+
+/** Add feeds to (or delete them from) a connection's list; false when it has gone meanwhile. */
+async function listFeeds(connectionId: string, verb: "ADD" | "DELETE", feeds: FeedName[]) {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: connectionKey(connectionId),
+        UpdateExpression: `${verb} feeds :feeds`,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":feeds": new Set(feeds) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 export interface FanOut {
