@@ -174,10 +174,13 @@ describe("the WebSocket feed", () => {
     await eventually(() => whole.find(isFinal(other.id)), "the other notification");
     await eventually(() => single.find((e) => e.notification.status === "cancelled"), "cancel");
     await raw.next((m) => m.type === "event" && isFinal(other.id)(m.event), "raw other");
+    const roundTrip = await socket.ping();
     socket.close();
     raw.ws.close();
 
     // Assess
+    expect(roundTrip).toBeGreaterThanOrEqual(0);
+    await expect(socket.ping()).rejects.toMatchObject({ code: "feed_unavailable" });
     expect(single.map((e) => e.notification.id)).toEqual([target.id]);
     expect(whole.some((e) => e.notification.id === target.id)).toBe(true);
     const cancels = raw

@@ -118,7 +118,10 @@ export class HeraldSocket {
   readonly closed: Promise<HeraldError | undefined>;
   private socket: WebSocket | undefined;
   private readonly entries = new Set<Entry>();
-  private readonly pongs = new Map<string, () => void>();
+  private readonly pongs = new Map<
+    string,
+    { resolve: () => void; reject: (e: HeraldError) => void }
+  >();
   private stopped = false;
   private failures = 0;
   private nextId = 0;
@@ -181,14 +184,23 @@ export class HeraldSocket {
     };
   }
 
-  /** Round trip to the server; resolves with the milliseconds it took. */
+  /**
+   * Round trip to the server; resolves with the milliseconds it took, rejects when the
+   * connection is not open or closes first.
+   */
   ping(): Promise<number> {
     const id = this.id();
     const started = Date.now();
-    return new Promise((resolve) => {
-      this.pongs.set(id, () => resolve(Date.now() - started));
-      this.send({ action: "ping", id });
+    return new Promise((resolve, reject) => {
+      this.pongs.set(id, { resolve: () => resolve(Date.now() - started), reject });
+      if (!this.send({ action: "ping", id })) this.dropPongs();
     });
+  }
+
+  private dropPongs() {
+    const error = new HeraldError(0, "feed_unavailable", "The WebSocket feed is not connected");
+    for (const pong of this.pongs.values()) pong.reject(error);
+    this.pongs.clear();
   }
 
   close() {
@@ -197,6 +209,7 @@ export class HeraldSocket {
     clearTimeout(this.keepAlive);
     clearTimeout(this.retry);
     this.socket?.close(1000);
+    this.dropPongs();
     this.settleReady.reject(new HeraldError(0, "aborted", "The socket was closed"));
     this.settleClosed(undefined);
   }
@@ -239,6 +252,7 @@ export class HeraldSocket {
       if (this.socket !== socket) return;
       this.socket = undefined;
       clearTimeout(this.keepAlive);
+      this.dropPongs();
       if (this.stopped) return;
       if (opened) this.schedule(this.options.minRetryMs ?? 500);
       else
@@ -296,12 +310,13 @@ export class HeraldSocket {
     });
   }
 
-  private send(message: Record<string, unknown>) {
-    // Not open yet: `onopen` subscribes every entry; unsubscribes and pings can wait.
+  /** False when the socket is not open (`onopen` subscribes every entry again). */
+  private send(message: Record<string, unknown>): boolean {
     const socket = this.socket?.readyState === 1 ? this.socket : undefined;
-    if (!socket) return;
+    if (!socket) return false;
     socket.send(JSON.stringify(message));
     this.touch();
+    return true;
   }
 
   private receive(data: string) {
@@ -331,7 +346,7 @@ export class HeraldSocket {
         return;
       case "pong":
         if (message.id) {
-          this.pongs.get(message.id)?.();
+          this.pongs.get(message.id)?.resolve();
           this.pongs.delete(message.id);
         }
         return;
