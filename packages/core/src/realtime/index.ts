@@ -26,17 +26,19 @@ export * from "./token";
 export async function publish(tenantId: string, notification: Info | undefined): Promise<void> {
   if (!notification) return;
   const event = eventOf(tenantId, notification);
+  const channel = channelOf(tenantId, notification.recipient.id, notification.id);
   await Promise.all([
-    redis()
-      .publish(
-        channelOf(tenantId, notification.recipient.id, notification.id),
-        JSON.stringify(event),
-      )
-      .catch((error: unknown) =>
-        log.warn("real-time publish failed", { id: notification.id, ...errorFields(error) }),
-      ),
-    fanOut(event).catch((error: unknown) =>
-      log.warn("real-time fan-out failed", { id: notification.id, ...errorFields(error) }),
+    quietly("real-time publish failed", notification.id, () =>
+      redis().publish(channel, JSON.stringify(event)),
     ),
+    quietly("real-time fan-out failed", notification.id, () => fanOut(event)),
   ]);
+}
+
+async function quietly(what: string, id: string, work: () => Promise<unknown>) {
+  try {
+    await work();
+  } catch (error) {
+    log.warn(what, { id, ...errorFields(error) });
+  }
 }
