@@ -49,6 +49,7 @@ export default $config({
     return {
       api: api.api.url,
       feed: realtime.feed.url,
+      socket: realtime.socket.url,
       table: data.name,
       schedulerGroup: group.name,
       schedulerRole: role.arn,

@@ -5,11 +5,12 @@ import { closeWatcher } from "./herald";
 import { measureIsolation } from "./isolation";
 import { measureLatency } from "./latency";
 import { measureLateness } from "./lateness";
+import { measureSocket } from "./socket";
 
 /**
- * `npm run bench [bundles|cost|latency|lateness|isolation]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles|cost|latency|lateness|isolation|socket]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
- * from a hanging endpoint. Tables on stdout, JSON in bench/results/.
+ * from a hanging endpoint, the WebSocket feed. Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
  * The real-time fan-out bench is separate: `npx tsx bench/realtime.ts`.
  */
@@ -50,6 +51,8 @@ if (wanted("isolation")) {
     await cloud.stop();
   }
 }
+// Its own local cloud: a thousand WebSocket connections would weigh on the other parts.
+if (wanted("socket")) await measureSocket();
 process.stdout.write(
   `\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
 );

@@ -4,7 +4,14 @@
  */
 
 /** Linked resources a handler may use (`stacks/` turns each into an SST link with its grants). */
-export type LinkName = "Table" | "Queues" | "Scheduler" | "Upstash" | "Realtime" | "Webhooks";
+export type LinkName =
+  | "Table"
+  | "Queues"
+  | "Scheduler"
+  | "Upstash"
+  | "Realtime"
+  | "Webhooks"
+  | "Socket";
 
 export interface RouteSpec {
   route: string;
@@ -21,8 +28,11 @@ export interface RouteSpec {
 const group = (handler: string, links: LinkName[], routes: string[]) =>
   routes.map((route) => ({ route, handler, links }));
 
-/** Accepting and changing notifications: the table, and the queues and schedules they go to. */
-const sending: LinkName[] = ["Table", "Queues", "Scheduler"];
+/**
+ * Accepting and changing notifications: the table, the queues and schedules they go to, and the
+ * WebSocket API every status change is posted to (`Realtime.publish`).
+ */
+const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Socket"];
 
 export const routes: RouteSpec[] = [
   { route: "GET /health", handler: "functions/api/health.handler", auth: false },
@@ -48,8 +58,9 @@ export const routes: RouteSpec[] = [
   ]),
   ...group(
     "functions/api/recipients.handler",
-    // Webhooks: inbox cursors are signed with a key derived from its signing key.
-    ["Table", "Webhooks"],
+    // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a
+    // read or seen mark is a change the WebSocket feed carries.
+    ["Table", "Webhooks", "Socket"],
     [
       "PUT /v1/recipients/{id}",
       "GET /v1/recipients/{id}",
@@ -84,6 +95,29 @@ export const routes: RouteSpec[] = [
  * authenticated by a recipient token rather than an API key.
  */
 export const stream = "functions/stream.handler";
+
+export interface SocketRouteSpec {
+  /** `$connect`, `$disconnect`, `$default`, or a value of the message's `action`. */
+  route: string;
+  handler: string;
+}
+
+/**
+ * The WebSocket feed: an API Gateway WebSocket API whose route is the message's `action`
+ * (`$request.body.action`). Every route is linked to `links`; the token is checked at `$connect`.
+ */
+export const socket = {
+  routeSelection: "$request.body.action",
+  links: ["Table", "Realtime", "Socket"] as LinkName[],
+  routes: [
+    { route: "$connect", handler: "functions/socket.connect" },
+    { route: "$disconnect", handler: "functions/socket.disconnect" },
+    { route: "subscribe", handler: "functions/socket.message" },
+    { route: "unsubscribe", handler: "functions/socket.message" },
+    { route: "ping", handler: "functions/socket.message" },
+    { route: "$default", handler: "functions/socket.message" },
+  ] satisfies SocketRouteSpec[],
+};
 
 export const authorizer = "functions/api/authorizer.handler";
 

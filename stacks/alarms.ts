@@ -39,7 +39,7 @@ export function alarmDeadLetters(queues: Record<string, ChannelQueues>) {
 }
 
 /** Any invocation error (an uncaught exception or a timeout) of these functions, by name. */
-export function alarmErrors(functions: Record<string, sst.aws.Function>) {
+export function alarmErrors(functions: Record<string, { name: $util.Input<string> }>) {
   for (const [name, fn] of Object.entries(functions)) errorAlarm(name, fn);
 }
 
@@ -79,7 +79,7 @@ export function alarmScheduler(group: aws.scheduler.ScheduleGroup) {
   );
 }
 
-function errorAlarm(name: string, fn: sst.aws.Function) {
+function errorAlarm(name: string, fn: { name: $util.Input<string> }) {
   return new aws.cloudwatch.MetricAlarm(`${name}ErrorsAlarm`, {
     ...common,
     alarmDescription: $interpolate`${fn.name} failed`,

@@ -1,5 +1,5 @@
-import { stream } from "../functions/manifest";
-import { lambda } from "./lambda";
+import { type LinkName, socket as socketRoutes, stream } from "../functions/manifest";
+import { lambda, pascal } from "./lambda";
 import { realtime, upstash } from "./secrets";
 import { table } from "./storage";
 
@@ -7,7 +7,38 @@ import { table } from "./storage";
 export const FEED_CONCURRENCY = 50;
 
 /**
- * The real-time feed: server-sent events need response streaming, which API Gateway does not do,
+ * The WebSocket feed: billed per connection-minute and per message, so an idle connected
+ * recipient costs ≈ $0.000015 an hour instead of a Lambda held open. Linked as `Socket` (its
+ * URL, its `@connections` endpoint and `execute-api:ManageConnections` on its connections) to
+ * its own routes and to everything that publishes status changes (`Realtime.publish` posts them).
+ */
+export const socket = new sst.aws.ApiGatewayWebSocket("Socket");
+
+const socketLinkables: Partial<Record<LinkName, unknown>> = {
+  Table: table,
+  Realtime: realtime,
+  Socket: socket,
+};
+
+const socketFunctions = Object.fromEntries(
+  socketRoutes.routes.map(({ route, handler }) => [
+    `SocketRoute${pascal(route.replace("$", ""))}`,
+    socket.route(route, {
+      ...lambda,
+      handler,
+      description: `WebSocket feed ${route}`,
+      memory: "256 MB",
+      timeout: "30 seconds",
+      link: socketRoutes.links.map((name) => socketLinkables[name]),
+    }).nodes.function,
+  ]),
+);
+
+/**
+ * The SSE feed stays for servers: `waitFor` in `@herald/client` (Node) holds it for seconds,
+ * not hours, and it needs no connection registry. Browsers use the WebSocket feed.
+ *
+ * Server-sent events need response streaming, which API Gateway does not do,
  * so the feed is a Lambda Function URL. The recipient token is checked by the handler itself.
  */
 export const feed = new sst.aws.Function("Feed", {
@@ -34,4 +65,9 @@ export const feed = new sst.aws.Function("Feed", {
 });
 
 /** Every function of this stack, by logical name (for alarms). */
-export const functions: Record<string, sst.aws.Function> = { Feed: feed };
+export const functions: Record<string, { name: $util.Input<string> }> = {
+  Feed: feed,
+  ...Object.fromEntries(
+    Object.entries(socketFunctions).map(([name, fn]) => [name, { name: fn.name }]),
+  ),
+};

@@ -2,6 +2,7 @@ import { deadLetter, workers as handlers, queueSettings } from "../functions/man
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
 import { type Channel, channels, queues, queuesLink } from "./queues";
+import { socket } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
 import { sms } from "./sms";
@@ -31,7 +32,7 @@ export const workers = Object.fromEntries(
       description: `Delivers the ${channel} channel queue`,
       timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
       // The scheduler link: a retry due in more than 15 minutes is a one-time schedule.
-      link: [table, queuesLink, scheduler, upstash, ...providerLinks[channel]],
+      link: [table, queuesLink, scheduler, upstash, socket, ...providerLinks[channel]],
       environment: {
         ...lambda.environment,
         // A worker owns a claimed notification for twice its timeout, as in the local cloud.
@@ -67,7 +68,7 @@ export const deadLetterHandler = new sst.aws.Function("DeadLetter", {
   handler: deadLetter,
   description: "Marks notifications failed once their message reaches a dead-letter queue",
   timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-  link: [table, upstash],
+  link: [table, upstash, socket],
   permissions: [
     {
       actions: [

@@ -28,6 +28,13 @@ import {
 const WILDCARD_EXCEPTIONS: Array<{ pattern: RegExp; reason: string }> = [
   {
     pattern: new RegExp(
+      `^arn:aws:execute-api:${REGION}:${ACCOUNT}:[a-z0-9]+/\\*/\\*/@connections/\\*$`,
+    ),
+    reason:
+      "WebSocket connection ids are made at connect time; scoped to the Socket API's connections",
+  },
+  {
+    pattern: new RegExp(
       `^arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/herald-[a-z0-9-]+-schedules/\\*$`,
     ),
     reason:
@@ -47,6 +54,9 @@ const WILDCARD_EXCEPTIONS: Array<{ pattern: RegExp; reason: string }> = [
 
 /** AWS managed policies a role may carry, and why. */
 const MANAGED_POLICY_EXCEPTIONS = new Set([
+  // The account's API Gateway logging role, which SST creates for a WebSocket API when the
+  // account has none: AWS's own policy for API Gateway writing access logs.
+  "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
   // SST attaches it to every function role: logs:CreateLogGroup/CreateLogStream/PutLogEvents on
   // "*", AWS's own policy for a function writing its logs.
   "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
@@ -213,6 +223,11 @@ describe("IAM", () => {
   it("lets only Lambda assume the function roles", () => {
     for (const { role, trust } of policies()) {
       if (role.name === "SchedulerRole") continue;
+      // SST's account-level role for API Gateway access logs (WebSocket APIs need one).
+      if (role.name === "APIGatewayPushToCloudWatchLogsRole") {
+        expect(trust[0]?.Principal).toEqual({ Service: "apigateway.amazonaws.com" });
+        continue;
+      }
       expect(trust, role.name).toHaveLength(1);
       expect(trust[0], role.name).toMatchObject({ Effect: "Allow", Action: "sts:AssumeRole" });
       expect(trust[0]?.Principal, role.name).toEqual({ Service: "lambda.amazonaws.com" });
@@ -252,9 +267,47 @@ describe("IAM", () => {
   });
 });
 
+/** Routes of the HTTP API or of the WebSocket API. */
+function routesOf(protocol: "HTTP" | "WEBSOCKET") {
+  const api = s.ofType("aws:apigatewayv2/api:Api").find((a) => inputs(a).protocolType === protocol);
+  expect(api, protocol).toBeDefined();
+  return s
+    .ofType("aws:apigatewayv2/route:Route")
+    .map(inputs)
+    .filter((r) => r.apiId === api?.id);
+}
+
 describe("API", () => {
+  it("serves exactly the manifest's WebSocket routes, each with its handler and links", () => {
+    const routes = routesOf("WEBSOCKET");
+    expect(routes.map((r) => r.routeKey).sort()).toEqual(
+      manifest.socket.routes.map((r) => r.route).sort(),
+    );
+    for (const spec of manifest.socket.routes) {
+      const route = routes.find((r) => r.routeKey === spec.route);
+      const integrationId = String(route?.target).replace("integrations/", "");
+      const integration = s
+        .ofType("aws:apigatewayv2/integration:Integration")
+        .find((i) => i.id === integrationId);
+      expect(integration, spec.route).toBeDefined();
+      // WebSocket integrations name the function by its API Gateway invocation path.
+      const uri = String(inputs(integration as RecordedResource).integrationUri);
+      const fn = inputs(fnByArn(/\/functions\/(.+)\/invocations$/.exec(uri)?.[1] ?? uri));
+      expect(fn.handler, spec.route).toBe(spec.handler);
+      expect(Object.keys(buildOf(spec.handler).links).sort(), spec.route).toEqual(
+        expect.arrayContaining(manifest.socket.links),
+      );
+    }
+    const api = s
+      .ofType("aws:apigatewayv2/api:Api")
+      .find((a) => inputs(a).protocolType === "WEBSOCKET");
+    expect(inputs(api as RecordedResource).routeSelectionExpression).toBe(
+      manifest.socket.routeSelection,
+    );
+  });
+
   it("serves exactly the manifest's routes, each with its handler", () => {
-    const routes = s.ofType("aws:apigatewayv2/route:Route").map(inputs);
+    const routes = routesOf("HTTP");
     expect(routes.map((r) => r.routeKey).sort()).toEqual(
       manifest.routes.map((r) => r.route).sort(),
     );
@@ -274,7 +327,7 @@ describe("API", () => {
     const [authorizer] = s.ofType("aws:apigatewayv2/authorizer:Authorizer");
     expect(authorizer).toBeDefined();
     const open: string[] = [];
-    for (const route of s.ofType("aws:apigatewayv2/route:Route").map(inputs)) {
+    for (const route of routesOf("HTTP")) {
       const spec = manifest.routes.find((r) => r.route === route.routeKey);
       if (spec?.auth === false) {
         open.push(route.routeKey);

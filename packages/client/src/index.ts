@@ -20,6 +20,15 @@ export {
   subscribe,
   type TokenSource,
 } from "./sse";
+export {
+  connectSocket,
+  type FeedSubscribeOptions,
+  HeraldSocket,
+  type SocketFeedName,
+  type SocketMessage,
+  type SocketOptions,
+  type SocketSubscription,
+} from "./ws";
 
 /** A notification as the API returns it. */
 export type Notification = Info;

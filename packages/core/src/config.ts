@@ -36,6 +36,11 @@ const Links = {
     /** The feed's Function URL, returned with recipient tokens when known. */
     url: z.url().optional(),
   }),
+  /**
+   * The WebSocket feed (API Gateway WebSocket API, linked as itself): `url` for clients,
+   * `managementEndpoint` for the `@connections` API the fan-out posts through.
+   */
+  Socket: z.object({ url: z.string(), managementEndpoint: z.string() }),
   /** Master key from which each tenant's webhook signing secret (and `derivedKey`s) derive. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };

@@ -17,6 +17,7 @@ import { type QueueRunner, startQueueRunner } from "./queue-runner";
 import { type RedisEmulator, startRedis } from "./redis";
 import { type SchedulerEmulator, startScheduler } from "./scheduler";
 import { type SmsEmulator, startSms } from "./sms";
+import { type LocalWebSocketApi, startWebSocketApi } from "./websocket";
 
 /**
  * Herald's local cloud: every AWS piece Herald uses, started in this process, with the same
@@ -28,7 +29,16 @@ export interface LocalCloudOptions {
   /** Fixed ports for `npm run dev`; 0 (default) picks free ones. */
   ports?: Partial<
     Record<
-      "api" | "dynamodb" | "sqs" | "ses" | "scheduler" | "redis" | "sms" | "push" | "feed",
+      | "api"
+      | "dynamodb"
+      | "sqs"
+      | "ses"
+      | "scheduler"
+      | "redis"
+      | "sms"
+      | "push"
+      | "feed"
+      | "socket",
       number
     >
   >;
@@ -55,6 +65,9 @@ export interface LocalCloud {
   apiUrl: string;
   /** The real-time feed: a Function URL with response streaming. */
   feedUrl: string;
+  /** The WebSocket feed (API Gateway WebSocket API emulator): `ws://…/<stage>`. */
+  socketUrl: string;
+  socket: LocalWebSocketApi;
   /** The SES emulator's mail viewer; `${sesUrl}/store` lists sent mail as JSON. */
   sesUrl: string;
   env: Record<string, string>;
@@ -243,6 +256,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stops.push(feed.stop);
 
+    // The WebSocket API: the manifest's routes, the same handlers as in AWS.
+    const socket = await startWebSocketApi({
+      port: ports.socket ?? 0,
+      stage,
+      routes: manifest.socket.routes.map(({ route, handler }) => ({
+        route,
+        functionName: `${prefix}-socket-${handler.slice(handler.lastIndexOf(".") + 1)}`,
+        handler: loader(handler),
+      })),
+      onError,
+    });
+    stops.push(socket.stop);
+
     const sms = await startSms({ port: ports.sms ?? 0 });
     stops.push(sms.stop);
     const push = await startPushService({ port: ports.push ?? 0 });
@@ -274,6 +300,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:dev@herald.local" }),
       SST_RESOURCE_Sms: JSON.stringify({}),
       SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
+      SST_RESOURCE_Socket: JSON.stringify({
+        url: socket.url,
+        managementEndpoint: socket.managementEndpoint,
+      }),
       SST_RESOURCE_Realtime: JSON.stringify({
         tokenKey: randomBytes(32).toString("base64url"),
         url: feed.url,
@@ -329,6 +359,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       apiUrl: api.url,
       feedUrl: feed.url,
+      socketUrl: socket.url,
+      socket,
       sesUrl,
       env,
       queues,

@@ -15,6 +15,7 @@ const cloud = await startLocalCloud({
     sqs: apiPort + 2,
     scheduler: apiPort + 3,
     redis: apiPort + 4,
+    socket: apiPort + 6,
   },
 });
 
@@ -37,6 +38,7 @@ Herald is running locally.
   API key        ${key}   (tenant "${tenant}")
   Mail viewer    ${cloud.sesUrl}
   Redis (REST)   ${cloud.redis.url}  (${cloud.redis.backend})
+  WebSocket feed ${cloud.socketUrl}?token=<recipient token>
   Docs           ${cloud.apiUrl}/docs
   Environment    ${envFile}  (npm run keys -- create --tenant <id> uses it)
 

@@ -27,18 +27,33 @@ export async function replay(
   afterEventId: string,
   options: ReplayOptions = {},
 ): Promise<Event[]> {
+  return (await replayWindow(tenantId, recipientId, afterEventId, options)).events;
+}
+
+/**
+ * `replay`, saying whether it is complete: it is not when the id is older than the window or
+ * the window held more notifications than the limit (the client has a gap and reloads).
+ */
+export async function replayWindow(
+  tenantId: string,
+  recipientId: string,
+  afterEventId: string,
+  options: ReplayOptions = {},
+): Promise<{ events: Event[]; complete: boolean }> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.maxAgeMs ?? REPLAY_MAX_AGE_MS)).toISOString();
+  const limit = options.limit ?? REPLAY_LIMIT;
   const page = await Store.query({
     index: "gsi2",
     partition: `RCP#${tenantId}#${recipientId}`,
     // Sort keys are `<created_at>#<id>`; "#" sorts before any id character.
     from: `${since}#`,
     filters: {},
-    limit: options.limit ?? REPLAY_LIMIT,
+    limit,
   });
-  return page.items
+  const events = page.items
     .map((item) => eventOf(tenantId, Store.toInfo(item)))
     .filter((event) => event.event_id > afterEventId)
     .sort(byEventId);
+  return { events, complete: afterEventId >= since && page.next === undefined };
 }
