@@ -1,4 +1,4 @@
-import { stream } from "../functions/manifest";
+import { stream, streamCors } from "../functions/manifest";
 import { lambda } from "./lambda";
 import { realtime, upstash } from "./secrets";
 import { table } from "./storage";
@@ -24,11 +24,7 @@ export const feed = new sst.aws.Function("Feed", {
   memory: "256 MB",
   concurrency: { reserved: FEED_CONCURRENCY },
   url: {
-    cors: {
-      allowOrigins: ["*"],
-      allowMethods: ["GET"],
-      allowHeaders: ["authorization", "last-event-id"],
-    },
+    cors: streamCors,
   },
   link: [table, upstash, realtime],
 });
