@@ -21,6 +21,7 @@ import type {
 
 export { HeraldError } from "./errors.js";
 export type { components, operations, paths } from "./openapi.js";
+export { type ReadAll, RecipientInbox, type RecipientInboxOptions } from "./recipient.js";
 export {
   type FeedEvent,
   type SseMessage,
