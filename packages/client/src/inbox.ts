@@ -131,6 +131,8 @@ export class HeraldInboxElement extends HTMLElement {
   private unread = 0;
   private offline = false;
   private counting: Promise<void> | undefined;
+  /** Connected and started: attribute and provider changes restart it from then on. */
+  private started = false;
   private recountAgain = false;
   private observer: IntersectionObserver | undefined;
   private readonly onOnline = () => this.reconnect();
@@ -175,7 +177,7 @@ export class HeraldInboxElement extends HTMLElement {
 
   set tokenProvider(provider: (() => string | Promise<string>) | undefined) {
     this.provider = provider;
-    if (this.isConnected) this.start();
+    if (this.started) this.start();
   }
 
   /** The unread count the bell shows. */
@@ -206,10 +208,12 @@ export class HeraldInboxElement extends HTMLElement {
     }
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
+    this.started = true;
     this.start();
   }
 
   disconnectedCallback() {
+    this.started = false;
     window.removeEventListener("online", this.onOnline);
     window.removeEventListener("offline", this.onOffline);
     this.subscription?.close();
@@ -219,7 +223,7 @@ export class HeraldInboxElement extends HTMLElement {
 
   attributeChangedCallback(name: string, before: string | null, after: string | null) {
     if (name === "open") return this.renderOpen();
-    if (before !== after && this.isConnected) this.start();
+    if (before !== after && this.started) this.start();
   }
 
   /** Close the feed and connect again (after the last event); count and list reload on open. */
