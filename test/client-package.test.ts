@@ -82,6 +82,8 @@ describe("the published @herald/client", () => {
     const files = stdout.trim().split("\n");
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
+    expect(files).toContain("package/dist/inbox.js");
+    expect(files).toContain("package/dist/inbox.d.ts");
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
     for (const file of files.filter((name) => name.startsWith("package/dist/"))) {
       const text = readFileSync(join(installed, file.slice("package/".length)), "utf8");

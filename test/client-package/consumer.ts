@@ -4,8 +4,13 @@ import {
   Herald,
   HeraldError,
   type Notification,
+  RecipientInbox,
   type SendInput,
 } from "@herald/client";
+import type { HeraldInboxElement } from "@herald/client/inbox";
+
+// The component's types ship too (it runs in browsers; this program only names them).
+export const count = (element: HeraldInboxElement): number => element.unreadCount;
 
 const [baseUrl, apiKey, feedUrl, recipient] = process.argv.slice(2) as [
   string,
@@ -45,6 +50,9 @@ try {
   if (!(error instanceof HeraldError) || error.status !== 404) throw error;
 }
 const { unread } = await herald.unreadCount(recipient);
+// The browser's side: the recipient token alone reads the same inbox.
+const mine = await new RecipientInbox({ baseUrl, token }).unreadCount();
+if (mine.unread !== unread) throw new Error(`recipient inbox counts ${mine.unread}, not ${unread}`);
 process.stdout.write(
   `${JSON.stringify({ id: done.id, status: done.status, events: events.length, unread })}\n`,
 );
