@@ -152,4 +152,48 @@ describe.skipIf(!CHROMIUM)("<herald-inbox> in chromium", () => {
     );
     expect(closed).toBe("false");
   }, 60_000);
+
+  it("loads older messages as the list scrolls to its end (the inbox cursor)", async () => {
+    // Prepare: another recipient, five messages, pages of two.
+    const other = unique("user");
+    const scrolling = await startInboxDemo({
+      apiUrl: cloud().apiUrl,
+      feedUrl: cloud().feedUrl,
+      apiKey: (herald as any).options.apiKey,
+      recipient: other,
+    });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const sent = await herald.send({
+          channel: "in_app",
+          recipient: { id: other },
+          content: { title: `Message ${i}` },
+          immediate: true,
+        });
+        await herald.waitFor(sent.id, "delivered");
+      }
+      const page = await browser.newPage();
+      await page.goto(`${scrolling.url}/?open&page-size=2`);
+      await attribute(page, "unread", "5");
+
+      // Act: scroll to the end until every message is listed (each poll scrolls again).
+      await page.waitForFunction(
+        () => {
+          const root = (globalThis as any).document.querySelector("herald-inbox")?.shadowRoot;
+          const scroller = root?.querySelector(".scroll");
+          if (scroller) scroller.scrollTop = scroller.scrollHeight;
+          return root?.querySelectorAll(".item").length === 5;
+        },
+        { timeout: 15_000, polling: 100 },
+      );
+
+      // Assess: newest first, no repeats.
+      const titles = await page.$$eval("herald-inbox >>> .title", (nodes) =>
+        nodes.map((node) => node.textContent),
+      );
+      expect(titles).toEqual(["Message 4", "Message 3", "Message 2", "Message 1", "Message 0"]);
+    } finally {
+      await scrolling.stop();
+    }
+  }, 60_000);
 });

@@ -340,6 +340,8 @@ export class HeraldInboxElement extends HTMLElement {
       this.loading = false;
       this.renderStatus();
     }
+    // Observing afresh reports whether the end is still in view (a short page): then load on.
+    if (this.open && this.cursor) this.observe();
   }
 
   private toggle() {

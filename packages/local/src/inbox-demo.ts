@@ -143,6 +143,7 @@ function page(options: InboxDemoOptions, recipient: string): string {
 <script type="module">
   const params = new URLSearchParams(location.search);
   const inbox = document.querySelector("herald-inbox");
+  if (params.has("page-size")) inbox.setAttribute("page-size", params.get("page-size"));
   // The token refresh hook: asked on connect, and again whenever a token expires.
   inbox.tokenProvider = () =>
     fetch("/token", { method: "POST" }).then((r) => r.json()).then((b) => b.token);
