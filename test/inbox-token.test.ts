@@ -1,3 +1,4 @@
+import { RecipientInbox } from "@herald/client";
 import { describe, expect, it } from "vitest";
 import { client, eventually, unique, useLocalCloud } from "./support";
 
@@ -148,5 +149,31 @@ describe("the recipient-token inbox (/v1/inbox)", () => {
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+
+  it("asks the token provider again when the API rejects the token (the refresh hook)", async () => {
+    // Prepare: the first token the provider hands out is no longer valid.
+    const acme = await tenant();
+    const ada = unique("ada");
+    await acme.deliver(ada);
+    const tokens: string[] = [];
+    const provider = async () => {
+      const { body } = await acme.api.request("POST", `/v1/recipients/${ada}/tokens`, {});
+      const token = tokens.length === 0 ? `${body.token.slice(0, -4)}AAAA` : body.token;
+      tokens.push(token);
+      return token;
+    };
+    const inbox = new RecipientInbox({ baseUrl: cloud().apiUrl, token: provider });
+
+    // Act
+    const first = await inbox.unreadCount();
+    const again = await inbox.readAll();
+    const after = await inbox.unreadCount();
+
+    // Assess: one refresh, then the fresh token is kept.
+    expect(first).toEqual({ unread: 1 });
+    expect(again).toEqual({ marked: 1, unread: 0 });
+    expect(after).toEqual({ unread: 0 });
+    expect(tokens).toHaveLength(2);
   });
 });
