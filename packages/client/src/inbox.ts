@@ -122,6 +122,8 @@ export class HeraldInboxElement extends HTMLElement {
   private readonly root: ShadowRoot;
   private readonly messages = new Map<string, Notification>();
   private readonly nodes = new Map<string, HTMLLIElement>();
+  /** Messages whose seen mark is on its way. */
+  private readonly seeing = new Set<string>();
   private inbox: RecipientInbox | undefined;
   private subscription: Subscription | undefined;
   private lastEventId: string | undefined;
@@ -252,6 +254,7 @@ export class HeraldInboxElement extends HTMLElement {
     this.$("ul").replaceChildren();
     this.cursor = undefined;
     this.loaded = false;
+    this.lastEventId = undefined;
     this.connectFeed();
     void this.refresh();
   }
@@ -264,8 +267,7 @@ export class HeraldInboxElement extends HTMLElement {
       (event) => {
         this.lastEventId = event.event_id;
         if (event.notification.channel !== "in_app" || !event.notification.delivered_at) return;
-        this.messages.set(event.notification.id, event.notification);
-        this.renderList();
+        this.update(event.notification);
         this.recount();
       },
       {
@@ -327,7 +329,7 @@ export class HeraldInboxElement extends HTMLElement {
         limit: Number(this.getAttribute("page-size") ?? 20),
         cursor: first ? undefined : this.cursor,
       });
-      for (const item of page.items) this.messages.set(item.id, item);
+      for (const item of page.items) this.update(item);
       if (first && this.loaded) {
         // Keep the cursor of the furthest page loaded.
       } else this.cursor = page.next_cursor;
@@ -375,11 +377,15 @@ export class HeraldInboxElement extends HTMLElement {
 
   private markShownSeen() {
     for (const message of this.messages.values()) {
-      if (message.seen_at || !this.inbox) continue;
-      this.inbox.markSeen(message.id).then(
-        (marked) => this.update(marked),
-        (error) => this.fail(error),
-      );
+      if (message.seen_at || !this.inbox || this.seeing.has(message.id)) continue;
+      this.seeing.add(message.id);
+      this.inbox
+        .markSeen(message.id)
+        .then(
+          (marked) => this.update(marked),
+          (error) => this.fail(error),
+        )
+        .finally(() => this.seeing.delete(message.id));
     }
   }
 
@@ -418,10 +424,11 @@ export class HeraldInboxElement extends HTMLElement {
     this.recount();
   }
 
-  /** A newer state of one message; an older one (a late event) is ignored. */
+  /** A newer state of one message; an older one (a late or replayed event) is ignored. */
   private update(message: Notification) {
     const known = this.messages.get(message.id);
-    if (known && (known.read_at ?? "") > (message.read_at ?? "")) return;
+    if (known && known.updated_at > message.updated_at) return;
+    if (known?.read_at && !message.read_at) return;
     this.messages.set(message.id, message);
     this.renderList();
   }
