@@ -93,6 +93,10 @@ describe.skipIf(!CHROMIUM)("<herald-inbox> in chromium", () => {
     await page.goto(demo.url);
     await attribute(page, "unread", "0");
     await attribute(page, "live", "");
+    // Nothing yet: the empty state.
+    expect(await page.$eval("herald-inbox >>> .empty", (empty) => (empty as any).hidden)).toBe(
+      false,
+    );
 
     // A notification raises the count, through the real-time feed.
     const first = await send("First");
@@ -117,6 +121,14 @@ describe.skipIf(!CHROMIUM)("<herald-inbox> in chromium", () => {
     await page.waitForSelector(`herald-inbox >>> .item.unread[data-id="${second.id}"]`);
     const read = await page.$$(`herald-inbox >>> .item:not(.unread)[data-id="${first.id}"]`);
     expect(read).toHaveLength(1);
+
+    // Marked read elsewhere (another tab, the server): the feed brings it, the count follows.
+    const third = await send("Third");
+    await attribute(page, "unread", "2");
+    await herald.markRead(recipient, second.id);
+    await attribute(page, "unread", "1");
+    await page.waitForSelector(`herald-inbox >>> .item:not(.unread)[data-id="${second.id}"]`);
+    await page.waitForSelector(`herald-inbox >>> .item.unread[data-id="${third.id}"]`);
 
     // Mark all read: the count reaches zero and stays there.
     await page.click("herald-inbox >>> .all");
