@@ -34,6 +34,13 @@ const cloudOwn = testFiles.filter((file) => usesCloud(file) && !sharesCloud(file
 const unit = testFiles.filter((file) => !usesCloud(file) && !sharesCloud(file));
 
 export default defineConfig({
+  // The workspace runs the client from source; its package.json exports point at the build.
+  resolve: {
+    alias: {
+      "@herald/client/inbox": `${root}/packages/client/src/inbox.ts`,
+      "@herald/client": `${root}/packages/client/src/index.ts`,
+    },
+  },
   test: {
     pool: "forks",
     // Most of a cloud test's time is spent waiting (queues, timers), so two files at a time

@@ -71,6 +71,19 @@ export const routes: RouteSpec[] = [
       "POST /v1/recipients/{id}/inbox/{notification}/seen",
     ],
   ),
+  // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
+  // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed.
+  ...group(
+    "functions/api/inbox.handler",
+    ["Table", "Webhooks", "Realtime", "Upstash"],
+    [
+      "GET /v1/inbox",
+      "GET /v1/inbox/unread-count",
+      "POST /v1/inbox/read-all",
+      "POST /v1/inbox/{notification}/read",
+      "POST /v1/inbox/{notification}/seen",
+    ],
+  ).map((route) => ({ ...route, auth: false })),
   {
     route: "GET /v1/webhooks/secret",
     handler: "functions/api/webhooks.handler",
@@ -117,6 +130,13 @@ export const socket = {
     { route: "ping", handler: "functions/socket.message" },
     { route: "$default", handler: "functions/socket.message" },
   ] satisfies SocketRouteSpec[],
+};
+
+/** The feed URL's CORS (AWS and the local cloud): browsers send the token as a header. */
+export const streamCors = {
+  allowOrigins: ["*"],
+  allowMethods: ["GET" as const],
+  allowHeaders: ["authorization", "last-event-id"],
 };
 
 export const authorizer = "functions/api/authorizer.handler";

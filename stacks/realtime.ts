@@ -1,4 +1,4 @@
-import { type LinkName, socket as socketRoutes, stream } from "../functions/manifest";
+import { type LinkName, socket as socketRoutes, stream, streamCors } from "../functions/manifest";
 import { lambda, pascal } from "./lambda";
 import { realtime, upstash } from "./secrets";
 import { table } from "./storage";
@@ -55,11 +55,7 @@ export const feed = new sst.aws.Function("Feed", {
   memory: "256 MB",
   concurrency: { reserved: FEED_CONCURRENCY },
   url: {
-    cors: {
-      allowOrigins: ["*"],
-      allowMethods: ["GET"],
-      allowHeaders: ["authorization", "last-event-id"],
-    },
+    cors: streamCors,
   },
   link: [table, upstash, realtime],
 });

@@ -47,8 +47,14 @@ describe("the OpenAPI document", () => {
     for (const { route, auth } of expected) {
       const [path, method] = locate(route);
       const operation = document.paths[path]?.[method];
-      expect(operation?.security, route).toEqual(auth ? [{ apiKey: [] }] : []);
       const responses = operation?.responses as Record<string, unknown>;
+      if (route.startsWith("GET /v1/inbox") || route.startsWith("POST /v1/inbox")) {
+        // The browser's own inbox: a recipient token, which the handler checks.
+        expect(operation?.security, route).toEqual([{ recipientToken: [] }]);
+        expect(Object.keys(responses), route).toEqual(expect.arrayContaining(["401", "429"]));
+        continue;
+      }
+      expect(operation?.security, route).toEqual(auth ? [{ apiKey: [] }] : []);
       if (auth)
         expect(Object.keys(responses), route).toEqual(
           expect.arrayContaining(["401", "403", "429"]),

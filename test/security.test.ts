@@ -19,7 +19,7 @@ describe("credentials and tenants", () => {
     const answers = await Promise.all(
       routes
         .filter(({ route }) => route !== "$default")
-        .map(async ({ route, auth }) => {
+        .map(async ({ route, auth, handler }) => {
           const [method, path] = route.split(" ") as [string, string];
           const concrete = path.replace(/\{[^}]+\}/g, "x1");
           const response = await anonymous.request(
@@ -27,7 +27,9 @@ describe("credentials and tenants", () => {
             concrete,
             method === "GET" ? undefined : {},
           );
-          return { route, auth: auth ?? true, status: response.status };
+          // The recipient-token inbox routes pass API Gateway and authenticate in the handler.
+          const guarded = (auth ?? true) || handler === "functions/api/inbox.handler";
+          return { route, auth: guarded, status: response.status };
         }),
     );
 

@@ -1,16 +1,27 @@
-import type { Counts, QueryInput as MetricsQueryInput } from "@herald/core/metrics";
-import type { Inbox, Info, ListInput, Listing, SendInput, Status } from "@herald/core/notification";
-import type { Profile, ProfileInput } from "@herald/core/recipient";
-import { errorFrom, HeraldError, isTransient, transportError } from "./errors";
+import { errorFrom, HeraldError, isTransient, transportError } from "./errors.js";
 import {
   type FeedEvent,
   type SubscribeOptions,
   type Subscription,
   subscribe,
   type TokenSource,
-} from "./sse";
+} from "./sse.js";
+import type {
+  Counts,
+  InboxQuery,
+  Listing,
+  ListQuery,
+  MetricsQuery,
+  Notification,
+  Profile,
+  ProfileInput,
+  SendInput,
+  Status,
+} from "./types.js";
 
-export { HeraldError } from "./errors";
+export { HeraldError } from "./errors.js";
+export type { components, operations, paths } from "./openapi.js";
+export { type ReadAll, RecipientInbox, type RecipientInboxOptions } from "./recipient.js";
 export {
   type FeedEvent,
   type SseMessage,
@@ -19,7 +30,20 @@ export {
   type Subscription,
   subscribe,
   type TokenSource,
-} from "./sse";
+} from "./sse.js";
+export type {
+  Channel,
+  Counts,
+  InboxQuery,
+  Listing,
+  ListQuery,
+  MetricsQuery,
+  Notification,
+  Profile,
+  ProfileInput,
+  SendInput,
+  Status,
+} from "./types.js";
 export {
   connectSocket,
   type FeedSubscribeOptions,
@@ -28,17 +52,7 @@ export {
   type SocketMessage,
   type SocketOptions,
   type SocketSubscription,
-} from "./ws";
-
-/** A notification as the API returns it. */
-export type Notification = Info;
-export type { Counts, Listing, Profile, ProfileInput, SendInput, Status };
-
-/** Query of `list()`: filters and paging. */
-export type ListQuery = Omit<ListInput, "limit"> & { limit?: number };
-/** Query of `inbox()`. */
-export type InboxQuery = Omit<Inbox.ListInput, "limit"> & { limit?: number };
-export type MetricsQuery = MetricsQueryInput;
+} from "./ws.js";
 
 export interface RecipientToken {
   /** Bearer token for the feed; a secret, valid until `expires_at`. */

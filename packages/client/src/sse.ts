@@ -1,8 +1,15 @@
-import type { Event } from "@herald/core/realtime";
-import { errorFrom, HeraldError, transportError } from "./errors";
+import { createParser, type EventSourceParser } from "eventsource-parser";
+import { errorFrom, HeraldError, transportError } from "./errors.js";
+import type { Notification } from "./types.js";
 
 /** One change of one notification, as the feed sends it (the `data` of each SSE event). */
-export type FeedEvent = Event;
+export interface FeedEvent {
+  /** `<updated_at>|<notification id>`: orders events and lets a feed resume after one. */
+  event_id: string;
+  type: "notification.updated";
+  tenant_id: string;
+  notification: Notification;
+}
 
 /** A recipient token, or a function that returns a fresh one (called on every connection). */
 export type TokenSource = string | (() => string | Promise<string>);
@@ -259,9 +266,10 @@ export interface SseMessage {
 }
 
 /**
- * The server-sent events wire format (HTML Living Standard, "event stream interpretation"):
- * lines end in CR, LF or CRLF; a blank line dispatches; `:` starts a comment. Feed it text as
- * it arrives, in chunks of any size.
+ * The server-sent events wire format (HTML Living Standard, "event stream interpretation"), by
+ * [eventsource-parser](https://github.com/rexxars/eventsource-parser): feed it text as it
+ * arrives, in chunks of any size; each completed event is dispatched, `event` defaulting to
+ * `"message"` as in browsers.
  *
  * @example
  * ```ts
@@ -274,62 +282,27 @@ export interface SseMessage {
  * ```
  */
 export class SseParser {
-  private buffer = "";
-  private data: string[] = [];
-  private event = "";
-  private id: string | undefined;
-  private pendingCr = false;
+  private readonly parser: EventSourceParser;
+  /** The last event ID buffer: it persists across events until an `id` field changes it. */
+  private lastId: string | undefined;
 
-  constructor(
-    private readonly handlers: {
-      message: (message: SseMessage) => void;
-      retry?: (ms: number) => void;
-      comment?: (text: string) => void;
-    },
-  ) {}
+  constructor(handlers: {
+    message: (message: SseMessage) => void;
+    retry?: (ms: number) => void;
+    comment?: (text: string) => void;
+  }) {
+    this.parser = createParser({
+      onEvent: ({ id, event, data }) => {
+        if (id !== undefined) this.lastId = id || undefined;
+        handlers.message({ id: this.lastId, event: event || "message", data });
+      },
+      onRetry: (ms) => handlers.retry?.(ms),
+      onComment: handlers.comment && ((text) => handlers.comment?.(text.trimStart())),
+    });
+  }
 
   /** Parse the next piece of the stream, dispatching every event it completes. */
   push(text: string) {
-    let chunk = text;
-    // A CR that ended the previous chunk may be the first half of a CRLF.
-    if (this.pendingCr && chunk.startsWith("\n")) chunk = chunk.slice(1);
-    this.pendingCr = false;
-    this.buffer += chunk;
-    for (;;) {
-      const end = this.buffer.search(/\r\n|\r|\n/);
-      if (end === -1) break;
-      const line = this.buffer.slice(0, end);
-      const crlf = this.buffer.startsWith("\r\n", end);
-      if (!crlf && this.buffer[end] === "\r" && end === this.buffer.length - 1) {
-        this.pendingCr = true;
-      }
-      this.buffer = this.buffer.slice(end + (crlf ? 2 : 1));
-      this.line(line);
-    }
-  }
-
-  private line(line: string) {
-    if (line === "") return this.dispatch();
-    if (line.startsWith(":")) return this.handlers.comment?.(line.slice(1).trimStart());
-    const colon = line.indexOf(":");
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "data") this.data.push(value);
-    else if (field === "event") this.event = value;
-    else if (field === "id" && !value.includes("\u0000")) this.id = value;
-    else if (field === "retry" && /^\d+$/.test(value)) this.handlers.retry?.(Number(value));
-  }
-
-  private dispatch() {
-    if (this.data.length > 0) {
-      this.handlers.message({
-        id: this.id,
-        event: this.event || "message",
-        data: this.data.join("\n"),
-      });
-    }
-    this.data = [];
-    this.event = "";
+    this.parser.feed(text);
   }
 }

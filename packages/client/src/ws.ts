@@ -1,5 +1,5 @@
-import { HeraldError } from "./errors";
-import type { FeedEvent, TokenSource } from "./sse";
+import { HeraldError } from "./errors.js";
+import type { FeedEvent, TokenSource } from "./sse.js";
 
 /**
  * The WebSocket feed: one connection carries any number of feeds (a recipient's whole feed, or

@@ -135,6 +135,11 @@ const outputs = {
   Error: ErrorBody,
   GatewayError,
   PayloadTooLarge: z.union([ErrorBody, GatewayError]),
+  Unauthorized: z.union([ErrorBody, GatewayError]),
+  ReadAll: z.object({
+    marked: z.number().int().describe("Messages this request marked read"),
+    unread: z.number().int().describe("Unread messages left (ones that arrived meanwhile)"),
+  }),
 } satisfies Record<string, z.ZodType>;
 
 type InputName = keyof typeof inputs;
@@ -165,6 +170,8 @@ interface Operation {
   };
   /** Errors beyond those implied: 400 for any input, 413 for a body, 401/403/429 for auth. */
   errors?: ErrorStatus[];
+  /** Authenticated by a recipient token (checked by the handler) rather than an API key. */
+  recipientToken?: boolean;
 }
 
 const NotificationId = Notification.get.schema.shape.id.describe("Notification id (ntf_...)");
@@ -308,6 +315,39 @@ const operations: Record<string, Operation> = {
   },
   "POST /v1/recipients/{id}/inbox/{notification}/read": inboxMark("read"),
   "POST /v1/recipients/{id}/inbox/{notification}/seen": inboxMark("seen"),
+  "GET /v1/inbox": {
+    summary: "List the token's recipient's inbox",
+    description:
+      "For browsers: the inbox of the recipient the token names, newest first. Same paging as " +
+      "GET /v1/recipients/{id}/inbox.",
+    tag: "inbox",
+    recipientToken: true,
+    query: Notification.Inbox.ListInput,
+    ok: { status: 200, description: "One page", body: "NotificationList" },
+  },
+  "GET /v1/inbox/unread-count": {
+    summary: "Count the token's recipient's unread messages",
+    tag: "inbox",
+    recipientToken: true,
+    ok: { status: 200, description: "The count", body: "UnreadCount" },
+  },
+  "POST /v1/inbox/read-all": {
+    summary: "Mark all the token's recipient's messages read",
+    description: "Each unread message is marked read (and published on the feed).",
+    tag: "inbox",
+    recipientToken: true,
+    ok: { status: 200, description: "What was marked", body: "ReadAll" },
+  },
+  "POST /v1/inbox/{notification}/read": {
+    ...inboxMark("read"),
+    recipientToken: true,
+    path: { notification: InboxMessageId },
+  },
+  "POST /v1/inbox/{notification}/seen": {
+    ...inboxMark("seen"),
+    recipientToken: true,
+    path: { notification: InboxMessageId },
+  },
   "GET /v1/webhooks/secret": {
     summary: "Get the webhook signing secret",
     description: "Webhook receivers verify the signature header with it.",
@@ -366,8 +406,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
   },
   401: {
     name: "Unauthorized",
-    description: "No API key: send `Authorization: Bearer <key>`",
-    body: "GatewayError",
+    description:
+      "No API key (API Gateway's `{message}`): send `Authorization: Bearer <key>`; or, on " +
+      "/v1/inbox routes, a recipient token that is missing, invalid (invalid_token) or expired " +
+      "(token_expired)",
+    body: "Unauthorized",
   },
   403: {
     name: "Forbidden",
@@ -401,6 +444,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
 };
 
 const SECURITY_SCHEME = "apiKey";
+const RECIPIENT_SCHEME = "recipientToken";
 
 function componentResponses(): Record<string, JsonSchema> {
   const responses: Record<string, JsonSchema> = {};
@@ -572,6 +616,7 @@ function errorStatuses(operation: Operation, auth: boolean): ErrorStatus[] {
   if (operation.body || operation.query || operation.path) statuses.add(400);
   if (operation.body) statuses.add(413);
   if (auth) for (const status of [401, 403, 429] as const) statuses.add(status);
+  if (operation.recipientToken) for (const status of [401, 429] as const) statuses.add(status);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -589,7 +634,11 @@ function operationObject(spec: DocumentedRoute, method: string, path: string) {
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     tags: [operation.tag],
-    security: auth ? [{ [SECURITY_SCHEME]: [] }] : [],
+    security: operation.recipientToken
+      ? [{ [RECIPIENT_SCHEME]: [] }]
+      : auth
+        ? [{ [SECURITY_SCHEME]: [] }]
+        : [],
     ...(params.length ? { parameters: params } : {}),
     ...(operation.body
       ? {
@@ -658,6 +707,13 @@ function build(routes: readonly DocumentedRoute[]): OpenApiDocument {
           type: "http",
           scheme: "bearer",
           description: "An API key (hrld_...), issued with `npm run keys -- create --tenant <id>`",
+        },
+        [RECIPIENT_SCHEME]: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "A recipient token (hrld_rt_...) from POST /v1/recipients/{id}/tokens: what a " +
+            "browser holds; it reads and marks that one recipient's inbox and feed only",
         },
       },
     },

@@ -469,14 +469,42 @@ async function respond(gateway: Gateway, req: IncomingMessage, requestId: string
   return integrate(gateway, match.route, event);
 }
 
+/**
+ * CORS as SST's ApiGatewayV2 configures it by default (`cors: true`: any origin, method and
+ * header, no credentials): API Gateway answers preflights itself and adds the origin header to
+ * every answer, so browser pages (`<herald-inbox>`) can call the API with a bearer token.
+ */
+function isPreflight(req: IncomingMessage): boolean {
+  return (
+    req.method === "OPTIONS" &&
+    req.headers.origin !== undefined &&
+    req.headers["access-control-request-method"] !== undefined
+  );
+}
+
+function preflight(req: IncomingMessage): Reply {
+  return {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "*",
+      "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "*",
+    },
+    body: Buffer.alloc(0),
+  };
+}
+
 async function handle(gateway: Gateway, req: IncomingMessage, res: ServerResponse) {
   const requestId = newRequestId();
   let reply: Reply;
   try {
-    reply = await respond(gateway, req, requestId);
+    reply = isPreflight(req) ? preflight(req) : await respond(gateway, req, requestId);
   } catch (error) {
     gateway.report(error);
     reply = message(500, "Internal Server Error");
+  }
+  if (req.headers.origin !== undefined) {
+    reply = { ...reply, headers: { ...reply.headers, "access-control-allow-origin": "*" } };
   }
   if (!res.headersSent && !res.destroyed) send(res, reply, requestId);
 }

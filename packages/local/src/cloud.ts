@@ -253,6 +253,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functionName: `${prefix}-feed`,
       timeoutMs: 900_000,
       onError,
+      cors: manifest.streamCors,
     });
     stops.push(feed.stop);
 

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { startLocalCloud } from "./cloud";
+import { startInboxDemo } from "./inbox-demo";
 
 /**
  * `npm run dev`: the whole of Herald on this machine, no AWS account needed. Fixed ports so the
@@ -30,6 +31,12 @@ process.on("exit", () => rmSync(envFile, { force: true }));
 
 const tenant = "dev";
 const key = await cloud.createKey(tenant);
+const demo = await startInboxDemo({
+  apiUrl: cloud.apiUrl,
+  feedUrl: cloud.feedUrl,
+  apiKey: key,
+  port: apiPort + 6,
+});
 
 process.stdout.write(`
 Herald is running locally.
@@ -40,6 +47,7 @@ Herald is running locally.
   Redis (REST)   ${cloud.redis.url}  (${cloud.redis.backend})
   WebSocket feed ${cloud.socketUrl}?token=<recipient token>
   Docs           ${cloud.apiUrl}/docs
+  Inbox demo     ${demo.url}  (<herald-inbox>, live; "Send a test notification")
   Environment    ${envFile}  (npm run keys -- create --tenant <id> uses it)
 
 Try it:
@@ -52,6 +60,7 @@ then open the mail viewer. Ctrl-C stops everything.
 `);
 
 async function shutdown() {
+  await demo.stop();
   await cloud.stop();
   process.exit(0);
 }

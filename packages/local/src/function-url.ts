@@ -24,6 +24,14 @@ export interface FunctionUrlOptions {
   functionName?: string;
   /** Handler failures and timeouts; default one line on stderr. */
   onError?: (error: unknown) => void;
+  /** The URL's CORS configuration, as Lambda applies it: preflights answered, origin allowed. */
+  cors?: FunctionUrlCors;
+}
+
+export interface FunctionUrlCors {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
 }
 
 export interface LocalFunctionUrl {
@@ -283,6 +291,22 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<LocalF
     running: new Set(),
   };
   const server = createServer((req, res) => {
+    const { cors } = opts;
+    const origin = req.headers.origin;
+    if (cors && origin !== undefined) {
+      const allowed = cors.allowOrigins.includes("*")
+        ? "*"
+        : cors.allowOrigins.find((o) => o === origin);
+      if (allowed) res.setHeader("access-control-allow-origin", allowed);
+      if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+        res.writeHead(204, {
+          "access-control-allow-methods": cors.allowMethods.join(","),
+          "access-control-allow-headers": cors.allowHeaders.join(","),
+        });
+        res.end();
+        return;
+      }
+    }
     const work = invoke(runtime, req, res).catch((error: unknown) => {
       runtime.report(error);
       plain(res, 502, "Internal Server Error");

@@ -77,3 +77,30 @@ export const mark = fn(
     return info;
   },
 );
+
+/**
+ * Mark every unread message read, page by page (each mark is the same idempotent write as
+ * `mark`, and publishes its event, so open feeds see each message change). Answers how many it
+ * marked and the unread count left (zero unless messages arrived meanwhile).
+ */
+export const readAll = fn(
+  Ref.extend({ now: z.date().optional() }),
+  async ({ tenantId, recipientId, now = new Date() }) => {
+    let marked = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await list({
+        tenantId,
+        recipientId,
+        query: { unread: "true", limit: 100, cursor },
+      });
+      for (const item of page.items) {
+        await mark({ tenantId, recipientId, id: item.id, mark: "read", now });
+        marked += 1;
+      }
+      cursor = page.next_cursor;
+    } while (cursor);
+    const { unread } = await unreadCount({ tenantId, recipientId });
+    return { marked, unread };
+  },
+);

@@ -1,0 +1,1655 @@
+/**
+ * The API's types, generated from Herald's /openapi.json by openapi-typescript.
+ * Do not edit: `npm run client:types` regenerates it.
+ */
+
+export type paths = {
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readable API reference
+         * @description A self-contained page that renders /openapi.json.
+         */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Health check */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["getOpenapiJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the token's recipient's inbox
+         * @description For browsers: the inbox of the recipient the token names, newest first. Same paging as GET /v1/recipients/{id}/inbox.
+         */
+        get: operations["getInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/{notification}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an inbox message read
+         * @description Sets read_at (and seen_at) once; repeating it changes nothing.
+         */
+        post: operations["postInboxNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/{notification}/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an inbox message seen
+         * @description Sets seen_at once; repeating it changes nothing.
+         */
+        post: operations["postInboxNotificationSeen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark all the token's recipient's messages read
+         * @description Each unread message is marked read (and published on the feed).
+         */
+        post: operations["postInboxReadAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Count the token's recipient's unread messages */
+        get: operations["getInboxUnreadCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notification counts by channel and status
+         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notifications
+         * @description Newest first, optionally by recipient, status, channel and creation time.
+         */
+        get: operations["getNotifications"];
+        put?: never;
+        /**
+         * Send a notification
+         * @description Sends now or at `send_at` in the recipient's timezone, moved into their delivery window unless `immediate`. Nothing is stored for a rejected request.
+         */
+        post: operations["postNotifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a notification
+         * @description Its status, schedule and history.
+         */
+        get: operations["getNotificationsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a notification
+         * @description Only before it starts sending (accepted, scheduled or queued).
+         */
+        post: operations["postNotificationsIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/force": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a waiting notification now
+         * @description Ignores its schedule and delivery window.
+         */
+        post: operations["postNotificationsIdForce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a notification whose retries ran out
+         * @description Only for transient failures that went through the dead-letter queue.
+         */
+        post: operations["postNotificationsIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a recipient profile */
+        get: operations["getRecipientsId"];
+        /**
+         * Create or replace a recipient profile
+         * @description Contact points, timezone, delivery window and channel opt-outs.
+         */
+        put: operations["putRecipientsId"];
+        post?: never;
+        /** Delete a recipient profile */
+        delete: operations["deleteRecipientsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a recipient's in-app inbox
+         * @description Delivered in-app notifications, newest first.
+         */
+        get: operations["getRecipientsIdInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/inbox/{notification}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an inbox message read
+         * @description Sets read_at (and seen_at) once; repeating it changes nothing.
+         */
+        post: operations["postRecipientsIdInboxNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/inbox/{notification}/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an inbox message seen
+         * @description Sets seen_at once; repeating it changes nothing.
+         */
+        post: operations["postRecipientsIdInboxNotificationSeen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/inbox/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Count unread inbox messages */
+        get: operations["getRecipientsIdInboxUnreadCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a real-time feed token
+         * @description A short-lived token a recipient's client uses to subscribe to the real-time feed.
+         */
+        post: operations["postRecipientsIdTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the webhook signing secret
+         * @description Webhook receivers verify the signature header with it.
+         */
+        get: operations["getWebhooksSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+};
+export type webhooks = Record<string, never>;
+export type components = {
+    schemas: {
+        /** @description Every error Herald itself answers with */
+        Error: {
+            error: {
+                /** @description Stable, machine-readable: branch on this */
+                code: string;
+                /** @description Context, e.g. for invalid_request the offending fields as {path, code, message} */
+                details?: unknown;
+                /** @description For humans; may change */
+                message: string;
+            };
+        };
+        /** @description API Gateway's own refusal, before any Herald code runs */
+        GatewayError: {
+            message: string;
+        };
+        Health: {
+            /** @constant */
+            ok: true;
+        };
+        Metrics: {
+            /** @description Start of the period, UTC */
+            from: string;
+            hours: {
+                channel: string;
+                count: number;
+                /** @description Start of the hour, UTC */
+                hour: string;
+                status: string;
+            }[];
+            /** @description End of the period, UTC */
+            to: string;
+            /** @description channel → status → count over the whole period */
+            totals: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+        };
+        Notification: {
+            /** @description Whether the requested time fell in the window */
+            appropriate_delivery: boolean;
+            attempts: number;
+            cancelled_at?: string;
+            /** @enum {string} */
+            channel: "email" | "push" | "sms" | "webhook" | "in_app";
+            content: {
+                html?: string;
+                subject: string;
+                text?: string;
+            } | {
+                body?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                /** Format: uri */
+                icon?: string;
+                title: string;
+                /** Format: uri */
+                url?: string;
+            } | {
+                text: string;
+            } | {
+                data: unknown;
+                event: string;
+            } | {
+                body?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                title: string;
+                /** Format: uri */
+                url?: string;
+            };
+            created_at: string;
+            delivered_at?: string;
+            estimated_delivery_time: string;
+            failed_at?: string;
+            /** @description Sent ahead of its schedule by a force request */
+            forced?: boolean;
+            id: string;
+            last_error?: string;
+            /** @description scheduled_at in the recipient's timezone */
+            local_scheduled_time: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            provider_message_id?: string;
+            /** @description In-app: when the recipient read it */
+            read_at?: string;
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description When Herald sends it, UTC */
+            scheduled_at: string;
+            /** @description In-app: when the recipient saw it in a list */
+            seen_at?: string;
+            sent_at?: string;
+            /** @enum {string} */
+            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "failed" | "cancelled";
+            timezone: string;
+            updated_at: string;
+            /** @description Whether the delivery window moved the send */
+            window_adjusted: boolean;
+        };
+        NotificationList: {
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page */
+            next_cursor?: string;
+        };
+        PayloadTooLarge: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+        ReadAll: {
+            /** @description Messages this request marked read */
+            marked: number;
+            /** @description Unread messages left (ones that arrived meanwhile) */
+            unread: number;
+        };
+        RecipientProfile: {
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** Format: email */
+            email?: string;
+            id: string;
+            /**
+             * @description Channels this recipient refuses
+             * @default []
+             */
+            opt_out: ("email" | "push" | "sms" | "webhook" | "in_app")[];
+            phone?: string;
+            /** @description A browser PushSubscription (subscription.toJSON()) */
+            push_subscription?: {
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                endpoint: string;
+                keys: {
+                    auth: string;
+                    p256dh: string;
+                };
+            };
+            /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+            timezone?: string;
+            updated_at: string;
+            /**
+             * Format: uri
+             * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+             */
+            webhook_url?: string;
+        };
+        RecipientProfileInput: {
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** Format: email */
+            email?: string;
+            /**
+             * @description Channels this recipient refuses
+             * @default []
+             */
+            opt_out: ("email" | "push" | "sms" | "webhook" | "in_app")[];
+            phone?: string;
+            /** @description A browser PushSubscription (subscription.toJSON()) */
+            push_subscription?: {
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                endpoint: string;
+                keys: {
+                    auth: string;
+                    p256dh: string;
+                };
+            };
+            /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+            timezone?: string;
+            /**
+             * Format: uri
+             * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+             */
+            webhook_url?: string;
+        };
+        RecipientToken: {
+            expires_at: string;
+            /** @description Where to subscribe with it, when Herald knows */
+            feed_url?: string;
+            /** @description Short-lived bearer token for the real-time feed */
+            token: string;
+        };
+        RecipientTokenInput: {
+            /** @description Lifetime in seconds (default 900) */
+            ttl_seconds?: number;
+        };
+        SendEmail: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "email";
+            content: {
+                html?: string;
+                subject: string;
+                text?: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+        };
+        SendInApp: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "in_app";
+            content: {
+                body?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                title: string;
+                /** Format: uri */
+                url?: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+        };
+        SendNotification: components["schemas"]["SendEmail"] | components["schemas"]["SendPush"] | components["schemas"]["SendSms"] | components["schemas"]["SendWebhook"] | components["schemas"]["SendInApp"];
+        SendPush: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "push";
+            content: {
+                body?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                /** Format: uri */
+                icon?: string;
+                title: string;
+                /** Format: uri */
+                url?: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+        };
+        SendSms: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "sms";
+            content: {
+                text: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+        };
+        SendWebhook: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "webhook";
+            content: {
+                data: unknown;
+                event: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+        };
+        Unauthorized: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+        UnreadCount: {
+            unread: number;
+        };
+        WebhookSecret: {
+            /** @description The request header that carries the signature */
+            header: string;
+            /** @description Verify webhook signatures with this */
+            secret: string;
+        };
+    };
+    responses: {
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), invalid_timezone, invalid_send_at, forbidden_key... */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The resource's state does not allow it (invalid_transition), or an Idempotency-Key was reused with a different body (idempotency_key_reused) */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The API key is unknown or revoked */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayError"];
+            };
+        };
+        /** @description No such resource for this tenant (another tenant's ids are not found either) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is over 256 KiB (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PayloadTooLarge"];
+            };
+        };
+        /** @description Too many requests for this API key; retry after Retry-After seconds */
+        RateLimited: {
+            headers: {
+                /** @description Seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No API key (API Gateway's `{message}`): send `Authorization: Bearer <key>`; or, on /v1/inbox routes, a recipient token that is missing, invalid (invalid_token) or expired (token_expired) */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Unauthorized"];
+            };
+        };
+    };
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+};
+export type $defs = Record<string, never>;
+export interface operations {
+    getDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Herald is up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getOpenapiJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    getInbox: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                unread?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postInboxNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id */
+                notification: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postInboxNotificationSeen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id */
+                notification: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postInboxReadAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAll"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getInboxUnreadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts over the period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metrics"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getNotifications: {
+        parameters: {
+            query?: {
+                channel?: "email" | "push" | "sms" | "webhook" | "in_app";
+                created_after?: string;
+                created_before?: string;
+                cursor?: string;
+                limit?: number;
+                recipient?: string;
+                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "failed" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postNotifications: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result and creates nothing new */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendNotification"];
+            };
+        };
+        responses: {
+            /** @description Accepted: stored and on its way (or scheduled) */
+            202: {
+                headers: {
+                    /** @description Present when an earlier request with this Idempotency-Key answered */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getNotificationsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id (ntf_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postNotificationsIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id (ntf_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postNotificationsIdForce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id (ntf_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postNotificationsIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id (ntf_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getRecipientsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientProfile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    putRecipientsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipientProfileInput"];
+            };
+        };
+        responses: {
+            /** @description The stored profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientProfile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    deleteRecipientsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getRecipientsIdInbox: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                unread?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postRecipientsIdInboxNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+                /** @description Notification id */
+                notification: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postRecipientsIdInboxNotificationSeen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+                /** @description Notification id */
+                notification: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getRecipientsIdInboxUnreadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postRecipientsIdTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecipientTokenInput"];
+            };
+        };
+        responses: {
+            /** @description The token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getWebhooksSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+}
