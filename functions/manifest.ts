@@ -72,10 +72,11 @@ export const routes: RouteSpec[] = [
     ],
   ),
   // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
-  // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed.
+  // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed,
+  // Socket the WebSocket feed that carries each mark.
   ...group(
     "functions/api/inbox.handler",
-    ["Table", "Webhooks", "Realtime", "Upstash"],
+    ["Table", "Webhooks", "Realtime", "Upstash", "Socket"],
     [
       "GET /v1/inbox",
       "GET /v1/inbox/unread-count",

@@ -58,6 +58,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints that have failed
+         * @description Each webhook origin that failed transiently has a circuit: open (calls paused, notifications deferred), or disabled after failing for a day without a success (notifications fail with last_error saying so, retryable once it is enabled).
+         */
+        get: operations["getEndpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/endpoints/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-enable a webhook endpoint
+         * @description Closes its circuit and restarts its failure count.
+         */
+        post: operations["postEndpointsIdEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inbox": {
         parameters: {
             query?: never;
@@ -422,6 +462,28 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        Endpoint: {
+            disabled_at?: string;
+            disabled_reason?: string;
+            /** @description Transient failures in a row */
+            failures: number;
+            first_failure_at?: string;
+            /** @description The endpoint's id (its origin, base64url) */
+            id: string;
+            last_error?: string;
+            last_failure_at?: string;
+            open_until?: string;
+            /** @description scheme://host:port: what one circuit covers */
+            origin: string;
+            /**
+             * @description failing: recent transient failures; open: calls paused until open_until; disabled: no calls until enabled
+             * @enum {string}
+             */
+            status: "healthy" | "failing" | "open" | "disabled";
+        };
+        EndpointList: {
+            items: components["schemas"]["Endpoint"][];
+        };
         /** @description Every error Herald itself answers with */
         Error: {
             error: {
@@ -508,6 +570,10 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /** @description While waiting to retry: when the next attempt is planned */
+            next_attempt_at?: string;
+            /** @description When a provider accepted it although its status had meanwhile been changed by another writer; such a notification is never sent again */
+            provider_accepted_at?: string;
             provider_message_id?: string;
             /** @description In-app: when the recipient read it */
             read_at?: string;
@@ -1058,6 +1124,57 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+        };
+    };
+    getEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Endpoints and their circuit state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postEndpointsIdEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id from GET /v1/endpoints */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
         };
     };
     getInbox: {
