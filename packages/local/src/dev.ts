@@ -35,7 +35,7 @@ const demo = await startInboxDemo({
   apiUrl: cloud.apiUrl,
   feedUrl: cloud.feedUrl,
   apiKey: key,
-  port: apiPort + 6,
+  port: apiPort + 7,
 });
 
 process.stdout.write(`
