@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensurePlatform } from "../../scripts/sst-platform";
 
 /**
  * Runs `sst.config.ts` offline: SST's own components (the `.sst/platform` that `sst install`
@@ -68,30 +68,6 @@ export function unwrap(value: any): any {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
   }
   return value;
-}
-
-/** The same `sst install` CI runs; only needed when `.sst/platform` is missing or stale. */
-export function ensurePlatform() {
-  const wanted = JSON.parse(readFileSync(join(ROOT, "node_modules/sst/package.json"), "utf8"))
-    .version as string;
-  const versionFile = join(PLATFORM, "version");
-  const installed = existsSync(versionFile) ? readFileSync(versionFile, "utf8").trim() : "";
-  if (installed === wanted && existsSync(join(PLATFORM, "node_modules/@pulumi/aws"))) return;
-  const result = spawnSync(join(ROOT, "node_modules/.bin/sst"), ["install", "--stage", STAGE], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      SST_SKIP_DEPENDENCY_CHECK: "true",
-      SST_NO_BUN: "1",
-      SST_TELEMETRY_DISABLED: "1",
-    },
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `sst install failed (needs the npm registry):\n${result.stdout}\n${result.stderr}`,
-    );
-  }
 }
 
 function physical(name: string) {
@@ -244,7 +220,7 @@ function close(server: Server) {
  * evaluated once per process, so each stage is synthesized in a test file of its own.
  */
 export async function synth(env: Record<string, string>, stage = STAGE): Promise<Synth> {
-  ensurePlatform();
+  ensurePlatform(STAGE);
   // Only the given settings and secrets count, not whatever the shell running the tests has.
   for (const key of Object.keys(process.env)) {
     if (key.startsWith("HERALD_") || key.startsWith("SST_SECRET_")) delete process.env[key];
