@@ -30,11 +30,8 @@ export async function replay(
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.maxAgeMs ?? REPLAY_MAX_AGE_MS)).toISOString();
   const page = await Store.query({
-    index: "gsi2",
-    partition: `RCP#${tenantId}#${recipientId}`,
-    // Sort keys are `<created_at>#<id>`; "#" sorts before any id character.
-    from: `${since}#`,
-    filters: {},
+    listing: { tenantId, by: "recipient", recipientId },
+    since,
     limit: options.limit ?? REPLAY_LIMIT,
   });
   return page.items
