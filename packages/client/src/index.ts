@@ -1,4 +1,4 @@
-import type { Counts, QueryInput as MetricsQueryInput } from "@herald/core/metrics";
+import type { Counts, QueryInput as MetricsQueryInput } from "@herald/core/counters";
 import type { Inbox, Info, ListInput, Listing, SendInput, Status } from "@herald/core/notification";
 import type { Profile, ProfileInput } from "@herald/core/recipient";
 import { errorFrom, HeraldError, isTransient, transportError } from "./errors";

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";
-import * as Metrics from "./metrics";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
@@ -214,7 +214,7 @@ const operations: Record<string, Operation> = {
     description:
       "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
     tag: "tenant",
-    query: Metrics.QueryInput,
+    query: Counters.QueryInput,
     ok: { status: 200, description: "Counts over the period", body: "Metrics" },
   },
   "POST /v1/notifications": {

@@ -12,7 +12,7 @@
  *                 gsi3 BOX#<tenant>#<recipient>      <delivered_at>#<id> (in-app inbox)
  *   profile       pk RCP#<tenant>#<recipient>       sk PROFILE        (recipient/store.ts)
  *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)
- *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (metrics/store.ts)
+ *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
  */
 export const schema = {

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import * as Counters from "../counters";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
-import * as Metrics from "../metrics";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { plan } from "../schedule";
@@ -82,7 +82,7 @@ export const send = fn(
     if (created) {
       await Promise.all([
         dispatchFor(tenantId, info, now),
-        Metrics.record(tenantId, info.channel, "accepted", now),
+        Counters.record(tenantId, info.channel, "accepted", now),
       ]);
       return { notification: info, replayed: false };
     }
@@ -101,7 +101,7 @@ export const send = fn(
     // that is still waiting for its first attempt is dispatched again, carrying the current
     // generation: a second message finds it claimed, or stale once an attempt has re-dispatched
     // it; a second schedule conflicts with the first. Once an attempt has begun, the worker owns
-    // the next dispatch (a retry waiting in backoff is not a lost message) and a replay sends
+    // the next dispatch (a retry waiting on its schedule is not a lost message) and a replay sends
     // nothing.
     if (mayHaveLostItsMessage(existing)) {
       await dispatch({
@@ -565,7 +565,7 @@ async function changed(tenantId: string, item: Store.Item): Promise<Info> {
   const info = Store.toInfo(item);
   await Promise.all([
     Realtime.publish(tenantId, info),
-    Metrics.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
+    Counters.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
   ]);
   return info;
 }

@@ -5,8 +5,8 @@ import { errorFields, log } from "../log";
 import * as Store from "./store";
 
 /**
- * Hourly counters per tenant, channel and status: how many notifications entered each status
- * in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
+ * Hourly counters per tenant, channel and status, served as `GET /v1/metrics` (the CloudWatch
+ * metrics are ../telemetry.ts): how many notifications entered each status in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
  * ask for and keeps the cost at two extra writes per notification. Stored by ./store.ts.
  */
 export const COUNTED = ["accepted", "sent", "delivered", "failed", "cancelled"] as const;
