@@ -402,36 +402,17 @@ const METADATA = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Mutations: data (so a case prints and shrinks), applied to a fresh copy of a valid body
+// Mutations, applied to a fresh copy of a valid body (values are cloned in, so no generated
+// constant is ever changed)
 
-/** A structural change anywhere in the tree: `at` picks the place among all of them. */
-type TreeMutation =
-  | { op: "replace"; at: number; value: unknown }
-  | { op: "delete"; at: number }
-  | { op: "add-key"; at: number; key: string; value: unknown }
-  | { op: "retype"; at: number }
-  | { op: "null"; at: number }
-  | { op: "root"; value: unknown };
+type Mutation = (body: Json) => unknown;
 
-const treeMutation: fc.Arbitrary<TreeMutation> = fc.oneof(
-  {
-    arbitrary: fc.record({ op: fc.constant("replace" as const), at: fc.nat(), value: hostile }),
-    weight: 10,
-  },
-  { arbitrary: fc.record({ op: fc.constant("delete" as const), at: fc.nat() }), weight: 10 },
-  {
-    arbitrary: fc.record({
-      op: fc.constant("add-key" as const),
-      at: fc.nat(),
-      key: fc.constantFrom(...HOSTILE_KEYS),
-      value: hostile,
-    }),
-    weight: 10,
-  },
-  { arbitrary: fc.record({ op: fc.constant("retype" as const), at: fc.nat() }), weight: 10 },
-  { arbitrary: fc.record({ op: fc.constant("null" as const), at: fc.nat() }), weight: 10 },
-  { arbitrary: fc.record({ op: fc.constant("root" as const), value: hostile }), weight: 2 },
-);
+/** `body[field]` becomes one of `values`. */
+const setTo = (field: string, values: readonly unknown[]): fc.Arbitrary<Mutation> =>
+  fc.constantFrom(...values).map((value) => (body) => {
+    body[field] = clone(value);
+    return body;
+  });
 
 /** Every place a value sits in the tree: each property, each element. */
 function locations(root: unknown) {
@@ -447,187 +428,127 @@ function locations(root: unknown) {
   return found;
 }
 
-function applyTree(body: unknown, mutation: TreeMutation): unknown {
-  const places = locations(body);
-  if (mutation.op === "root" || places.length === 0) {
-    return clone("value" in mutation ? mutation.value : null);
-  }
-  const { parent, key } = places[mutation.at % places.length] as (typeof places)[number];
-  const container = parent as Record<string | number, unknown>;
-  switch (mutation.op) {
-    case "replace":
-      container[key] = clone(mutation.value);
-      break;
-    case "delete":
-      if (Array.isArray(parent)) parent.splice(key as number, 1);
-      else delete container[key];
-      break;
-    case "add-key": {
-      const value = container[key];
-      if (isObject(value)) setKey(value, mutation.key, clone(mutation.value));
-      else container[key] = { value };
-      break;
-    }
-    case "retype": {
-      const value = container[key];
-      container[key] =
-        typeof value === "number" || typeof value === "boolean" ? String(value) : [value];
-      break;
-    }
-    case "null":
-      container[key] = null;
-  }
-  return body;
-}
+/**
+ * A structural change anywhere in the tree (`at` picks the place): replaced by a hostile value,
+ * deleted, given a hostile key, retyped or nulled; now and then the whole body is replaced.
+ */
+const treeMutation: fc.Arbitrary<Mutation> = fc.oneof(
+  {
+    arbitrary: fc
+      .tuple(fc.nat(), fc.nat(4), hostile, fc.constantFrom(...HOSTILE_KEYS))
+      .map(([at, op, value, newKey]) => (body: Json) => {
+        const places = locations(body);
+        if (places.length === 0) return clone(value);
+        const { parent, key } = places[at % places.length] as (typeof places)[number];
+        const container = parent as Record<string | number, unknown>;
+        const current = container[key];
+        if (op === 0) container[key] = clone(value);
+        else if (op === 1 && Array.isArray(parent)) parent.splice(key as number, 1);
+        else if (op === 1) delete container[key];
+        else if (op === 2 && isObject(current)) setKey(current, newKey, clone(value));
+        else if (op === 2) container[key] = { value: current };
+        else if (op === 3) {
+          container[key] =
+            typeof current === "number" || typeof current === "boolean"
+              ? String(current)
+              : [current];
+        } else container[key] = null;
+        return body;
+      }),
+    weight: 19,
+  },
+  { arbitrary: hostile.map((value) => () => clone(value)), weight: 1 },
+);
 
-/** A change that knows what a send body means: a field set to a value it must refuse. */
-type SendMutation =
-  | { field: "channel" | "send_at" | "immediate" | "metadata" | "delivery_window"; value: unknown }
-  | { field: "recipient"; value: unknown }
-  | { field: "timezone"; value: unknown }
-  | { field: "contact"; contact: { field: string; value: unknown } }
-  | { field: "content"; channels: Channel[] }
-  | { field: "link"; name: "url" | "icon"; value: string }
-  | { field: "data"; value: unknown; where: "content" | "metadata" }
-  | { field: "tree"; mutation: TreeMutation };
-
-function sendMutation(context: Context): fc.Arbitrary<SendMutation> {
-  return fc.oneof(
-    fc.record({
-      field: fc.constant("channel" as const),
-      value: fc.constantFrom<unknown>(...CHANNELS, "EMAIL", "", null, 1, "in-app", "pigeon", [
-        "email",
-      ]),
-    }),
-    fc.record({
-      field: fc.constant("content" as const),
-      channels: fc.array(fc.constantFrom(...CHANNELS), { minLength: 1, maxLength: 2 }),
-    }),
-    fc.record({ field: fc.constant("send_at" as const), value: fc.constantFrom(...SEND_AT) }),
-    fc.record({ field: fc.constant("timezone" as const), value: fc.constantFrom(...TIMEZONES) }),
-    fc.record({
-      field: fc.constant("delivery_window" as const),
-      value: fc.constantFrom<unknown>(...WINDOWS),
-    }),
-    fc.record({
-      field: fc.constant("immediate" as const),
-      value: fc.constantFrom<unknown>("true", 1, null, "yes", 0),
-    }),
-    fc.record({
-      field: fc.constant("metadata" as const),
-      value: fc.constantFrom<unknown>(...METADATA),
-    }),
-    fc.record({ field: fc.constant("contact" as const), contact: badContact }),
-    fc.record({
-      field: fc.constant("recipient" as const),
-      value: fc.constantFrom<unknown>(
-        null,
-        "fuzz@example.com",
-        [],
-        {},
-        { id: "" },
-        contactOf("in_app", context),
-      ),
-    }),
-    fc.record({
-      field: fc.constant("link" as const),
-      name: fc.constantFrom("url" as const, "icon" as const),
-      value: fc.constantFrom(...LINKS),
-    }),
-    // The free-form fields (push, webhook and in-app `data`, metadata values) take anything JSON.
-    fc.record({
-      field: fc.constant("data" as const),
-      value: hostile,
-      where: fc.constantFrom("content" as const, "metadata" as const),
-    }),
-    {
-      arbitrary: fc.record({ field: fc.constant("tree" as const), mutation: treeMutation }),
-      weight: 2,
-    },
-  );
-}
-
-function applySend(body: Json, mutation: SendMutation): unknown {
-  if (!isObject(body.recipient)) body.recipient = {};
-  const recipient = body.recipient as Json;
-  const content = isObject(body.content) ? body.content : {};
-  switch (mutation.field) {
-    case "timezone":
-      recipient.timezone = clone(mutation.value);
-      return body;
-    case "contact":
-      recipient[mutation.contact.field] = clone(mutation.contact.value);
-      return body;
-    case "content":
-      body.content = Object.assign({}, ...mutation.channels.map(contentOf));
-      return body;
-    case "link":
-      content[mutation.name] = mutation.value;
-      body.content = content;
-      return body;
-    case "data":
-      if (mutation.where === "content") content.data = clone(mutation.value);
-      else body.metadata = { key: clone(mutation.value) };
-      body.content = content;
-      return body;
-    case "tree":
-      return applyTree(body, mutation.mutation);
-    case "send_at":
-      body.send_at = mutation.value;
-      delete body.immediate;
-      return body;
-    default:
-      body[mutation.field] = clone(mutation.value);
-      return body;
-  }
-}
-
-/** A valid send with one to three mutations. */
-function mutatedSend(context: Context) {
+/** Up to three mutations of a valid body. */
+function mutated(valid: fc.Arbitrary<Json>, mutation: fc.Arbitrary<Mutation>) {
   return fc
-    .tuple(validSend(context), fc.array(sendMutation(context), { minLength: 1, maxLength: 3 }))
-    .map(([valid, mutations]) => {
-      let body: unknown = clone(valid);
-      for (const mutation of mutations) {
-        if (!isObject(body)) break;
-        body = applySend(body, mutation);
+    .tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+    .map(([body, mutations]) => {
+      let result: unknown = clone(body);
+      for (const mutate of mutations) {
+        if (!isObject(result)) break;
+        result = mutate(result);
       }
-      return body;
+      return result;
     });
 }
 
-const profile = () => ({
-  email: "fuzz@example.com",
-  phone: "+14155550123",
-  timezone: "Europe/Paris",
-  delivery_window: { start: "09:00", end: "18:00" },
-  opt_out: ["sms"],
-});
+/** Mutations that know what a send body means: each field set to what Herald must refuse. */
+function sendMutation(context: Context): fc.Arbitrary<Mutation> {
+  const object = (body: Json, field: string) => {
+    if (!isObject(body[field])) body[field] = {};
+    return body[field] as Json;
+  };
+  return fc.oneof(
+    setTo("channel", [...CHANNELS, "EMAIL", "", null, 1, "in-app", "pigeon", ["email"]]),
+    fc
+      .array(fc.constantFrom(...CHANNELS), { minLength: 1, maxLength: 2 })
+      .map((channels) => (body: Json) => {
+        body.content = Object.assign({}, ...channels.map(contentOf));
+        return body;
+      }),
+    fc.constantFrom(...SEND_AT).map((sendAt) => (body: Json) => {
+      body.send_at = sendAt;
+      delete body.immediate;
+      return body;
+    }),
+    fc.constantFrom(...TIMEZONES).map((timezone) => (body: Json) => {
+      object(body, "recipient").timezone = timezone;
+      return body;
+    }),
+    setTo("delivery_window", WINDOWS),
+    setTo("immediate", ["true", 1, null, "yes", 0]),
+    setTo("metadata", METADATA),
+    badContact.map(({ field, value }) => (body: Json) => {
+      object(body, "recipient")[field] = clone(value);
+      return body;
+    }),
+    setTo("recipient", [
+      null,
+      "fuzz@example.com",
+      [],
+      {},
+      { id: "" },
+      contactOf("in_app", context),
+    ]),
+    // Links shown to the recipient: http(s) only.
+    fc
+      .tuple(fc.constantFrom("url", "icon"), fc.constantFrom(...LINKS))
+      .map(([name, link]) => (body: Json) => {
+        object(body, "content")[name] = link;
+        return body;
+      }),
+    // The free-form fields (push, webhook and in-app `data`, metadata values) take anything JSON.
+    hostile.map((value) => (body: Json) => {
+      object(body, "content").data = clone(value);
+      return body;
+    }),
+    hostile.map((value) => (body: Json) => {
+      body.metadata = { key: clone(value) };
+      return body;
+    }),
+    { arbitrary: treeMutation, weight: 2 },
+  );
+}
 
-const profileMutation = fc.oneof(
-  fc.record({
-    opt_out: fc.constantFrom<unknown>(["pigeon"], [...CHANNELS, "email"], "sms", [1]),
+const mutatedProfile = mutated(
+  fc.constant({
+    email: "fuzz@example.com",
+    phone: "+14155550123",
+    timezone: "Europe/Paris",
+    delivery_window: { start: "09:00", end: "18:00" },
+    opt_out: ["sms"],
   }),
-  fc.record({ timezone: fc.constantFrom<unknown>(...TIMEZONES) }),
-  fc
-    .constantFrom("webhook_url", "push_subscription")
-    .chain((field) =>
-      fc.constantFrom(...(CONTACTS[field] ?? [])).map((value) => ({ [field]: value })),
-    ),
-  { arbitrary: treeMutation.map((mutation) => ({ tree: mutation })), weight: 2 },
+  fc.oneof(
+    setTo("opt_out", [["pigeon"], [...CHANNELS, "email"], "sms", [1]]),
+    setTo("timezone", TIMEZONES),
+    setTo("webhook_url", CONTACTS.webhook_url ?? []),
+    setTo("push_subscription", CONTACTS.push_subscription ?? []),
+    { arbitrary: treeMutation, weight: 3 },
+  ),
 );
 
-const mutatedProfile = fc
-  .array(profileMutation, { minLength: 1, maxLength: 3 })
-  .map((mutations) => {
-    let body: unknown = profile();
-    for (const mutation of mutations) {
-      if (!isObject(body)) break;
-      if ("tree" in mutation) body = applyTree(body, mutation.tree as TreeMutation);
-      else Object.assign(body, clone(mutation));
-    }
-    return body;
-  });
 const NOT_JSON: (string | Buffer)[] = [
   "{",
   "{not json",
@@ -733,7 +654,7 @@ function request_(kind: string, method: string, path: string, headers: Json, bod
 function sendCase(context: Context) {
   return fc
     .tuple(
-      mutatedSend(context),
+      mutated(validSend(context), sendMutation(context)),
       fc.option(
         fc.oneof(
           fc.constantFrom("", " ", "x".repeat(300), "fuzz-a", "fuzz-b", "é\u00ff"),
