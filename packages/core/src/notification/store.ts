@@ -327,10 +327,28 @@ export interface Page {
 /**
  * Newest first, filtered, without gaps or repeats: pages are cut at the last item returned
  * (not at DynamoDB's LastEvaluatedKey, which may lie past items a filter made us skip over).
+ * The cursor in and out is authenticated (see `encodeCursor`).
  */
 export async function query(q: Query): Promise<Page> {
   const { index, partition } = partitionOf(q.listing);
   const after = q.cursor ? decodeCursor(q.cursor, index, partition, q.listing.tenantId) : undefined;
+  const page = await readPage(q, after);
+  return {
+    items: page.items,
+    cursor: page.next && encodeCursor(page.next, index, partition),
+  };
+}
+
+/** The newest `limit` items of a listing since a time, without cursors (feed replay). */
+export async function recent(listing: Listing, since: string, limit: number): Promise<Item[]> {
+  return (await readPage({ listing, since, limit }, undefined)).items;
+}
+
+async function readPage(
+  q: Omit<Query, "cursor">,
+  after: Record<string, unknown> | undefined,
+): Promise<{ items: Item[]; next?: Record<string, unknown> }> {
+  const { index, partition } = partitionOf(q.listing);
   // Sort keys are `<time>#<id>`; "#" sorts before any id character and "~" after.
   const from = q.since === undefined ? undefined : `${q.since}#`;
   const to = q.until === undefined ? undefined : `${q.until}~`;
@@ -382,18 +400,14 @@ export async function query(q: Query): Promise<Page> {
   const hasMore = items.length > q.limit || more;
   return {
     items: page,
-    cursor:
+    next:
       hasMore && last
-        ? encodeCursor(
-            {
-              pk: last.pk,
-              sk: last.sk,
-              [`${index}pk`]: last[`${index}pk`],
-              [`${index}sk`]: last[`${index}sk`],
-            },
-            index,
-            partition,
-          )
+        ? {
+            pk: last.pk,
+            sk: last.sk,
+            [`${index}pk`]: last[`${index}pk`],
+            [`${index}sk`]: last[`${index}sk`],
+          }
         : undefined,
   };
 }

@@ -29,12 +29,12 @@ export async function replay(
 ): Promise<Event[]> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.maxAgeMs ?? REPLAY_MAX_AGE_MS)).toISOString();
-  const page = await Store.query({
-    listing: { tenantId, by: "recipient", recipientId },
+  const items = await Store.recent(
+    { tenantId, by: "recipient", recipientId },
     since,
-    limit: options.limit ?? REPLAY_LIMIT,
-  });
-  return page.items
+    options.limit ?? REPLAY_LIMIT,
+  );
+  return items
     .map((item) => eventOf(tenantId, Store.toInfo(item)))
     .filter((event) => event.event_id > afterEventId)
     .sort(byEventId);
