@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
 import { tableName } from "../config";
 
@@ -36,21 +36,19 @@ export async function increment(tenantId: string, hour: string, channel: string,
 /** Every counter of a tenant from hour `from` through hour `to` (inclusive). */
 export async function hours(tenantId: string, from: string, to: string): Promise<HourCount[]> {
   const found: HourCount[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: { ":pk": `MET#${tenantId}`, ":from": from, ":to": `${to}~` },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of result.Items ?? []) {
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: tableName(),
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": `MET#${tenantId}`, ":from": from, ":to": `${to}~` },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
       const [hour = "", channel = "", status = ""] = String(item.sk).split("#");
       found.push({ hour, channel, status, count: Number(item.count) });
     }
-    start = result.LastEvaluatedKey;
-  } while (start);
+  }
   return found;
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
 import { tableName } from "../config";
 
@@ -120,19 +120,15 @@ export async function enable(endpoint: Endpoint): Promise<State | undefined> {
 /** Every endpoint of a tenant that has state. */
 export async function list(tenantId: string): Promise<State[]> {
   const items: State[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `EPT#${tenantId}` },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((page.Items ?? []) as State[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: tableName(),
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `EPT#${tenantId}` },
+    },
+  );
+  for await (const page of pages) items.push(...((page.Items ?? []) as State[]));
   return items;
 }
 

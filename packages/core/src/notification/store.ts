@@ -1,6 +1,12 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
 import { derivedKey, tableName } from "../config";
 import { ValidationError } from "../error";
@@ -427,23 +433,19 @@ export function inboxEntry(tenantId: string, recipientId: string, deliveredAt: s
 export async function countUnread(tenantId: string, recipientId: string): Promise<number> {
   const { index, partition } = partitionOf({ tenantId, by: "inbox", recipientId });
   let total = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: index,
-        KeyConditionExpression: "#pk = :pk",
-        FilterExpression: UNREAD,
-        ExpressionAttributeNames: { "#pk": `${index}pk` },
-        ExpressionAttributeValues: { ":pk": partition },
-        Select: "COUNT",
-        ExclusiveStartKey: start,
-      }),
-    );
-    total += result.Count ?? 0;
-    start = result.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: table(),
+      IndexName: index,
+      KeyConditionExpression: "#pk = :pk",
+      FilterExpression: UNREAD,
+      ExpressionAttributeNames: { "#pk": `${index}pk` },
+      ExpressionAttributeValues: { ":pk": partition },
+      Select: "COUNT",
+    },
+  );
+  for await (const page of pages) total += page.Count ?? 0;
   return total;
 }
 
