@@ -154,7 +154,7 @@ export const workers = {
 export const deadLetter = "functions/dead-letter.handler";
 
 export const queueSettings = {
-  /** Worker timeout; the lease a worker takes on a notification matches it. */
+  /** Worker timeout; the lease a worker takes on a notification is twice it (stacks/workers.ts). */
   workerTimeoutSeconds: 30,
   /** AWS advises at least six times the function timeout for event-source mappings. */
   visibilityTimeoutSeconds: 180,

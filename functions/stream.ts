@@ -1,7 +1,8 @@
-import { ValidationError, VisibleError } from "@herald/core/error";
+import { MethodNotAllowedError, ValidationError } from "@herald/core/error";
 import { errorFields, log } from "@herald/core/log";
 import * as Realtime from "@herald/core/realtime";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
+import { errorResponse } from "./lib/errors";
 
 /**
  * The real-time feed: a Lambda Function URL with response streaming (`awslambda` is the Node.js
@@ -73,13 +74,9 @@ interface FeedRequest {
   lastEventId?: string;
 }
 
-class MethodNotAllowedError extends Error {
-  override name = "MethodNotAllowedError";
-}
-
 function parseRequest(event: LambdaFunctionURLEvent): FeedRequest {
   if (event.requestContext.http.method !== "GET") {
-    throw new MethodNotAllowedError(`${event.requestContext.http.method} is not allowed`);
+    throw new MethodNotAllowedError(event.requestContext.http.method, ["GET"]);
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(event.headers.authorization ?? "")?.[1];
   const claims = Realtime.verifyToken(bearer ?? event.queryStringParameters?.token);
@@ -119,54 +116,14 @@ function send(response: ResponseStream | undefined, chunk: string, client: Abort
   response.write(chunk);
 }
 
-/** An error before the stream opened: a JSON response with a stable code. */
+/** An error before the stream opened: a JSON response with a stable code (`lib/errors.ts`). */
 function refuse(stream: ResponseStream, error: unknown) {
-  const { status, code, message, headers } = describe(error);
+  const { status, body, headers } = errorResponse(error, {
+    challenge: `Bearer realm="herald-feed", error="invalid_token"`,
+  });
   const response = awslambda.HttpResponseStream.from(stream, {
     statusCode: status,
     headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
   });
-  response.end(JSON.stringify({ error: { code, message } }));
-}
-
-function describe(error: unknown) {
-  if (error instanceof VisibleError && error.kind === "unauthorized") {
-    const header = `Bearer realm="herald-feed", error="invalid_token"`;
-    return {
-      status: 401,
-      code: error.code,
-      message: error.message,
-      headers: { "www-authenticate": header },
-    };
-  }
-  if (error instanceof VisibleError && error.kind === "validation") {
-    return { status: 400, code: error.code, message: error.message, headers: {} };
-  }
-  if (error instanceof MethodNotAllowedError) {
-    return {
-      status: 405,
-      code: "method_not_allowed",
-      message: error.message,
-      headers: { allow: "GET" },
-    };
-  }
-  if (error instanceof Realtime.SubscribeError) {
-    log.warn("feed unavailable", errorFields(error));
-    return {
-      status: 503,
-      code: "feed_unavailable",
-      message: "The feed is unavailable; retry shortly",
-      headers: { "retry-after": "2" },
-    };
-  }
-  log.error("feed error", {
-    ...errorFields(error),
-    stack: error instanceof Error ? error.stack : undefined,
-  });
-  return {
-    status: 500,
-    code: "internal_error",
-    message: "Something went wrong on our side",
-    headers: {},
-  };
+  response.end(JSON.stringify(body));
 }

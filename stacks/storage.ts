@@ -1,24 +1,23 @@
+import { keyAttributes, schema } from "../packages/core/src/table";
+
 /**
- * The one DynamoDB table (single-table design, generic key attributes), shaped like the local
- * cloud's (`packages/local/src/cloud.ts`): pk/sk plus sparse GSIs, all strings, projection ALL.
+ * The one DynamoDB table (single-table design, generic key attributes), as declared in
+ * `packages/core/src/table.ts`, which the store modules and the local cloud read too.
  */
 
-/** Every GSI the code queries; each is keyed `${name}pk` / `${name}sk`. */
-export const indexes = ["gsi1", "gsi2", "gsi3"] as const;
-
-const keys = ["pk", "sk", ...indexes.flatMap((name) => [`${name}pk`, `${name}sk`])];
+/** Every GSI the code queries. */
+export const indexes = Object.keys(schema.indexes) as (keyof typeof schema.indexes)[];
 
 export const data = new sst.aws.Dynamo("Data", {
-  fields: Object.fromEntries(keys.map((key) => [key, "string" as const])),
-  primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+  fields: Object.fromEntries(keyAttributes.map((key) => [key, "string" as const])),
+  primaryIndex: { hashKey: schema.partitionKey, rangeKey: schema.sortKey },
   globalIndexes: Object.fromEntries(
-    indexes.map((name) => [
+    Object.entries(schema.indexes).map(([name, index]) => [
       name,
-      { hashKey: `${name}pk`, rangeKey: `${name}sk`, projection: "all" as const },
+      { hashKey: index.partitionKey, rangeKey: index.sortKey, projection: index.projection },
     ]),
   ),
-  // Epoch seconds; DynamoDB deletes expired items within days, so reads still filter them.
-  ttl: "expires_at",
+  ttl: schema.ttl,
   deletionProtection: $app.stage === "production",
   transform: {
     table: (args) => {

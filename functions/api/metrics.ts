@@ -1,11 +1,11 @@
-import * as Metrics from "@herald/core/metrics";
+import * as Counters from "@herald/core/counters";
 import { api } from "../lib/http";
 
 /** GET /v1/metrics?from=&to=: hourly counts by channel and status for the caller's tenant. */
 export const handler = api({}, async ({ event, principal }) => ({
   status: 200,
-  body: await Metrics.query({
+  body: await Counters.query({
     tenantId: principal.tenantId,
-    query: (event.queryStringParameters ?? {}) as Metrics.QueryInput,
+    query: (event.queryStringParameters ?? {}) as Counters.QueryInput,
   }),
 }));

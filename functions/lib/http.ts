@@ -1,10 +1,5 @@
-import {
-  type ErrorKind,
-  RateLimitedError,
-  ValidationError,
-  VisibleError,
-} from "@herald/core/error";
-import { errorFields, log } from "@herald/core/log";
+import { ValidationError, VisibleError } from "@herald/core/error";
+import { log } from "@herald/core/log";
 import type { Principal } from "@herald/core/tenant";
 import * as RateLimit from "@herald/core/tenant/ratelimit";
 import middy, { type MiddlewareObj } from "@middy/core";
@@ -12,6 +7,7 @@ import type {
   APIGatewayProxyEventV2WithLambdaAuthorizer,
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
+import { errorResponse } from "./errors";
 
 /**
  * The middy chain every API handler shares: request-scoped log context, the authorizer's
@@ -32,16 +28,6 @@ export type ApiResult = { status: number; body?: unknown; headers?: Record<strin
 
 /** Larger bodies are refused before parsing; notification content has its own field limits. */
 export const MAX_BODY_BYTES = 256 * 1024;
-
-const STATUS: Record<ErrorKind, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-};
 
 function json(status: number, body: unknown, headers?: Record<string, string>) {
   return {
@@ -74,27 +60,11 @@ function access(request: middy.Request<ApiEvent, APIGatewayProxyStructuredResult
   });
 }
 
-/** Turns thrown errors into responses: 4xx with a stable code for VisibleError, else a bare 500. */
+/** Turns thrown errors into responses (the map is `errors.ts`). */
 const errors: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
   onError: (request) => {
-    const error = request.error;
-    if (error instanceof VisibleError) {
-      request.response = json(
-        STATUS[error.kind],
-        { error: { code: error.code, message: error.message, details: error.details } },
-        error instanceof RateLimitedError
-          ? { "retry-after": String(error.retryAfterSeconds) }
-          : undefined,
-      );
-      return;
-    }
-    log.error("unhandled error", {
-      ...errorFields(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
-    request.response = json(500, {
-      error: { code: "internal_error", message: "Something went wrong on our side" },
-    });
+    const { status, body, headers } = errorResponse(request.error);
+    request.response = json(status, body, headers);
   },
 };
 

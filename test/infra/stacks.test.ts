@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as manifest from "../../functions/manifest";
+import { schema } from "../../packages/core/src/table";
 import { ENV } from "./env";
 import {
   ACCOUNT,
@@ -412,6 +413,23 @@ describe("table", () => {
       });
     }
     for (const attribute of table.attributes) expect(attribute.type).toBe("S");
+  });
+
+  it("is the one packages/core/src/table.ts declares: keys, indexes, projections, TTL", () => {
+    const [table] = s.ofType("aws:dynamodb/table:Table").map(inputs);
+    expect([table.hashKey, table.rangeKey]).toEqual([schema.partitionKey, schema.sortKey]);
+    const indexes = (table.globalSecondaryIndexes as Array<Record<string, string>>).map((i) => [
+      i.name,
+      i.hashKey,
+      i.rangeKey,
+      i.projectionType,
+    ]);
+    expect(indexes.sort()).toEqual(
+      Object.entries(schema.indexes)
+        .map(([name, i]) => [name, i.partitionKey, i.sortKey, i.projection.toUpperCase()])
+        .sort(),
+    );
+    expect(table.ttl).toEqual({ attributeName: schema.ttl, enabled: true });
   });
 
   it("expires items by expires_at and keeps point-in-time recovery", () => {

@@ -132,6 +132,11 @@ export function derivedKey(purpose: string): Buffer {
   return key;
 }
 
+/** The linked DynamoDB table's name (its shape: `table.ts`). */
+export function tableName(): string {
+  return link("Table").name;
+}
+
 export function tuning(): Tuning {
   tuned ??= Tuning.parse(process.env);
   return tuned;

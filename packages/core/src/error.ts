@@ -1,7 +1,7 @@
 /**
- * Errors a caller should see carry a kind (which HTTP status family) and a stable code.
- * Exactly one place (the API's error middleware) turns them into responses; anything else is a
- * 500 with a generic body.
+ * Errors a caller should see carry a kind (which HTTP status) and a stable code. Exactly one
+ * place (`functions/lib/errors.ts`, used by the API's middleware and the feed) turns them into
+ * responses; anything else is a 500 with a generic body.
  */
 export type ErrorKind =
   | "validation"
@@ -9,8 +9,10 @@ export type ErrorKind =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "method_not_allowed"
   | "too_large"
-  | "rate_limited";
+  | "rate_limited"
+  | "unavailable";
 
 export class VisibleError extends Error {
   constructor(
@@ -62,5 +64,29 @@ export class RateLimitedError extends VisibleError {
       retry_after_seconds: retryAfterSeconds,
     });
     this.name = "RateLimitedError";
+  }
+}
+
+/** A method the endpoint does not serve: 405 with Allow. */
+export class MethodNotAllowedError extends VisibleError {
+  constructor(
+    method: string,
+    readonly allow: string[],
+  ) {
+    super("method_not_allowed", "method_not_allowed", `${method} is not allowed`);
+    this.name = "MethodNotAllowedError";
+  }
+}
+
+/** A dependency is down for a moment: 503 with Retry-After; the cause is logged, not shown. */
+export class UnavailableError extends VisibleError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super("unavailable", code, message, undefined, options);
+    this.name = "UnavailableError";
   }
 }

@@ -1,21 +1,21 @@
+import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
+import type {
+  LogAttributes,
+  LogLevel,
+  UnformattedAttributes,
+} from "@aws-lambda-powertools/logger/types";
+
 /**
- * Structured JSON log lines (one object a line, as CloudWatch Logs Insights likes them).
- * The level comes from Lambda's own `AWS_LAMBDA_LOG_LEVEL`; callers never pass secrets or full
- * addresses in fields.
+ * Structured JSON log lines through Powertools Logger (one object a line, as CloudWatch Logs
+ * Insights likes them). The level comes from Lambda's own `AWS_LAMBDA_LOG_LEVEL` (Advanced
+ * Logging Controls; any case, `silent` too); callers never pass secrets or full addresses in
+ * fields, and the formatter below masks them anyway.
  */
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-type Level = Exclude<keyof typeof LEVELS, "silent">;
-
-const threshold =
-  LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL?.toLowerCase() ?? "info") as keyof typeof LEVELS] ??
-  LEVELS.info;
-
-let context: Record<string, unknown> = {};
 
 /**
  * The last line of defence for "no secrets or full addresses in logs": whatever a caller passed
  * (a provider's error message quoting an address, say), email local parts, phone digits and
- * credentials are masked in the serialised line.
+ * credentials (`hrld_` API keys, `hrld_rt_` tokens, `whsec_` secrets) are masked in the line.
  */
 const REDACTIONS: [RegExp, string][] = [
   [/\b(hrld|whsec)_[A-Za-z0-9_-]+/g, "$1_***"],
@@ -30,28 +30,50 @@ export function redact(line: string): string {
   );
 }
 
-function write(level: Level, message: string, fields?: Record<string, unknown>) {
-  if (LEVELS[level] < threshold) return;
-  const line = redact(
-    JSON.stringify({
-      level,
-      time: new Date().toISOString(),
-      message,
-      ...context,
+/**
+ * Herald's line: `{ level, time, message, ...context, ...fields }`, redacted as a whole (keys
+ * and values, at any depth) before Powertools prints it.
+ */
+export class RedactingFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, fields: LogAttributes): LogItem {
+    const line = {
+      level: attributes.logLevel.toLowerCase(),
+      time: attributes.timestamp.toISOString(),
+      message: attributes.message,
+      xray_trace_id: attributes.xRayTraceId,
       ...fields,
-    }),
-  );
-  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(`${line}\n`);
+    };
+    const formatter = this;
+    const ancestors: unknown[] = [];
+    const json = JSON.stringify(line, function (this: unknown, _key, value: unknown) {
+      if (value instanceof Error) return formatter.formatError(value);
+      if (typeof value === "bigint") return value.toString();
+      if (typeof value === "object" && value !== null) {
+        while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
+        if (ancestors.includes(value)) return "[Circular]";
+        ancestors.push(value);
+      }
+      return value;
+    });
+    return new LogItem({ attributes: JSON.parse(redact(json)) as LogAttributes });
+  }
 }
 
+const logger = new Logger({
+  serviceName: "herald",
+  logLevel: (process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? "INFO") as LogLevel,
+  logFormatter: new RedactingFormatter(),
+});
+
 export const log = {
-  debug: (message: string, fields?: Record<string, unknown>) => write("debug", message, fields),
-  info: (message: string, fields?: Record<string, unknown>) => write("info", message, fields),
-  warn: (message: string, fields?: Record<string, unknown>) => write("warn", message, fields),
-  error: (message: string, fields?: Record<string, unknown>) => write("error", message, fields),
+  debug: (message: string, fields?: Record<string, unknown>) => logger.debug(message, fields ?? {}),
+  info: (message: string, fields?: Record<string, unknown>) => logger.info(message, fields ?? {}),
+  warn: (message: string, fields?: Record<string, unknown>) => logger.warn(message, fields ?? {}),
+  error: (message: string, fields?: Record<string, unknown>) => logger.error(message, fields ?? {}),
   /** Fields added to every line until replaced, e.g. the request id. */
   setContext(fields: Record<string, unknown>) {
-    context = fields;
+    logger.resetKeys();
+    logger.appendKeys(fields);
   },
 };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";
-import * as Metrics from "./metrics";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
@@ -221,7 +221,7 @@ const operations: Record<string, Operation> = {
     description:
       "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
     tag: "tenant",
-    query: Metrics.QueryInput,
+    query: Counters.QueryInput,
     ok: { status: 200, description: "Counts over the period", body: "Metrics" },
   },
   "POST /v1/notifications": {
@@ -399,9 +399,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     name: "BadRequest",
     description:
       "The request is not valid. `error.code` says why: invalid_request (with the offending " +
-      "fields in details), invalid_json, missing_body, unsupported_media_type, invalid_cursor " +
-      "(a cursor this listing did not return), invalid_destination (a webhook URL or push " +
-      "endpoint Herald will not call), invalid_timezone, invalid_send_at, forbidden_key...",
+      "fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key " +
+      "(a `__proto__` key), invalid_cursor (a cursor this listing did not return), " +
+      "invalid_destination (a webhook URL or push endpoint Herald will not call), " +
+      "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
+      "send_at_too_far, invalid_period (metrics)",
     body: "Error",
   },
   401: {
@@ -419,7 +421,10 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
   },
   404: {
     name: "NotFound",
-    description: "No such resource for this tenant (another tenant's ids are not found either)",
+    description:
+      "No such resource for this tenant (another tenant's ids are not found either): " +
+      "notification_not_found, recipient_not_found, inbox_message_not_found, " +
+      "endpoint_not_found; route_not_found for a path no route serves",
     body: "Error",
   },
   409: {

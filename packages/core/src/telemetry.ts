@@ -12,10 +12,10 @@ function instance(): Metrics {
   return metrics;
 }
 
-export type Outcome = "sent" | "delivered" | "failed" | "retried";
+export type AttemptResult = "sent" | "delivered" | "failed" | "retried";
 
 /** One delivery attempt's outcome per channel, and on success how late it was against plan. */
-export function recordOutcome(channel: string, outcome: Outcome, lateByMs?: number): void {
+export function recordOutcome(channel: string, outcome: AttemptResult, lateByMs?: number): void {
   emit("Notifications", MetricUnit.Count, 1, { channel, outcome });
   if (lateByMs !== undefined) {
     emit("DeliveryDelay", MetricUnit.Milliseconds, Math.max(0, lateByMs), { channel, outcome });

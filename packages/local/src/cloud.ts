@@ -9,6 +9,7 @@ import dynalite from "dynalite";
 import { createSqsServer } from "local-aws-sqs";
 import webpush from "web-push";
 import * as manifest from "../../../functions/manifest";
+import { keyAttributes, schema } from "../../core/src/table";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
 import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
@@ -111,38 +112,29 @@ async function startDynamo(port: number, tableName: string) {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const url = `http://127.0.0.1:${await listen(server, port)}`;
   const client = new DynamoDBClient({ endpoint: url, region: REGION, credentials: CREDENTIALS });
-  const index = (name: string) => ({
-    IndexName: name,
-    KeySchema: [
-      { AttributeName: `${name}pk`, KeyType: "HASH" as const },
-      { AttributeName: `${name}sk`, KeyType: "RANGE" as const },
-    ],
-    Projection: { ProjectionType: "ALL" as const },
-  });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        "pk",
-        "sk",
-        "gsi1pk",
-        "gsi1sk",
-        "gsi2pk",
-        "gsi2sk",
-        "gsi3pk",
-        "gsi3sk",
-      ].map((name) => ({
+      AttributeDefinitions: keyAttributes.map((name) => ({
         AttributeName: name,
         AttributeType: "S",
       })),
       KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
+        { AttributeName: schema.partitionKey, KeyType: "HASH" },
+        { AttributeName: schema.sortKey, KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: [index("gsi1"), index("gsi2"), index("gsi3")],
+      GlobalSecondaryIndexes: Object.entries(schema.indexes).map(([name, index]) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: "HASH" as const },
+          { AttributeName: index.sortKey, KeyType: "RANGE" as const },
+        ],
+        Projection: { ProjectionType: index.projection === "all" ? "ALL" : "KEYS_ONLY" },
+      })),
     }),
   );
+  // dynalite has no TTL; what can expire is filtered on read (see table.ts).
   client.destroy();
   return { url, stop: () => close(server) };
 }

@@ -1,19 +1,20 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { dynamo } from "../aws/clients";
-import { link, tuning } from "../config";
+import { tuning } from "../config";
 import { NotFoundError } from "../error";
 import { errorFields, log } from "../log";
 import type { Channel, Info } from "../notification/model";
+import type { Endpoint, State } from "./endpoint-store";
+import * as Store from "./endpoint-store";
 import { TransientDeliveryError } from "./errors";
+
+export type { Endpoint, State } from "./endpoint-store";
 
 /**
  * Per-endpoint circuit breaking, so one failing or hanging receiver costs its own notifications
  * time and nobody else's.
  *
  * An endpoint is a tenant's webhook origin (`https://host:port`). Its state is one DynamoDB item
- * (`pk EPT#<tenant>`, `sk EP#<origin>`, no index), shared by every Lambda container, read through
+ * (./endpoint-store.ts), shared by every Lambda container, read through
  * a short in-container cache (HERALD_ENDPOINT_CACHE_MS). Only failures and the first success
  * after failures write, so a healthy endpoint costs one eventually consistent read per container
  * every few seconds and no write.
@@ -31,26 +32,6 @@ import { TransientDeliveryError } from "./errors";
  *   notifications fail (retryable) with a last_error saying so; `GET /v1/endpoints` shows why
  *   and `POST /v1/endpoints/{id}/enable` turns it back on.
  */
-
-export interface Endpoint {
-  tenantId: string;
-  /** `https://host:port`: what a circuit covers. */
-  origin: string;
-}
-
-export interface State {
-  origin: string;
-  failures: number;
-  first_failure_at?: string;
-  last_failure_at?: string;
-  last_error?: string;
-  /** Epoch ms until which the circuit is open. */
-  open_until?: number;
-  /** How many times in a row it opened (each failed probe opens it again, for longer). */
-  opens?: number;
-  disabled_at?: string;
-  disabled_reason?: string;
-}
 
 export type Gate =
   | { kind: "closed" }
@@ -82,16 +63,8 @@ export function endpointId(origin: string): string {
   return Buffer.from(origin).toString("base64url");
 }
 
-function key(endpoint: Endpoint) {
-  return { pk: `EPT#${endpoint.tenantId}`, sk: `EP#${endpoint.origin}` };
-}
-
 function cacheKey(endpoint: Endpoint) {
   return `${endpoint.tenantId}\n${endpoint.origin}`;
-}
-
-function table() {
-  return link("Table").name;
 }
 
 // --- In-container state ------------------------------------------------------------------------
@@ -107,9 +80,7 @@ function remember(endpoint: Endpoint, state: State | undefined) {
 async function stateOf(endpoint: Endpoint): Promise<State | undefined> {
   const cached = cache.get(cacheKey(endpoint));
   if (cached && Date.now() - cached.readAt < tuning().HERALD_ENDPOINT_CACHE_MS) return cached.state;
-  // Eventually consistent: half the price, and a circuit may open a moment late.
-  const result = await dynamo().send(new GetCommand({ TableName: table(), Key: key(endpoint) }));
-  const state = result.Item as State | undefined;
+  const state = await Store.read(endpoint);
   remember(endpoint, state);
   return state;
 }
@@ -206,37 +177,12 @@ async function bookkeeping(write: () => Promise<void>) {
 async function succeeded(endpoint: Endpoint) {
   const known = cache.get(cacheKey(endpoint))?.state;
   if (!known || (known.failures === 0 && !known.open_until)) return;
-  const result = await dynamo().send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: key(endpoint),
-      UpdateExpression: "SET failures = :zero REMOVE first_failure_at, open_until, opens",
-      ExpressionAttributeValues: { ":zero": 0 },
-      ReturnValues: "ALL_NEW",
-    }),
-  );
-  remember(endpoint, result.Attributes as State);
+  remember(endpoint, await Store.recordSuccess(endpoint));
 }
 
 async function failed(endpoint: Endpoint, error: string, timedOut: boolean, now = new Date()) {
   const stamp = now.toISOString();
-  const result = await dynamo().send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: key(endpoint),
-      UpdateExpression:
-        "SET failures = if_not_exists(failures, :zero) + :one, last_error = :error, last_failure_at = :now, first_failure_at = if_not_exists(first_failure_at, :now), origin = :origin",
-      ExpressionAttributeValues: {
-        ":zero": 0,
-        ":one": 1,
-        ":error": error.slice(0, 500),
-        ":now": stamp,
-        ":origin": endpoint.origin,
-      },
-      ReturnValues: "ALL_NEW",
-    }),
-  );
-  let state = result.Attributes as State;
+  let state = await Store.recordFailure(endpoint, error, now);
   const { HERALD_ENDPOINT_FAILURE_THRESHOLD: threshold, HERALD_ENDPOINT_DISABLE_AFTER_SECONDS } =
     tuning();
   if (state.failures >= threshold || timedOut) {
@@ -244,27 +190,17 @@ async function failed(endpoint: Endpoint, error: string, timedOut: boolean, now 
     const disable = failingFor >= HERALD_ENDPOINT_DISABLE_AFTER_SECONDS * 1000;
     const opens = (state.opens ?? 0) + 1;
     const cooldown = cooldownSeconds(opens);
-    const opened = await dynamo().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: key(endpoint),
-        UpdateExpression: disable
-          ? "SET open_until = :until, opens = :opens, disabled_at = if_not_exists(disabled_at, :now), disabled_reason = if_not_exists(disabled_reason, :reason)"
-          : "SET open_until = :until, opens = :opens",
-        ExpressionAttributeValues: {
-          ":until": now.getTime() + cooldown * 1000,
-          ":opens": opens,
-          ...(disable
-            ? {
-                ":now": stamp,
-                ":reason": `no successful call for ${duration(failingFor)} (${state.failures} failures in a row; last: ${state.last_error})`,
-              }
-            : {}),
-        },
-        ReturnValues: "ALL_NEW",
-      }),
+    state = await Store.open(
+      endpoint,
+      now.getTime() + cooldown * 1000,
+      opens,
+      disable
+        ? {
+            now,
+            reason: `no successful call for ${duration(failingFor)} (${state.failures} failures in a row; last: ${state.last_error})`,
+          }
+        : undefined,
     );
-    state = opened.Attributes as State;
     log.warn(disable ? "endpoint disabled" : "endpoint circuit open", {
       origin: endpoint.origin,
       failures: state.failures,
@@ -324,21 +260,7 @@ function toInfo(state: State, now = Date.now()): EndpointInfo {
 
 /** Every endpoint of the tenant that has ever failed (healthy ones leave no state). */
 export async function list(tenantId: string): Promise<{ items: EndpointInfo[] }> {
-  const items: EndpointInfo[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `EPT#${tenantId}` },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []).map((item) => toInfo(item as State)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return { items };
+  return { items: (await Store.list(tenantId)).map((state) => toInfo(state)) };
 }
 
 /** Turn a disabled (or open) endpoint back on: its circuit closes and its count restarts. */
@@ -346,22 +268,8 @@ export async function enable(tenantId: string, id: string): Promise<EndpointInfo
   if (!/^[\w-]{1,400}$/.test(id)) throw new NotFoundError("endpoint", id.slice(0, 100));
   const origin = Buffer.from(id, "base64url").toString("utf8");
   const endpoint = { tenantId, origin };
-  try {
-    const result = await dynamo().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: key(endpoint),
-        UpdateExpression:
-          "SET failures = :zero REMOVE first_failure_at, open_until, opens, disabled_at, disabled_reason",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":zero": 0 },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    cache.delete(cacheKey(endpoint));
-    return toInfo(result.Attributes as State);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new NotFoundError("endpoint", id);
-    throw error;
-  }
+  const state = await Store.enable(endpoint);
+  if (!state) throw new NotFoundError("endpoint", id);
+  cache.delete(cacheKey(endpoint));
+  return toInfo(state);
 }

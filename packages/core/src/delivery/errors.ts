@@ -6,7 +6,7 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
-/** The provider may succeed later (throttled, unavailable): retry with backoff. */
+/** The provider may succeed later (throttled, unavailable): the retry schedule tries again. */
 export class TransientDeliveryError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -24,7 +24,7 @@ export interface BatchResult {
  * Deliver one SQS batch for a channel. Each record is claimed with a conditional write, so a
  * duplicate, stale or cancelled message stops before the provider is called. A transient
  * failure is not handed back to SQS: the next attempt is dispatched as a new message (or
- * schedule) at the time the retry schedule plans, and this one is deleted, so planned backoff
+ * schedule) at the time the retry schedule plans, and this one is deleted, so a planned wait
  * never counts as a receive toward the dead-letter queue. What is reported back to SQS is only
  * what could not be decided: a copy whose notification another worker holds, and bookkeeping
  * that failed. Records run concurrently, and what one endpoint does never holds another's.

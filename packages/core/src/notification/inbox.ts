@@ -25,30 +25,18 @@ export type ListInput = z.input<typeof ListInput>;
 export const list = fn(
   Ref.extend({ query: ListInput }),
   async ({ tenantId, recipientId, query }) => {
-    const partition = Store.inboxKey(tenantId, recipientId);
     const page = await Store.query({
-      index: "gsi3",
-      partition,
-      filters: {},
-      where: query.unread === "true" ? "attribute_not_exists(read_at)" : undefined,
+      listing: { tenantId, by: "inbox", recipientId },
+      unread: query.unread === "true",
       limit: query.limit,
-      after: query.cursor
-        ? Store.decodeCursor(query.cursor, "gsi3", partition, tenantId)
-        : undefined,
+      cursor: query.cursor,
     });
-    return {
-      items: page.items.map(Store.toInfo),
-      next_cursor: page.next && Store.encodeCursor(page.next, "gsi3", partition),
-    };
+    return { items: page.items.map(Store.toInfo), next_cursor: page.cursor };
   },
 );
 
 export const unreadCount = fn(Ref, async ({ tenantId, recipientId }) => ({
-  unread: await Store.count(
-    "gsi3",
-    Store.inboxKey(tenantId, recipientId),
-    "attribute_not_exists(read_at)",
-  ),
+  unread: await Store.countUnread(tenantId, recipientId),
 }));
 
 const Mark = Ref.extend({
@@ -66,10 +54,7 @@ export const mark = fn(
       tenantId,
       id,
       keep: mark === "read" ? { read_at: stamp, seen_at: stamp } : { seen_at: stamp },
-      condition: {
-        expression: "gsi3pk = :box",
-        values: { ":box": Store.inboxKey(tenantId, recipientId) },
-      },
+      inboxOf: recipientId,
     });
     if (!item) throw new NotFoundError("inbox_message", id);
     const info = Store.toInfo(item);

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import * as Counters from "../counters";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
-import * as Metrics from "../metrics";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { plan } from "../schedule";
@@ -82,7 +82,7 @@ export const send = fn(
     if (created) {
       await Promise.all([
         dispatchFor(tenantId, info, now),
-        Metrics.record(tenantId, info.channel, "accepted", now),
+        Counters.record(tenantId, info.channel, "accepted", now),
       ]);
       return { notification: info, replayed: false };
     }
@@ -101,7 +101,7 @@ export const send = fn(
     // that is still waiting for its first attempt is dispatched again, carrying the current
     // generation: a second message finds it claimed, or stale once an attempt has re-dispatched
     // it; a second schedule conflicts with the first. Once an attempt has begun, the worker owns
-    // the next dispatch (a retry waiting in backoff is not a lost message) and a replay sends
+    // the next dispatch (a retry waiting on its schedule is not a lost message) and a replay sends
     // nothing.
     if (mayHaveLostItsMessage(existing)) {
       await dispatch({
@@ -235,7 +235,7 @@ export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
       to: "queued",
       now,
       set: { gen: before?.gen ?? 0 },
-      condition: { and: "gen = :gen", values: { ":gen": item.gen } },
+      guard: { storedGen: item.gen },
     });
     throw error;
   }
@@ -262,10 +262,7 @@ export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
     // The next attempt starts a new round of the retry schedule.
     copy: { round_start: "attempts" },
     remove: ["exhausted", "failed_at", "next_attempt_at", "schedule_name"],
-    condition: {
-      and: "exhausted = :yes AND attribute_not_exists(provider_accepted_at)",
-      values: { ":yes": true },
-    },
+    guard: { retryable: true },
   });
   await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
   return changed(tenantId, item);
@@ -301,28 +298,20 @@ export interface Listing {
 export const list = fn(
   z.object({ tenantId: TenantId, query: ListInput }),
   async ({ tenantId, query }): Promise<Listing> => {
-    const index = query.recipient ? "gsi2" : "gsi1";
-    const partition = query.recipient ? `RCP#${tenantId}#${query.recipient}` : `TNT#${tenantId}`;
-    const after = query.cursor
-      ? Store.decodeCursor(query.cursor, index, partition, tenantId)
-      : undefined;
     const page = await Store.query({
-      index,
-      partition,
-      // Sort keys are `<created_at>#<id>`; "#" sorts before any id character and "~" after.
-      from: query.created_after && `${new Date(query.created_after).toISOString()}#`,
-      to: query.created_before && `${new Date(query.created_before).toISOString()}~`,
+      listing: query.recipient
+        ? { tenantId, by: "recipient", recipientId: query.recipient }
+        : { tenantId, by: "tenant" },
+      since: query.created_after && new Date(query.created_after).toISOString(),
+      until: query.created_before && new Date(query.created_before).toISOString(),
       filters: {
         ...(query.status ? { status: query.status } : {}),
         ...(query.channel ? { channel: query.channel } : {}),
       },
       limit: query.limit,
-      after,
+      cursor: query.cursor,
     });
-    return {
-      items: page.items.map(Store.toInfo),
-      next_cursor: page.next && Store.encodeCursor(page.next, index, partition),
-    };
+    return { items: page.items.map(Store.toInfo), next_cursor: page.cursor };
   },
 );
 
@@ -365,11 +354,7 @@ export async function claim(
     attempt: true,
     set: { lease_until: now.getTime() + leaseSeconds * 1000 },
     remove: ["next_attempt_at"],
-    condition: {
-      or: "#status = :sending AND lease_until < :now_ms",
-      and: generation,
-      values: { ":sending": "sending", ":now_ms": now.getTime(), ":gen": gen, ":gen0": 0 },
-    },
+    guard: { leaseExpiredBefore: now, generation: gen },
   });
   if (item) {
     return {
@@ -389,13 +374,6 @@ export async function claim(
   return { kind: "busy" };
 }
 
-/** The item's generation is `:gen` (absent counts as 0). */
-const generation = "gen = :gen OR (attribute_not_exists(gen) AND :gen = :gen0)";
-
-function owned(attempt: number) {
-  return { and: "attempts = :attempt", values: { ":attempt": attempt } };
-}
-
 /**
  * The provider took it: `delivered`, or `sent` where the channel cannot confirm delivery. An
  * in-app message is delivered by this very write, which files it in the recipient's inbox.
@@ -411,9 +389,7 @@ export async function complete(
   const { id, channel, recipient } = notification;
   const stamp = now.toISOString();
   const inbox =
-    channel === "in_app" && recipient.id
-      ? { gsi3pk: Store.inboxKey(tenantId, recipient.id), gsi3sk: `${stamp}#${id}` }
-      : {};
+    channel === "in_app" && recipient.id ? Store.inboxEntry(tenantId, recipient.id, stamp, id) : {};
   const current = await Store.transition({
     tenantId,
     id,
@@ -426,7 +402,7 @@ export async function complete(
       ...inbox,
     },
     remove: ["lease_until"],
-    condition: owned(attempt),
+    guard: { attempt },
   });
   return current && changed(tenantId, current);
 }
@@ -451,7 +427,6 @@ export async function acceptedAnyway(
       provider_accepted_attempt: attempt,
       ...(providerMessageId ? { provider_message_id: providerMessageId } : {}),
     },
-    condition: { expression: "attribute_exists(sk)", values: {} },
   });
 }
 
@@ -476,7 +451,7 @@ export async function fail(
       ...(options.exhausted ? { exhausted: true } : {}),
     },
     remove: ["lease_until"],
-    condition: owned(attempt),
+    guard: { attempt },
   });
   return item && changed(tenantId, item);
 }
@@ -500,7 +475,7 @@ export async function release(
     now,
     set: { last_error: error },
     remove: ["lease_until"],
-    condition: owned(attempt),
+    guard: { attempt },
   });
   return item && changed(tenantId, item);
 }
@@ -545,7 +520,7 @@ export async function reschedule(
     },
     ...(next.counted ? {} : { add: { attempts: -1 } }),
     remove: ["lease_until", ...(next.scheduleName ? [] : ["schedule_name"])],
-    condition: owned(attempt),
+    guard: { attempt },
   });
   return item && changed(tenantId, item);
 }
@@ -577,11 +552,7 @@ export async function exhaust(
     set: { failed_at: now.toISOString(), exhausted: true },
     keep: { last_error: "delivery retries exhausted" },
     remove: ["lease_until", "next_attempt_at"],
-    condition: {
-      or: "#status = :sending AND lease_until < :now_ms",
-      and: generation,
-      values: { ":sending": "sending", ":now_ms": now.getTime(), ":gen": gen, ":gen0": 0 },
-    },
+    guard: { leaseExpiredBefore: now, generation: gen },
   });
   if (item) return { kind: "marked", notification: await changed(tenantId, item) };
   const current = await Store.read(tenantId, id);
@@ -594,7 +565,7 @@ async function changed(tenantId: string, item: Store.Item): Promise<Info> {
   const info = Store.toInfo(item);
   await Promise.all([
     Realtime.publish(tenantId, info),
-    Metrics.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
+    Counters.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
   ]);
   return info;
 }

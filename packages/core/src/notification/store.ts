@@ -1,14 +1,22 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
-import { derivedKey, link } from "../config";
+import { derivedKey, tableName } from "../config";
 import { ValidationError } from "../error";
+import type { IndexName } from "../table";
 import type { Info, Route, Status } from "./model";
 
 /**
- * The notification entity in the single table. Private to this module folder: everything else
- * goes through the verbs in ./index.ts.
+ * The notification entity in the single table (`../table.ts`): every key and every DynamoDB
+ * expression about notifications is written here and nowhere else. Private to the domain:
+ * handlers go through the verbs in ./index.ts and ./inbox.ts, which call these functions.
  *
  *   pk  NTF#<tenant>#<id>          sk  NTF
  *   gsi1pk TNT#<tenant>            gsi1sk <created_at>#<id>     (tenant listing, newest first)
@@ -87,9 +95,7 @@ export function toInfo(item: Item): Info {
   return info as Info;
 }
 
-function table() {
-  return link("Table").name;
-}
+const table = tableName;
 
 /**
  * Caller-supplied JSON (content, metadata) is stored as a JSON string: DynamoDB maps cannot hold
@@ -152,11 +158,8 @@ export interface Transition {
   keep?: Record<string, unknown>;
   /** Attributes to remove. */
   remove?: string[];
-  /**
-   * Refinements of the status check: `or` admits items outside `from`, `and` narrows the match;
-   * `values` are their placeholders' values (`#status` names the status attribute).
-   */
-  condition?: { or?: string; and?: string; values: Record<string, unknown> };
+  /** Refinements of the status check (see `Guard`). */
+  guard?: Guard;
   /** Count this as a delivery attempt. */
   attempt?: boolean;
   /** Numbers to add to (absent counts as 0), e.g. `{ gen: 1 }`. */
@@ -170,11 +173,12 @@ export interface Transition {
  * write, or undefined when the condition did not hold (it is in another status, or gone).
  */
 export async function transition(change: Transition): Promise<Item | undefined> {
+  const guard = guardOf(change.guard ?? {});
   const names: Record<string, string> = { "#status": "status", "#updated": "updated_at" };
   const values: Record<string, unknown> = {
     ":to": change.to,
     ":now": change.now.toISOString(),
-    ...change.condition?.values,
+    ...guard.values,
   };
   const sets = ["#status = :to", "#updated = :now"];
   for (const [field, value] of Object.entries(change.set ?? {})) {
@@ -209,11 +213,55 @@ export async function transition(change: Transition): Promise<Item | undefined> 
     return `:from${index}`;
   });
   let status = `#status IN (${fromKeys.join(", ")})`;
-  if (change.condition?.or) status = `(${status} OR (${change.condition.or}))`;
+  if (guard.or) status = `(${status} OR (${guard.or}))`;
   let condition = `attribute_exists(pk) AND ${status}`;
-  if (change.condition?.and) condition += ` AND (${change.condition.and})`;
+  if (guard.and.length) condition += ` AND (${guard.and.join(") AND (")})`;
   const remove = change.remove?.length ? ` REMOVE ${change.remove.join(", ")}` : "";
   return conditionalUpdate(change, `SET ${sets.join(", ")}${remove}`, condition, names, values);
+}
+
+/**
+ * What a transition also requires, beyond the item being in one of its `from` statuses. Each is
+ * one rule of the delivery protocol (README, "Exactly once").
+ */
+export interface Guard {
+  /** Also admit an item still `sending` whose lease ran out before this instant. */
+  leaseExpiredBefore?: Date;
+  /** Only the dispatch of this generation (an item without one is at generation 0). */
+  generation?: number;
+  /** Only while the item is at exactly this stored generation (a hand-back after a failed force). */
+  storedGen?: number;
+  /** Only the claim that counted this attempt owns the item. */
+  attempt?: number;
+  /** Only an item whose retries ran out and that no provider ever accepted. */
+  retryable?: boolean;
+}
+
+function guardOf(guard: Guard): { or?: string; and: string[]; values: Record<string, unknown> } {
+  const and: string[] = [];
+  const values: Record<string, unknown> = {};
+  let or: string | undefined;
+  if (guard.leaseExpiredBefore) {
+    or = "#status = :sending AND lease_until < :now_ms";
+    Object.assign(values, { ":sending": "sending", ":now_ms": guard.leaseExpiredBefore.getTime() });
+  }
+  if (guard.generation !== undefined) {
+    and.push("gen = :gen OR (attribute_not_exists(gen) AND :gen = :gen0)");
+    Object.assign(values, { ":gen": guard.generation, ":gen0": 0 });
+  }
+  if (guard.storedGen !== undefined) {
+    and.push("gen = :stored_gen");
+    values[":stored_gen"] = guard.storedGen;
+  }
+  if (guard.attempt !== undefined) {
+    and.push("attempts = :attempt");
+    values[":attempt"] = guard.attempt;
+  }
+  if (guard.retryable) {
+    and.push("exhausted = :yes AND attribute_not_exists(provider_accepted_at)");
+    values[":yes"] = true;
+  }
+  return { or, and, values };
 }
 
 /** One conditional update returning the item after it, or undefined when the condition failed. */
@@ -243,58 +291,109 @@ async function conditionalUpdate(
   }
 }
 
-export interface Page {
-  items: Item[];
-  /** Keys of the last item returned, to continue after it; undefined on the last page. */
-  next?: Record<string, unknown>;
+/** Which notifications a listing reads, newest first (each is one index partition). */
+export type Listing = { tenantId: string } & (
+  | { by: "tenant" }
+  | { by: "recipient"; recipientId: string }
+  /** The recipient's in-app inbox, by delivery time. */
+  | { by: "inbox"; recipientId: string }
+);
+
+function partitionOf(listing: Listing): { index: IndexName; partition: string } {
+  switch (listing.by) {
+    case "tenant":
+      return { index: "gsi1", partition: `TNT#${listing.tenantId}` };
+    case "recipient":
+      return { index: "gsi2", partition: `RCP#${listing.tenantId}#${listing.recipientId}` };
+    case "inbox":
+      return { index: "gsi3", partition: inboxKey(listing.tenantId, listing.recipientId) };
+  }
 }
 
 export interface Query {
-  index: "gsi1" | "gsi2" | "gsi3";
-  partition: string;
-  /** Inclusive bounds on the sort key (`<created_at>#<id>`). */
-  from?: string;
-  to?: string;
-  filters: Record<string, string>;
-  /** A raw filter clause ANDed with the equality filters, e.g. `attribute_not_exists(read_at)`. */
-  where?: string;
+  listing: Listing;
+  /** Inclusive bounds on the sort time (created_at; delivery time for the inbox), ISO. */
+  since?: string;
+  until?: string;
+  /** Equality filters on attributes, e.g. `{ status: "failed" }`. */
+  filters?: Record<string, string>;
+  /** Only inbox messages not read yet. */
+  unread?: boolean;
   limit: number;
-  after?: Record<string, unknown>;
+  /** A cursor this very listing returned (anything else is `invalid_cursor`). */
+  cursor?: string;
+}
+
+export interface Page {
+  items: Item[];
+  /** Continues after the last item returned; undefined on the last page. */
+  cursor?: string;
 }
 
 /**
  * Newest first, filtered, without gaps or repeats: pages are cut at the last item returned
  * (not at DynamoDB's LastEvaluatedKey, which may lie past items a filter made us skip over).
+ * The cursor in and out is authenticated (see `encodeCursor`).
  */
 export async function query(q: Query): Promise<Page> {
-  const names: Record<string, string> = { "#pk": `${q.index}pk` };
-  const values: Record<string, unknown> = { ":pk": q.partition };
+  const { index, partition } = partitionOf(q.listing);
+  const after = q.cursor ? decodeCursor(q.cursor, index, partition, q.listing.tenantId) : undefined;
+  const page = await readPage(q, after);
+  return {
+    items: page.items,
+    cursor: page.next && encodeCursor(page.next, index, partition),
+  };
+}
+
+/**
+ * The newest `limit` items of a listing since a time, without cursors (feed replay); `more` says
+ * whether the window held more than that.
+ */
+export async function recent(
+  listing: Listing,
+  since: string,
+  limit: number,
+): Promise<{ items: Item[]; more: boolean }> {
+  const page = await readPage({ listing, since, limit }, undefined);
+  return { items: page.items, more: page.next !== undefined };
+}
+
+async function readPage(
+  q: Omit<Query, "cursor">,
+  after: Record<string, unknown> | undefined,
+): Promise<{ items: Item[]; next?: Record<string, unknown> }> {
+  const { index, partition } = partitionOf(q.listing);
+  // Sort keys are `<time>#<id>`; "#" sorts before any id character and "~" after.
+  const from = q.since === undefined ? undefined : `${q.since}#`;
+  const to = q.until === undefined ? undefined : `${q.until}~`;
+  const names: Record<string, string> = { "#pk": `${index}pk` };
+  const values: Record<string, unknown> = { ":pk": partition };
   let condition = "#pk = :pk";
-  if (q.from !== undefined || q.to !== undefined) names["#sk"] = `${q.index}sk`;
-  if (q.from !== undefined && q.to !== undefined) {
+  if (from !== undefined || to !== undefined) names["#sk"] = `${index}sk`;
+  if (from !== undefined && to !== undefined) {
     condition += " AND #sk BETWEEN :from AND :to";
-    Object.assign(values, { ":from": q.from, ":to": q.to });
-  } else if (q.from !== undefined) {
+    Object.assign(values, { ":from": from, ":to": to });
+  } else if (from !== undefined) {
     condition += " AND #sk >= :from";
-    values[":from"] = q.from;
-  } else if (q.to !== undefined) {
+    values[":from"] = from;
+  } else if (to !== undefined) {
     condition += " AND #sk <= :to";
-    values[":to"] = q.to;
+    values[":to"] = to;
   }
-  const filters = Object.entries(q.filters).map(([field, value]) => {
+  const filters = Object.entries(q.filters ?? {}).map(([field, value]) => {
     names[`#f_${field}`] = field;
     values[`:f_${field}`] = value;
     return `#f_${field} = :f_${field}`;
   });
-  if (q.where) filters.push(q.where);
+  if (q.unread) filters.push(UNREAD);
   const items: Item[] = [];
-  let start = q.after;
+  let start: Record<string, unknown> | undefined = after;
   let more = true;
   while (items.length < q.limit && more) {
     const result = await dynamo().send(
       new QueryCommand({
         TableName: table(),
-        IndexName: q.index,
+        IndexName: index,
         KeyConditionExpression: condition,
         FilterExpression: filters.length ? filters.join(" AND ") : undefined,
         ExpressionAttributeNames: names,
@@ -320,37 +419,41 @@ export async function query(q: Query): Promise<Page> {
         ? {
             pk: last.pk,
             sk: last.sk,
-            [`${q.index}pk`]: last[`${q.index}pk`],
-            [`${q.index}sk`]: last[`${q.index}sk`],
+            [`${index}pk`]: last[`${index}pk`],
+            [`${index}sk`]: last[`${index}sk`],
           }
         : undefined,
   };
 }
 
-export function inboxKey(tenantId: string, recipientId: string) {
+const UNREAD = "attribute_not_exists(read_at)";
+
+function inboxKey(tenantId: string, recipientId: string) {
   return `BOX#${tenantId}#${recipientId}`;
 }
 
-/** How many items of an index partition match a filter (reads the partition, returns no items). */
-export async function count(index: "gsi3", partition: string, where: string): Promise<number> {
+/** The attributes that file a delivered in-app message in its recipient's inbox. */
+export function inboxEntry(tenantId: string, recipientId: string, deliveredAt: string, id: string) {
+  return { gsi3pk: inboxKey(tenantId, recipientId), gsi3sk: `${deliveredAt}#${id}` };
+}
+
+/** How many messages of a recipient's inbox are unread (reads the partition, returns no items). */
+export async function countUnread(tenantId: string, recipientId: string): Promise<number> {
+  const { index, partition } = partitionOf({ tenantId, by: "inbox", recipientId });
   let total = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: index,
-        KeyConditionExpression: "#pk = :pk",
-        FilterExpression: where,
-        ExpressionAttributeNames: { "#pk": `${index}pk` },
-        ExpressionAttributeValues: { ":pk": partition },
-        Select: "COUNT",
-        ExclusiveStartKey: start,
-      }),
-    );
-    total += result.Count ?? 0;
-    start = result.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: table(),
+      IndexName: index,
+      KeyConditionExpression: "#pk = :pk",
+      FilterExpression: UNREAD,
+      ExpressionAttributeNames: { "#pk": `${index}pk` },
+      ExpressionAttributeValues: { ":pk": partition },
+      Select: "COUNT",
+    },
+  );
+  for await (const page of pages) total += page.Count ?? 0;
   return total;
 }
 
@@ -366,13 +469,13 @@ function cursorMac(index: string, partition: string, payload: string): Buffer {
     .digest();
 }
 
-export function encodeCursor(keys: Record<string, unknown>, index: string, partition: string) {
+function encodeCursor(keys: Record<string, unknown>, index: string, partition: string) {
   const payload = Buffer.from(JSON.stringify(keys)).toString("base64url");
   return `${payload}.${cursorMac(index, partition, payload).toString("base64url")}`;
 }
 
 /** The keys to continue after, from a cursor this listing returned; else `invalid_cursor`. */
-export function decodeCursor(cursor: string, index: string, partition: string, tenantId: string) {
+function decodeCursor(cursor: string, index: string, partition: string, tenantId: string) {
   const invalid = () =>
     new ValidationError("invalid_cursor", "The cursor is not one this listing returned");
   const [payload = "", mac = "", ...rest] = cursor.split(".");
@@ -401,20 +504,23 @@ export function decodeCursor(cursor: string, index: string, partition: string, t
 
 /**
  * Set attributes that are not set yet, without a status change; undefined when the item is
- * missing or the condition fails.
+ * missing or (with `inboxOf`) not in that recipient's inbox.
  */
 export async function touch(change: {
   tenantId: string;
   id: string;
   keep: Record<string, unknown>;
-  condition: { expression: string; values: Record<string, unknown> };
+  /** Only a message filed in this recipient's inbox. */
+  inboxOf?: string;
 }): Promise<Item | undefined> {
   // updated_at moves too: it orders real-time events, so a mark is an event of its own.
   const names: Record<string, string> = { "#updated": "updated_at" };
-  const values: Record<string, unknown> = {
-    ...change.condition.values,
-    ":updated": new Date().toISOString(),
-  };
+  const values: Record<string, unknown> = { ":updated": new Date().toISOString() };
+  let condition = "attribute_exists(pk)";
+  if (change.inboxOf !== undefined) {
+    condition += " AND gsi3pk = :box";
+    values[":box"] = inboxKey(change.tenantId, change.inboxOf);
+  }
   const sets = ["#updated = :updated"];
   sets.push(
     ...Object.entries(change.keep).map(([field, value]) => {
@@ -423,11 +529,5 @@ export async function touch(change: {
       return `#${field} = if_not_exists(#${field}, :${field})`;
     }),
   );
-  return conditionalUpdate(
-    change,
-    `SET ${sets.join(", ")}`,
-    `attribute_exists(pk) AND ${change.condition.expression}`,
-    names,
-    values,
-  );
+  return conditionalUpdate(change, `SET ${sets.join(", ")}`, condition, names, values);
 }

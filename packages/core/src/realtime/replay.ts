@@ -42,18 +42,14 @@ export async function replayWindow(
 ): Promise<{ events: Event[]; complete: boolean }> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.maxAgeMs ?? REPLAY_MAX_AGE_MS)).toISOString();
-  const limit = options.limit ?? REPLAY_LIMIT;
-  const page = await Store.query({
-    index: "gsi2",
-    partition: `RCP#${tenantId}#${recipientId}`,
-    // Sort keys are `<created_at>#<id>`; "#" sorts before any id character.
-    from: `${since}#`,
-    filters: {},
-    limit,
-  });
+  const page = await Store.recent(
+    { tenantId, by: "recipient", recipientId },
+    since,
+    options.limit ?? REPLAY_LIMIT,
+  );
   const events = page.items
     .map((item) => eventOf(tenantId, Store.toInfo(item)))
     .filter((event) => event.event_id > afterEventId)
     .sort(byEventId);
-  return { events, complete: afterEventId >= since && page.next === undefined };
+  return { events, complete: afterEventId >= since && !page.more };
 }

@@ -1,11 +1,18 @@
 import { redis } from "../aws/redis";
+import { UnavailableError } from "../error";
 import { errorFields, log } from "../log";
 import { type Event, parseEvent } from "./event";
 
-/** The subscription could not be established (Redis unreachable, refused, or too slow). */
-export class SubscribeError extends Error {
-  constructor(pattern: string, options?: ErrorOptions) {
-    super(`Could not subscribe to ${pattern}`, options);
+/**
+ * The subscription could not be established (Redis unreachable, refused, or too slow): the feed
+ * answers 503 and the client retries.
+ */
+export class SubscribeError extends UnavailableError {
+  constructor(
+    readonly pattern: string,
+    options?: ErrorOptions,
+  ) {
+    super("feed_unavailable", "The feed is unavailable; retry shortly", 2, options);
     this.name = "SubscribeError";
   }
 }

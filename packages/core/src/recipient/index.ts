@@ -1,18 +1,15 @@
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { dynamo } from "../aws/clients";
-import { link } from "../config";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
 import { Channel, ContactPoints, RecipientId } from "../notification/model";
 import { Window } from "../schedule";
+import * as Store from "./store";
 
 /**
  * Recipient profiles: where and when to reach someone, and what they opted out of. A send that
  * names a recipient id takes its missing contact points, timezone and window from here; opt-outs
- * are checked again when the notification is sent, so a late opt-out still counts.
- *
- *   pk RCP#<tenant>#<recipient>   sk PROFILE
+ * are checked again when the notification is sent, so a late opt-out still counts. Stored by
+ * ./store.ts.
  */
 export const ProfileInput = z
   .object({
@@ -28,30 +25,19 @@ export type Profile = z.infer<typeof Profile>;
 
 const Ref = z.object({ tenantId: z.string().min(1), id: RecipientId });
 
-function key(tenantId: string, id: string) {
-  return { pk: `RCP#${tenantId}#${id}`, sk: "PROFILE" };
-}
-
 /** Create or replace a profile. */
 export const put = fn(
   Ref.extend({ profile: ProfileInput }),
   async ({ tenantId, id, profile }): Promise<Profile> => {
     const item: Profile = { ...profile, id, updated_at: new Date().toISOString() };
-    await dynamo().send(
-      new PutCommand({ TableName: link("Table").name, Item: { ...key(tenantId, id), ...item } }),
-    );
+    await Store.put(tenantId, id, item);
     return item;
   },
 );
 
 /** A profile, or undefined when none was stored. */
 export async function find(tenantId: string, id: string): Promise<Profile | undefined> {
-  const result = await dynamo().send(
-    new GetCommand({ TableName: link("Table").name, Key: key(tenantId, id) }),
-  );
-  if (!result.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...profile } = result.Item;
-  return profile as Profile;
+  return (await Store.read(tenantId, id)) as Profile | undefined;
 }
 
 export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
@@ -61,5 +47,5 @@ export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
 });
 
 export const remove = fn(Ref, async ({ tenantId, id }) => {
-  await dynamo().send(new DeleteCommand({ TableName: link("Table").name, Key: key(tenantId, id) }));
+  await Store.remove(tenantId, id);
 });

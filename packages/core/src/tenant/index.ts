@@ -1,16 +1,13 @@
-import { createHash, randomBytes } from "node:crypto";
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { dynamo } from "../aws/clients";
-import { link } from "../config";
 import { fn } from "../fn";
 import { createId } from "../id";
+import * as Store from "./store";
 
 /**
  * Tenants and their API keys. A key is shown once, at creation; the table keeps only its
- * SHA-256 hash (keys are 192 random bits, so a fast hash is enough: there is nothing to guess).
- *
- *   pk KEY#<sha256 of the key>   sk KEY
+ * SHA-256 hash (keys are 192 random bits, so a fast hash is enough: there is nothing to guess),
+ * in ./store.ts.
  */
 export const TenantId = z
   .string()
@@ -25,61 +22,21 @@ export interface Principal {
   keyId: string;
 }
 
-interface KeyItem {
-  pk: string;
-  sk: "KEY";
-  key_id: string;
-  tenant_id: string;
-  created_at: string;
-  revoked_at?: string;
-}
-
-function hashOf(secret: string) {
-  return createHash("sha256").update(secret).digest("base64url");
-}
-
-function keyOf(secret: string) {
-  return { pk: `KEY#${hashOf(secret)}`, sk: "KEY" as const };
-}
-
 /** Issue a new API key for a tenant. The secret is returned here and nowhere else. */
 export const createKey = fn(z.object({ tenantId: TenantId }), async ({ tenantId }) => {
   const secret = `${KEY_PREFIX}${randomBytes(24).toString("base64url")}`;
-  const item: KeyItem = {
-    ...keyOf(secret),
-    key_id: createId("key"),
+  const keyId = createId("key");
+  await Store.createKey(secret, {
+    key_id: keyId,
     tenant_id: tenantId,
     created_at: new Date().toISOString(),
-  };
-  await dynamo().send(
-    new PutCommand({
-      TableName: link("Table").name,
-      Item: item,
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
-  return { secret, keyId: item.key_id, tenantId };
+  });
+  return { secret, keyId, tenantId };
 });
 
 /** Revoke a key by its secret; requests with it are refused from then on. */
 export async function revokeKey(secret: string): Promise<boolean> {
-  const result = await dynamo()
-    .send(
-      new UpdateCommand({
-        TableName: link("Table").name,
-        Key: keyOf(secret),
-        UpdateExpression: "SET revoked_at = :now",
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revoked_at)",
-        ExpressionAttributeValues: { ":now": new Date().toISOString() },
-        ReturnValues: "ALL_NEW",
-      }),
-    )
-    .catch((error: unknown) => {
-      if (error instanceof Error && error.name === "ConditionalCheckFailedException")
-        return undefined;
-      throw error;
-    });
-  return result?.Attributes !== undefined;
+  return Store.revokeKey(secret, new Date());
 }
 
 /**
@@ -89,10 +46,7 @@ export async function revokeKey(secret: string): Promise<boolean> {
 export async function authenticate(credential: string | undefined): Promise<Principal | undefined> {
   const secret = credential?.replace(/^Bearer\s+/i, "").trim();
   if (!secret?.startsWith(KEY_PREFIX) || secret.length > 128) return undefined;
-  const result = await dynamo().send(
-    new GetCommand({ TableName: link("Table").name, Key: keyOf(secret) }),
-  );
-  const item = result.Item as KeyItem | undefined;
+  const item = await Store.readKey(secret);
   if (!item || item.revoked_at) return undefined;
   return { tenantId: item.tenant_id, keyId: item.key_id };
 }

@@ -1,37 +1,21 @@
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { dynamo } from "../aws/clients";
-import { link } from "../config";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
+import * as Store from "./store";
 
 /**
- * Hourly counters per tenant, channel and status: how many notifications entered each status
- * in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
- * ask for and keeps the cost at two extra writes per notification.
- *
- *   pk MET#<tenant>   sk <hour, ISO>#<channel>#<status>   count
+ * Hourly counters per tenant, channel and status, served as `GET /v1/metrics` (the CloudWatch
+ * metrics are ../telemetry.ts): how many notifications entered each status in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
+ * ask for and keeps the cost at two extra writes per notification. Stored by ./store.ts.
  */
 export const COUNTED = ["accepted", "sent", "delivered", "failed", "cancelled"] as const;
-
-function hourOf(at: Date): string {
-  return `${at.toISOString().slice(0, 13)}:00Z`;
-}
 
 /** Add one to this hour's counter. Best effort: a lost count is logged, never an error. */
 export async function record(tenantId: string, channel: string, status: string, at = new Date()) {
   if (!(COUNTED as readonly string[]).includes(status)) return;
   try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: link("Table").name,
-        Key: { pk: `MET#${tenantId}`, sk: `${hourOf(at)}#${channel}#${status}` },
-        UpdateExpression: "ADD #count :one",
-        ExpressionAttributeNames: { "#count": "count" },
-        ExpressionAttributeValues: { ":one": 1 },
-      }),
-    );
+    await Store.increment(tenantId, Store.hourOf(at), channel, status);
   } catch (error) {
     log.warn("metrics counter update failed", { channel, status, ...errorFields(error) });
   }
@@ -64,27 +48,7 @@ export const query = fn(
     if (from > to || to.getTime() - from.getTime() > MAX_RANGE_MS) {
       throw new ValidationError("invalid_period", "from must be before to, at most 31 days apart");
     }
-    const hours: Counts["hours"] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await dynamo().send(
-        new QueryCommand({
-          TableName: link("Table").name,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-          ExpressionAttributeValues: {
-            ":pk": `MET#${tenantId}`,
-            ":from": hourOf(from),
-            ":to": `${hourOf(to)}~`,
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        const [hour = "", channel = "", status = ""] = String(item.sk).split("#");
-        hours.push({ hour, channel, status, count: Number(item.count) });
-      }
-      start = result.LastEvaluatedKey;
-    } while (start);
+    const hours = await Store.hours(tenantId, Store.hourOf(from), Store.hourOf(to));
     const totals: Counts["totals"] = {};
     for (const { channel, status, count } of hours) {
       totals[channel] ??= {};

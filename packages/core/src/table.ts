@@ -1,0 +1,40 @@
+/**
+ * The one DynamoDB table, declared once: the store modules build their keys from it,
+ * `stacks/storage.ts` creates it in AWS and the local cloud creates it in dynalite. Generic key
+ * attributes (single-table design); every GSI is sparse, keyed `<name>pk`/`<name>sk` (strings)
+ * and projects all attributes.
+ *
+ * Dependency-free, so the stacks can import it. Who uses which keys (each entity's store module owns its own):
+ *
+ *   notification  pk NTF#<tenant>#<id>               sk NTF            (notification/store.ts)
+ *                 gsi1 TNT#<tenant>                 <created_at>#<id> (tenant listing)
+ *                 gsi2 RCP#<tenant>#<recipient>      <created_at>#<id> (recipient history)
+ *                 gsi3 BOX#<tenant>#<recipient>      <delivered_at>#<id> (in-app inbox)
+ *   profile       pk RCP#<tenant>#<recipient>       sk PROFILE        (recipient/store.ts)
+ *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)
+ *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
+ *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
+ */
+export const schema = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  indexes: {
+    gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "all" },
+    gsi2: { partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "all" },
+    gsi3: { partitionKey: "gsi3pk", sortKey: "gsi3sk", projection: "all" },
+  },
+  /**
+   * Epoch seconds after which DynamoDB may delete an item (within days of it, so a reader of
+   * an item that can expire filters on it). No item sets it yet: retention is to come.
+   */
+  ttl: "expires_at",
+} as const;
+
+export type IndexName = keyof typeof schema.indexes;
+
+/** Every key attribute, table and indexes (all strings). */
+export const keyAttributes: string[] = [
+  schema.partitionKey,
+  schema.sortKey,
+  ...Object.values(schema.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
+];

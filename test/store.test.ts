@@ -1,0 +1,161 @@
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+
+/**
+ * What the notification store sends: the verbs name guards and listings, the store writes the
+ * expressions. These are the conditions the delivery protocol rests on (README, "Exactly once"),
+ * pinned to the text they had when the verbs still wrote them.
+ */
+
+vi.stubEnv("SST_RESOURCE_Table", JSON.stringify({ name: "herald-table" }));
+vi.stubEnv("SST_RESOURCE_Webhooks", JSON.stringify({ signingKey: "k".repeat(32) }));
+const dynamo = mockClient(DynamoDBDocumentClient);
+let Store: typeof import("@herald/core/notification/store");
+
+beforeAll(async () => {
+  Store = await import("@herald/core/notification/store");
+});
+
+beforeEach(() => {
+  dynamo.reset();
+  dynamo.on(UpdateCommand).resolves({ Attributes: { pk: "p", sk: "NTF", status: "sending" } });
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+});
+
+const now = new Date("2026-01-01T00:00:00.000Z");
+
+describe("the notification store", () => {
+  it("claims: a claimable status or an expired lease, and the message's generation", async () => {
+    // Act
+    await Store.transition({
+      tenantId: "t",
+      id: "ntf_1",
+      from: ["queued", "scheduled"],
+      to: "sending",
+      now,
+      attempt: true,
+      guard: { leaseExpiredBefore: now, generation: 2 },
+    });
+
+    // Assess
+    const input = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.Key).toEqual({ pk: "NTF#t#ntf_1", sk: "NTF" });
+    expect(input?.ConditionExpression).toBe(
+      "attribute_exists(pk) AND (#status IN (:from0, :from1) OR (#status = :sending AND lease_until < :now_ms)) AND (gen = :gen OR (attribute_not_exists(gen) AND :gen = :gen0))",
+    );
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ":sending": "sending",
+      ":now_ms": now.getTime(),
+      ":gen": 2,
+      ":gen0": 0,
+    });
+  });
+
+  it("completes only for the attempt that claimed; retries only what ran out and no provider took", async () => {
+    // Act
+    await Store.transition({
+      tenantId: "t",
+      id: "n",
+      from: ["sending"],
+      to: "sent",
+      now,
+      guard: { attempt: 3 },
+    });
+    await Store.transition({
+      tenantId: "t",
+      id: "n",
+      from: ["failed"],
+      to: "queued",
+      now,
+      guard: { retryable: true },
+    });
+    await Store.transition({
+      tenantId: "t",
+      id: "n",
+      from: ["queued"],
+      to: "queued",
+      now,
+      guard: { storedGen: 4 },
+    });
+
+    // Assess
+    const [complete, retry, handBack] = dynamo
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input);
+    expect(complete?.ConditionExpression).toBe(
+      "attribute_exists(pk) AND #status IN (:from0) AND (attempts = :attempt)",
+    );
+    expect(complete?.ExpressionAttributeValues).toMatchObject({ ":attempt": 3 });
+    expect(retry?.ConditionExpression).toBe(
+      "attribute_exists(pk) AND #status IN (:from0) AND (exhausted = :yes AND attribute_not_exists(provider_accepted_at))",
+    );
+    expect(handBack?.ConditionExpression).toBe(
+      "attribute_exists(pk) AND #status IN (:from0) AND (gen = :stored_gen)",
+    );
+    expect(handBack?.ExpressionAttributeValues).toMatchObject({ ":stored_gen": 4 });
+  });
+
+  it("marks only messages in the recipient's own inbox", async () => {
+    // Act
+    await Store.touch({ tenantId: "t", id: "n", keep: { seen_at: "x" }, inboxOf: "r1" });
+
+    // Assess
+    const input = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe("attribute_exists(pk) AND gsi3pk = :box");
+    expect(input?.ExpressionAttributeValues).toMatchObject({ ":box": "BOX#t#r1" });
+  });
+
+  it("reads each listing from its index and partition, bounded by time, unread filtered", async () => {
+    // Act
+    await Store.query({
+      listing: { tenantId: "t", by: "tenant" },
+      limit: 5,
+      since: "2026-01-01T00:00:00.000Z",
+      until: "2026-02-01T00:00:00.000Z",
+    });
+    await Store.query({
+      listing: { tenantId: "t", by: "recipient", recipientId: "r" },
+      limit: 5,
+      filters: { status: "sent" },
+    });
+    await Store.query({
+      listing: { tenantId: "t", by: "inbox", recipientId: "r" },
+      limit: 5,
+      unread: true,
+    });
+
+    // Assess
+    const [tenant, recipient, inbox] = dynamo
+      .commandCalls(QueryCommand)
+      .map((call) => call.args[0].input);
+    expect([tenant?.IndexName, tenant?.ExpressionAttributeValues]).toEqual([
+      "gsi1",
+      { ":pk": "TNT#t", ":from": "2026-01-01T00:00:00.000Z#", ":to": "2026-02-01T00:00:00.000Z~" },
+    ]);
+    expect(tenant?.KeyConditionExpression).toBe("#pk = :pk AND #sk BETWEEN :from AND :to");
+    expect([recipient?.IndexName, recipient?.ExpressionAttributeValues]).toEqual([
+      "gsi2",
+      { ":pk": "RCP#t#r", ":f_status": "sent" },
+    ]);
+    expect(recipient?.FilterExpression).toBe("#f_status = :f_status");
+    expect([inbox?.IndexName, inbox?.FilterExpression]).toEqual([
+      "gsi3",
+      "attribute_not_exists(read_at)",
+    ]);
+  });
+
+  it("refuses a cursor it did not mint before reading anything", async () => {
+    // Act
+    const forged = Buffer.from(JSON.stringify({ pk: "NTF#t#n", sk: "NTF" })).toString("base64url");
+    const listing = Store.query({
+      listing: { tenantId: "t", by: "tenant" },
+      limit: 5,
+      cursor: `${forged}.x`,
+    });
+
+    // Assess
+    await expect(listing).rejects.toMatchObject({ code: "invalid_cursor" });
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});
