@@ -98,6 +98,9 @@ export const workers = {
 
 export const deadLetter = "functions/dead-letter.handler";
 
+/** Provider feedback (SES events, SMS delivery receipts) from the Feedback SNS topic. */
+export const feedback = "functions/feedback.handler";
+
 export const queueSettings = {
   /** Worker timeout; the lease a worker takes on a notification matches it. */
   workerTimeoutSeconds: 30,

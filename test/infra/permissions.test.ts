@@ -72,6 +72,11 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
       why: `${VERBS}; ${CURSORS}`,
     },
+    "functions/feedback.handler": {
+      actions: SENDING,
+      links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
+      why: `${VERBS}; ${CURSORS}`,
+    },
     ...Object.fromEntries(
       ["email", "push", "sms", "in-app"].map((worker) => [
         `functions/workers/${worker}.handler`,

@@ -10,6 +10,7 @@ import { createSqsServer } from "local-aws-sqs";
 import webpush from "web-push";
 import * as manifest from "../../../functions/manifest";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
+import { type FeedbackEmulator, startFeedback } from "./feedback";
 import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
 import { type PushService, startPushService } from "./push-service";
@@ -66,6 +67,11 @@ export interface LocalCloud {
   sms: SmsEmulator;
   /** A Web Push service: hands out real subscriptions and decrypts what reaches them. */
   push: PushService;
+  /**
+   * Provider feedback, as the Feedback SNS topic delivers it: answers SES mailbox simulator
+   * addresses; `publish` sends any other SES event or SMS receipt to the same handler.
+   */
+  feedback: FeedbackEmulator;
   runner: QueueRunner;
   api: LocalApiGateway;
   /** Issue an API key for a tenant (the secret, as a client sends it). */
@@ -287,6 +293,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
     Object.assign(process.env, env);
 
+    const feedback = startFeedback({
+      sesUrl,
+      handler: loader(manifest.feedback),
+      onError,
+    });
+    stops.push(feedback.stop);
+
     const runner = startQueueRunner({
       sqsEndpoint: sqsUrl,
       region: REGION,
@@ -337,6 +350,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       redis,
       sms,
       push,
+      feedback,
       runner,
       api,
       createKey: async (tenantId) => {

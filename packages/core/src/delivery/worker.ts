@@ -3,12 +3,20 @@ import { errorFields, log } from "../log";
 import * as Notification from "../notification";
 import { dispatch, routeFor } from "../notification/dispatch";
 import * as Recipient from "../recipient";
+import { expiresAt } from "../retention";
 import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
 import { hold } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
+import { putProviderRef } from "./store";
+
+/** Channels whose provider reports back (feedback), by the provider name feedback carries. */
+const FEEDBACK_PROVIDER: Partial<Record<Notification.Channel, string>> = {
+  email: "ses",
+  sms: "sms",
+};
 
 export interface QueueRecord {
   messageId: string;
@@ -126,6 +134,16 @@ async function attempt(
     await checkConsent(tenantId, notification);
     const send = () => provider({ notification, tenantId, attempt });
     const outcome = endpoint ? await Endpoint.call(endpoint, send) : await send();
+    const reporter = FEEDBACK_PROVIDER[channel];
+    if (reporter && outcome.providerMessageId) {
+      // Before `sent`: feedback finds the notification by this once it says `sent`.
+      await putProviderRef(
+        reporter,
+        outcome.providerMessageId,
+        { tenant_id: tenantId, id, channel },
+        expiresAt(notification.created_at),
+      );
+    }
     const completed = await Notification.complete(tenantId, notification, attempt, outcome);
     if (!completed) {
       // The provider has it, but the item moved on without us: say so, never "delivered".
@@ -138,6 +156,24 @@ async function attempt(
     return true;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentDeliveryError && error.name === "PushSubscriptionGoneError") {
+      const { recipient } = notification;
+      const dropped =
+        recipient.id && recipient.push_subscription
+          ? await Recipient.dropPushSubscription(
+              tenantId,
+              recipient.id,
+              recipient.push_subscription.endpoint,
+            )
+          : false;
+      const failed = await Notification.fail(tenantId, id, attempt, reason, new Date(), {
+        reason: "subscription_gone",
+      });
+      if (!failed) return conflict(channel, id, attempt, "fail");
+      log.warn("failed: push subscription gone", { id, attempt, dropped });
+      recordOutcome(channel, "failed");
+      return true;
+    }
     if (error instanceof PermanentDeliveryError) {
       const failed = await Notification.fail(tenantId, id, attempt, reason);
       if (!failed) return conflict(channel, id, attempt, "fail");

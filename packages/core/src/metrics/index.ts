@@ -13,7 +13,16 @@ import { errorFields, log } from "../log";
  *
  *   pk MET#<tenant>   sk <hour, ISO>#<channel>#<status>   count
  */
-export const COUNTED = ["accepted", "sent", "delivered", "failed", "cancelled"] as const;
+export const COUNTED = [
+  "accepted",
+  "sent",
+  "delivered",
+  "delivery_delayed",
+  "bounced",
+  "complained",
+  "failed",
+  "cancelled",
+] as const;
 
 function hourOf(at: Date): string {
   return `${at.toISOString().slice(0, 13)}:00Z`;

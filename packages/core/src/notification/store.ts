@@ -163,6 +163,21 @@ export interface Transition {
   add?: Record<string, number>;
   /** Attributes set to another attribute's value (before this write), as `{ to: from }`. */
   copy?: Record<string, string>;
+  /** Values appended to list attributes (absent counts as empty), e.g. `{ events: [event] }`. */
+  append?: Record<string, unknown[]>;
+}
+
+function appendClauses(
+  append: Record<string, unknown[]>,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string[] {
+  return Object.entries(append).map(([field, items]) => {
+    names[`#${field}`] = field;
+    values[`:append_${field}`] = items;
+    values[":empty_list"] = [];
+    return `#${field} = list_append(if_not_exists(#${field}, :empty_list), :append_${field})`;
+  });
 }
 
 /**
@@ -204,6 +219,7 @@ export async function transition(change: Transition): Promise<Item | undefined> 
     values[":zero"] = 0;
     sets.push(`#${field} = if_not_exists(#${field}, :zero) + :add_${field}`);
   }
+  sets.push(...appendClauses(change.append ?? {}, names, values));
   const fromKeys = change.from.map((status, index) => {
     values[`:from${index}`] = status;
     return `:from${index}`;
@@ -427,6 +443,28 @@ export async function touch(change: {
     change,
     `SET ${sets.join(", ")}`,
     `attribute_exists(pk) AND ${change.condition.expression}`,
+    names,
+    values,
+  );
+}
+
+/**
+ * Append to list attributes of an existing item without a status change (a provider's late
+ * report); undefined when the item is missing.
+ */
+export async function append(
+  tenantId: string,
+  id: string,
+  lists: Record<string, unknown[]>,
+  now = new Date(),
+): Promise<Item | undefined> {
+  const names: Record<string, string> = { "#updated": "updated_at" };
+  const values: Record<string, unknown> = { ":updated": now.toISOString() };
+  const sets = ["#updated = :updated", ...appendClauses(lists, names, values)];
+  return conditionalUpdate(
+    { tenantId, id },
+    `SET ${sets.join(", ")}`,
+    "attribute_exists(pk)",
     names,
     values,
   );

@@ -1,4 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { dynamo } from "../aws/clients";
 import { link } from "../config";
@@ -63,3 +64,29 @@ export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
 export const remove = fn(Ref, async ({ tenantId, id }) => {
   await dynamo().send(new DeleteCommand({ TableName: link("Table").name, Key: key(tenantId, id) }));
 });
+
+/**
+ * The push service said this subscription is gone (404/410): remove it from the profile, if the
+ * profile still holds that one (the recipient may have subscribed again since). True if removed.
+ */
+export async function dropPushSubscription(
+  tenantId: string,
+  id: string,
+  endpoint: string,
+): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: link("Table").name,
+        Key: key(tenantId, id),
+        UpdateExpression: "REMOVE push_subscription SET updated_at = :now",
+        ConditionExpression: "push_subscription.endpoint = :endpoint",
+        ExpressionAttributeValues: { ":endpoint": endpoint, ":now": new Date().toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

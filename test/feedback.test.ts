@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
+
+/**
+ * Provider feedback on the local cloud: SES mailbox simulator addresses answered by the local
+ * event destination, other SES events and SMS receipts published to the same handler.
+ */
+const cloud = useLocalCloud();
+
+async function tenant() {
+  return client(cloud().apiUrl, await cloud().createKey(unique("tenant")));
+}
+
+type Api = Awaited<ReturnType<typeof tenant>>;
+
+async function until(api: Api, id: string, status: string, events?: number) {
+  return eventually(
+    async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${id}`);
+      if (body.status !== status) return undefined;
+      if (events !== undefined && (body.events?.length ?? 0) < events) return undefined;
+      return body;
+    },
+    { what: `${id} ${status}`, timeoutMs: 15_000 },
+  );
+}
+
+const simulator = (kind: string) => `${kind}+${unique("t")}@simulator.amazonses.com`;
+
+async function sendEmail(api: Api, email: string) {
+  const accepted = await api.request(
+    "POST",
+    "/v1/notifications",
+    emailBody({ recipient: { email } }),
+  );
+  expect(accepted.status).toBe(202);
+  return accepted.body.id as string;
+}
+
+function sesEvent(messageId: string, eventType: string, detail: Record<string, unknown>) {
+  return {
+    eventType,
+    mail: { timestamp: new Date().toISOString(), messageId, destination: ["x@example.com"] },
+    ...detail,
+  };
+}
+
+describe("provider feedback moves statuses", () => {
+  it("success@ the SES simulator: sent, then delivered", async () => {
+    const api = await tenant();
+    const id = await sendEmail(api, simulator("success"));
+    const done = await until(api, id, "delivered");
+    expect(done.sent_at).toBeTruthy();
+    expect(done.delivered_at).toBeTruthy();
+    expect(done.events).toEqual([
+      expect.objectContaining({
+        status: "delivered",
+        provider: "ses",
+        detail: expect.stringContaining("250"),
+      }),
+    ]);
+  });
+
+  it("ooto@: delivered (the auto-reply goes to the sender)", async () => {
+    const api = await tenant();
+    const id = await sendEmail(api, simulator("ooto"));
+    await until(api, id, "delivered");
+  });
+
+  it("bounce@: bounced, hard, with the SMTP diagnostic", async () => {
+    const api = await tenant();
+    const id = await sendEmail(api, simulator("bounce"));
+    const done = await until(api, id, "bounced");
+    expect(done.bounced_at).toBeTruthy();
+    expect(done.last_error).toContain("550 5.1.1 user unknown");
+    expect(done.events[0]).toMatchObject({ status: "bounced", bounce_type: "hard" });
+  });
+
+  it("suppressionlist@: bounced, hard", async () => {
+    const api = await tenant();
+    const id = await sendEmail(api, simulator("suppressionlist"));
+    const done = await until(api, id, "bounced");
+    expect(done.events[0]).toMatchObject({ bounce_type: "hard" });
+    expect(done.last_error).toContain("OnSuppressionList");
+  });
+
+  it("complaint@: delivered, then complained", async () => {
+    const api = await tenant();
+    const id = await sendEmail(api, simulator("complaint"));
+    const done = await until(api, id, "complained", 2);
+    expect(done.events.map((e: { status: string }) => e.status)).toEqual([
+      "delivered",
+      "complained",
+    ]);
+    expect(done.complained_at).toBeTruthy();
+    expect(done.events[1].detail).toBe("abuse");
+  });
+
+  it("a delay, a soft bounce, then a late delivery that is recorded but moves nothing", async () => {
+    const api = await tenant();
+    const id = await sendEmail(api, `${unique("user")}@example.com`);
+    const sent = await until(api, id, "sent");
+    const messageId = sent.provider_message_id as string;
+
+    await cloud().feedback.publish(
+      sesEvent(messageId, "DeliveryDelay", {
+        deliveryDelay: {
+          timestamp: new Date().toISOString(),
+          delayType: "TransientCommunicationFailure",
+          delayedRecipients: [
+            {
+              emailAddress: "x@example.com",
+              status: "4.4.7",
+              diagnosticCode: "smtp; 421 4.4.7 try later",
+            },
+          ],
+        },
+      }),
+    );
+    const delayed = await until(api, id, "delivery_delayed");
+    expect(delayed.events[0].detail).toContain("421 4.4.7");
+
+    await cloud().feedback.publish(
+      sesEvent(messageId, "Bounce", {
+        bounce: {
+          bounceType: "Transient",
+          bounceSubType: "MailboxFull",
+          bouncedRecipients: [
+            { emailAddress: "x@example.com", diagnosticCode: "smtp; 452 4.2.2 mailbox full" },
+          ],
+          timestamp: new Date().toISOString(),
+        },
+      }),
+    );
+    const bounced = await until(api, id, "bounced");
+    expect(bounced.events[1]).toMatchObject({ bounce_type: "soft" });
+    expect(bounced.last_error).toContain("452 4.2.2");
+
+    const late = sesEvent(messageId, "Delivery", {
+      delivery: {
+        timestamp: new Date().toISOString(),
+        recipients: ["x@example.com"],
+        smtpResponse: "250 ok",
+      },
+    });
+    await cloud().feedback.publish(late);
+    const after = await until(api, id, "bounced", 3);
+    expect(after.events[2]).toMatchObject({ status: "delivered", late: true });
+    expect(after.delivered_at).toBeUndefined();
+
+    // SNS delivers at least once: the same event again is not recorded twice.
+    await cloud().feedback.publish(late);
+    const { body: again } = await api.request("GET", `/v1/notifications/${id}`);
+    expect(again.events).toHaveLength(3);
+  });
+
+  it("SMS: a delivery receipt marks it delivered, a carrier failure failed with the carrier status", async () => {
+    const api = await tenant();
+    const send = async () => {
+      const accepted = await api.request("POST", "/v1/notifications", {
+        channel: "sms",
+        recipient: { phone: "+14155550123" },
+        content: { text: unique("code") },
+        immediate: true,
+      });
+      return (await until(api, accepted.body.id, "sent")) as {
+        id: string;
+        provider_message_id: string;
+      };
+    };
+    const [first, second] = await Promise.all([send(), send()]);
+
+    await cloud().feedback.publish({
+      eventType: "TEXT_DELIVERED",
+      eventTimestamp: Date.now(),
+      messageId: first.provider_message_id,
+      messageStatus: "DELIVERED",
+      messageStatusDescription: "Message has been accepted by phone",
+      destinationPhoneNumber: "+14155550123",
+    });
+    await cloud().feedback.publish({
+      eventType: "TEXT_CARRIER_UNREACHABLE",
+      eventTimestamp: Date.now(),
+      messageId: second.provider_message_id,
+      messageStatus: "CARRIER_UNREACHABLE",
+      messageStatusDescription: "The carrier could not be reached",
+      destinationPhoneNumber: "+14155550123",
+    });
+
+    const delivered = await until(api, first.id, "delivered");
+    expect(delivered.events[0]).toMatchObject({ provider: "sms", status: "delivered" });
+    const failed = await until(api, second.id, "failed");
+    expect(failed.last_error).toContain("CARRIER_UNREACHABLE");
+  });
+
+  it("web push: a gone subscription (410) fails subscription_gone and leaves the profile", async () => {
+    const api = await tenant();
+    const subscription = cloud().push.subscribe();
+    const recipient = unique("r");
+    await api.request("PUT", `/v1/recipients/${recipient}`, { push_subscription: subscription });
+    cloud().push.expire(subscription.endpoint);
+
+    const accepted = await api.request("POST", "/v1/notifications", {
+      channel: "push",
+      recipient: { id: recipient },
+      content: { title: "hi" },
+      immediate: true,
+    });
+    const failed = await until(api, accepted.body.id, "failed");
+
+    expect(failed.failure_reason).toBe("subscription_gone");
+    expect(failed.last_error).toContain("410");
+    const { body: profile } = await api.request("GET", `/v1/recipients/${recipient}`);
+    expect(profile.push_subscription).toBeUndefined();
+  });
+});
