@@ -74,8 +74,8 @@ export interface LocalCloud {
   feedback: FeedbackEmulator;
   runner: QueueRunner;
   api: LocalApiGateway;
-  /** Issue an API key for a tenant (the secret, as a client sends it). */
-  createKey(tenantId: string): Promise<string>;
+  /** Issue an API key for a tenant (the secret, as a client sends it); `test` for a test key. */
+  createKey(tenantId: string, options?: { test?: boolean }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -353,9 +353,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       feedback,
       runner,
       api,
-      createKey: async (tenantId) => {
+      createKey: async (tenantId, keyOptions) => {
         const Tenant = await import("@herald/core/tenant");
-        return (await Tenant.createKey({ tenantId })).secret;
+        return (await Tenant.createKey({ tenantId, test: keyOptions?.test })).secret;
       },
       stop: stopAll,
     };

@@ -10,6 +10,7 @@ import { PermanentDeliveryError } from "./errors";
 import { hold } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
+import { isSimulated, simulate } from "./simulate";
 import { putProviderRef } from "./store";
 
 /** Channels whose provider reports back (feedback), by the provider name feedback carries. */
@@ -107,7 +108,9 @@ async function attempt(
 ): Promise<boolean> {
   const { notification, attempt } = claimed;
   const { id } = notification;
-  const endpoint = Endpoint.endpointOf(channel, tenantId, notification);
+  const simulated = isSimulated(notification);
+  // A test notification calls no endpoint, so no circuit applies to it.
+  const endpoint = simulated ? undefined : Endpoint.endpointOf(channel, tenantId, notification);
   if (endpoint) {
     const gate = await Endpoint.admit(endpoint);
     if (gate.kind === "disabled") {
@@ -132,10 +135,10 @@ async function attempt(
   }
   try {
     await checkConsent(tenantId, notification);
-    const send = () => provider({ notification, tenantId, attempt });
+    const send = () => (simulated ? simulate : provider)({ notification, tenantId, attempt });
     const outcome = endpoint ? await Endpoint.call(endpoint, send) : await send();
     const reporter = FEEDBACK_PROVIDER[channel];
-    if (reporter && outcome.providerMessageId) {
+    if (reporter && outcome.providerMessageId && !simulated) {
       // Before `sent`: feedback finds the notification by this once it says `sent`.
       await putProviderRef(
         reporter,
@@ -153,6 +156,10 @@ async function attempt(
     }
     log.info("delivered", { id, channel, status: outcome.status, attempt });
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
+    // Test keys: what the provider would report next, through the same status machine.
+    for (const event of outcome.simulated ?? []) {
+      await Notification.observe(tenantId, id, event);
+    }
     return true;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -47,8 +47,10 @@ export const send = fn(
     input: SendInput,
     idempotencyKey: IdempotencyKey.optional(),
     now: z.date().optional(),
+    /** Sent with a test key: simulated, never handed to a provider. */
+    test: z.boolean().optional(),
   }),
-  async ({ tenantId, input, idempotencyKey, now = new Date() }): Promise<Sent> => {
+  async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Sent> => {
     const { recipient, window } = await resolveRecipient(tenantId, input);
     const when = plan({
       now,
@@ -79,6 +81,7 @@ export const send = fn(
       attempts: 0,
       created_at: stamp,
       updated_at: stamp,
+      ...(test ? { test: true } : {}),
     };
     const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {

@@ -291,6 +291,10 @@ export const Info = z.object({
   events: z.array(FeedbackEvent).optional().describe("Provider feedback, in order of arrival"),
   cancelled_at: z.string().optional(),
   forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
+  test: z
+    .boolean()
+    .optional()
+    .describe("Sent with a test key: the outcome is simulated and no provider is called"),
   read_at: z.string().optional().describe("In-app: when the recipient read it"),
   seen_at: z.string().optional().describe("In-app: when the recipient saw it in a list"),
 });

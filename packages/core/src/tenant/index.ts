@@ -19,10 +19,14 @@ export const TenantId = z
   .regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and - only");
 
 const KEY_PREFIX = "hrld_";
+/** Test keys: their notifications run the whole pipeline but never reach a provider. */
+const TEST_PREFIX = "hrld_test_";
 
 export interface Principal {
   tenantId: string;
   keyId: string;
+  /** A test key (`hrld_test_…`): its notifications are simulated, never sent. */
+  test?: boolean;
 }
 
 interface KeyItem {
@@ -32,6 +36,7 @@ interface KeyItem {
   tenant_id: string;
   created_at: string;
   revoked_at?: string;
+  mode?: "test";
 }
 
 function hashOf(secret: string) {
@@ -43,23 +48,27 @@ function keyOf(secret: string) {
 }
 
 /** Issue a new API key for a tenant. The secret is returned here and nowhere else. */
-export const createKey = fn(z.object({ tenantId: TenantId }), async ({ tenantId }) => {
-  const secret = `${KEY_PREFIX}${randomBytes(24).toString("base64url")}`;
-  const item: KeyItem = {
-    ...keyOf(secret),
-    key_id: createId("key"),
-    tenant_id: tenantId,
-    created_at: new Date().toISOString(),
-  };
-  await dynamo().send(
-    new PutCommand({
-      TableName: link("Table").name,
-      Item: item,
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
-  return { secret, keyId: item.key_id, tenantId };
-});
+export const createKey = fn(
+  z.object({ tenantId: TenantId, test: z.boolean().optional() }),
+  async ({ tenantId, test }) => {
+    const secret = `${test ? TEST_PREFIX : KEY_PREFIX}${randomBytes(24).toString("base64url")}`;
+    const item: KeyItem = {
+      ...keyOf(secret),
+      key_id: createId("key"),
+      tenant_id: tenantId,
+      created_at: new Date().toISOString(),
+      ...(test ? { mode: "test" as const } : {}),
+    };
+    await dynamo().send(
+      new PutCommand({
+        TableName: link("Table").name,
+        Item: item,
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+    return { secret, keyId: item.key_id, tenantId, test: test === true };
+  },
+);
 
 /** Revoke a key by its secret; requests with it are refused from then on. */
 export async function revokeKey(secret: string): Promise<boolean> {
@@ -94,5 +103,9 @@ export async function authenticate(credential: string | undefined): Promise<Prin
   );
   const item = result.Item as KeyItem | undefined;
   if (!item || item.revoked_at) return undefined;
-  return { tenantId: item.tenant_id, keyId: item.key_id };
+  return {
+    tenantId: item.tenant_id,
+    keyId: item.key_id,
+    ...(item.mode === "test" ? { test: true } : {}),
+  };
 }
