@@ -70,6 +70,11 @@ export const routes: RouteSpec[] = [
     ["Table"],
     ["GET /v1/endpoints", "POST /v1/endpoints/{id}/enable"],
   ),
+  ...group(
+    "functions/api/suppressions.handler",
+    ["Table"],
+    ["GET /v1/suppressions", "GET /v1/suppressions/{address}", "DELETE /v1/suppressions/{address}"],
+  ),
   {
     route: "POST /v1/recipients/{id}/tokens",
     handler: "functions/api/tokens.handler",

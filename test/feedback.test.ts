@@ -214,3 +214,71 @@ describe("provider feedback moves statuses", () => {
     expect(profile.push_subscription).toBeUndefined();
   });
 });
+
+describe("suppression", () => {
+  it("a hard bounce suppresses the next send until the address is removed", async () => {
+    const api = await tenant();
+    const address = simulator("bounce");
+    const id = await sendEmail(api, address);
+    await until(api, id, "bounced");
+
+    const refused = await eventually(async () => {
+      const answer = await api.request(
+        "POST",
+        "/v1/notifications",
+        emailBody({ recipient: { email: address.toUpperCase() } }),
+      );
+      return answer.status === 400 ? answer : undefined;
+    }, "the next send refused");
+    const listed = await api.request("GET", "/v1/suppressions");
+    const one = await api.request("GET", `/v1/suppressions/${encodeURIComponent(address)}`);
+    const removed = await api.request("DELETE", `/v1/suppressions/${encodeURIComponent(address)}`);
+    const again = await api.request(
+      "POST",
+      "/v1/notifications",
+      emailBody({ recipient: { email: address } }),
+    );
+    const gone = await api.request("GET", `/v1/suppressions/${encodeURIComponent(address)}`);
+
+    expect(refused.body.error.code).toBe("recipient_suppressed");
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ address, reason: "hard_bounce", notification_id: id }),
+    ]);
+    expect(one.body.detail).toContain("550 5.1.1");
+    expect(removed.status).toBe(204);
+    expect(again.status).toBe(202);
+    expect(gone.status).toBe(404);
+  });
+
+  it("a complaint suppresses; a soft bounce does not", async () => {
+    const api = await tenant();
+    const complainer = simulator("complaint");
+    await until(api, await sendEmail(api, complainer), "complained", 2);
+    const entry = await eventually(async () => {
+      const answer = await api.request("GET", `/v1/suppressions/${encodeURIComponent(complainer)}`);
+      return answer.status === 200 ? answer.body : undefined;
+    }, "the complaint's entry");
+    expect(entry.reason).toBe("complaint");
+
+    const soft = `${unique("full")}@example.com`;
+    const id = await sendEmail(api, soft);
+    const sent = await until(api, id, "sent");
+    await cloud().feedback.publish(
+      sesEvent(sent.provider_message_id, "Bounce", {
+        bounce: {
+          bounceType: "Transient",
+          bounceSubType: "MailboxFull",
+          bouncedRecipients: [{ emailAddress: soft }],
+        },
+      }),
+    );
+    await until(api, id, "bounced");
+    const next = await api.request(
+      "POST",
+      "/v1/notifications",
+      emailBody({ recipient: { email: soft } }),
+    );
+    expect(next.status).toBe(202);
+  });
+});

@@ -4,6 +4,7 @@ import * as Metrics from "./metrics";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
+import * as Suppression from "./suppression";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the domain
@@ -130,6 +131,8 @@ const outputs = {
   }),
   RecipientToken: Realtime.TokenResponse,
   Endpoint: Endpoint.EndpointInfo,
+  Suppression: Suppression.Entry,
+  SuppressionList: Suppression.EntryList,
   EndpointList: Endpoint.EndpointList,
   Health: z.object({ ok: z.literal(true) }),
   Error: ErrorBody,
@@ -169,6 +172,7 @@ interface Operation {
 
 const NotificationId = Notification.get.schema.shape.id.describe("Notification id (ntf_...)");
 const RecipientPathId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
+const SuppressedAddress = Suppression.get.schema.shape.address.describe("An email address");
 const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
 
 const inboxMark = (mark: "read" | "seen"): Operation => ({
@@ -313,6 +317,31 @@ const operations: Record<string, Operation> = {
     description: "Webhook receivers verify the signature header with it.",
     tag: "tenant",
     ok: { status: 200, description: "The secret", body: "WebhookSecret" },
+  },
+  "GET /v1/suppressions": {
+    summary: "List suppressed email addresses",
+    description:
+      "Addresses that bounced hard or complained; a send to one is refused with " +
+      "400 recipient_suppressed and costs no provider call.",
+    tag: "tenant",
+    query: Suppression.ListInput,
+    ok: { status: 200, description: "One page", body: "SuppressionList" },
+  },
+  "GET /v1/suppressions/{address}": {
+    summary: "Get a suppression",
+    description: "Why and since when an address is suppressed.",
+    tag: "tenant",
+    path: { address: SuppressedAddress },
+    ok: { status: 200, description: "The entry", body: "Suppression" },
+    errors: [404],
+  },
+  "DELETE /v1/suppressions/{address}": {
+    summary: "Remove a suppression",
+    description: "Email may go to the address again.",
+    tag: "tenant",
+    path: { address: SuppressedAddress },
+    ok: { status: 204, description: "Removed" },
+    errors: [404],
   },
   "GET /v1/endpoints": {
     summary: "List webhook endpoints that have failed",

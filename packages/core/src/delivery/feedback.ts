@@ -1,5 +1,6 @@
 import { log } from "../log";
 import * as Notification from "../notification";
+import * as Suppression from "../suppression";
 import { recordFeedback } from "../telemetry";
 import { findProviderRef } from "./store";
 
@@ -196,6 +197,9 @@ export async function receive(message: unknown, now = new Date()): Promise<Recei
   if (result.kind === "early" && recent) {
     throw new Error(`feedback for ${ref.id} came before it was marked sent`);
   }
+  if (result.kind === "moved" || result.kind === "late") {
+    await suppressOn(ref.tenant_id, result.notification, report.event);
+  }
   recordFeedback(report.provider, report.event.status, result.kind);
   log.info("feedback", {
     id: ref.id,
@@ -204,4 +208,30 @@ export async function receive(message: unknown, now = new Date()): Promise<Recei
     result: result.kind,
   });
   return result;
+}
+
+/**
+ * A hard bounce or a complaint puts the address on the tenant's suppression list (a late one
+ * too: the address is just as bad), so the next send to it is refused at acceptance.
+ */
+export async function suppressOn(
+  tenantId: string,
+  notification: Notification.Info,
+  event: Notification.FeedbackEvent,
+) {
+  const address = notification.recipient.email;
+  if (notification.channel !== "email" || !address) return;
+  const reason =
+    event.status === "complained"
+      ? "complaint"
+      : event.status === "bounced" && event.bounce_type === "hard"
+        ? "hard_bounce"
+        : undefined;
+  if (!reason) return;
+  await Suppression.add(tenantId, {
+    address,
+    reason,
+    notification_id: notification.id,
+    detail: event.detail,
+  });
 }

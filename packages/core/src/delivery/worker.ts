@@ -7,6 +7,7 @@ import { expiresAt } from "../retention";
 import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
+import { suppressOn } from "./feedback";
 import { hold } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
@@ -158,7 +159,10 @@ async function attempt(
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
     // Test keys: what the provider would report next, through the same status machine.
     for (const event of outcome.simulated ?? []) {
-      await Notification.observe(tenantId, id, event);
+      const observed = await Notification.observe(tenantId, id, event);
+      if (observed.kind === "moved" || observed.kind === "late") {
+        await suppressOn(tenantId, observed.notification, event);
+      }
     }
     return true;
   } catch (error) {

@@ -7,6 +7,7 @@ import * as Metrics from "../metrics";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { plan } from "../schedule";
+import * as Suppression from "../suppression";
 import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
   CANCELLABLE,
@@ -52,6 +53,10 @@ export const send = fn(
   }),
   async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Sent> => {
     const { recipient, window } = await resolveRecipient(tenantId, input);
+    // A suppressed address is refused before anything is stored: no provider call, ever.
+    if (input.channel === "email" && recipient.email) {
+      await Suppression.assertNotSuppressed(tenantId, recipient.email);
+    }
     const when = plan({
       now,
       sendAt: input.send_at,
