@@ -76,6 +76,13 @@ export const routes: RouteSpec[] = [
     ["GET /v1/suppressions", "GET /v1/suppressions/{address}", "DELETE /v1/suppressions/{address}"],
   ),
   {
+    route: "POST /v1/unsubscribe/{token}",
+    handler: "functions/api/unsubscribe.handler",
+    auth: false,
+    // Webhooks: unsubscribe tokens are signed with a key derived from its signing key.
+    links: ["Table", "Webhooks"],
+  },
+  {
     route: "POST /v1/recipients/{id}/tokens",
     handler: "functions/api/tokens.handler",
     links: ["Realtime"],

@@ -282,3 +282,51 @@ describe("suppression", () => {
     expect(next.status).toBe(202);
   });
 });
+
+describe("one-click unsubscribe (RFC 8058)", () => {
+  async function headersOf(subject: string) {
+    const mail = await eventually(async () => {
+      const store = (await (await fetch(`${cloud().sesUrl}/store`)).json()) as {
+        emails: { subject: string; headers?: { name: string; value: string }[] }[];
+      };
+      return store.emails.find((email) => email.subject === subject);
+    }, "the email");
+    const header = (name: string) => mail.headers?.find((h) => h.name === name)?.value;
+    return { url: header("List-Unsubscribe")?.slice(1, -1), post: header("List-Unsubscribe-Post") };
+  }
+
+  it("a POST to the email's List-Unsubscribe URL opts the recipient out of email", async () => {
+    const api = await tenant();
+    const recipient = unique("r");
+    const body = emailBody({ recipient: { id: recipient, email: `${unique("u")}@example.com` } });
+    await api.request("POST", "/v1/notifications", body);
+    const { url, post } = await headersOf(body.content.subject);
+
+    const answer = await fetch(url as string, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    const { body: profile } = await api.request("GET", `/v1/recipients/${recipient}`);
+    const forged = await fetch(`${(url as string).slice(0, -4)}AAAA`, { method: "POST" });
+
+    expect(post).toBe("List-Unsubscribe=One-Click");
+    expect(url).toContain("/v1/unsubscribe/");
+    expect(answer.status).toBe(200);
+    expect(profile.opt_out).toEqual(["email"]);
+    expect(forged.status).toBe(400);
+  });
+
+  it("without a recipient id, the address is suppressed", async () => {
+    const api = await tenant();
+    const address = `${unique("u")}@example.com`;
+    const body = emailBody({ recipient: { email: address } });
+    await api.request("POST", "/v1/notifications", body);
+    const { url } = await headersOf(body.content.subject);
+
+    await fetch(url as string, { method: "POST", body: "List-Unsubscribe=One-Click" });
+    const entry = await api.request("GET", `/v1/suppressions/${encodeURIComponent(address)}`);
+
+    expect(entry.body.reason).toBe("unsubscribed");
+  });
+});

@@ -133,6 +133,7 @@ const outputs = {
   Endpoint: Endpoint.EndpointInfo,
   Suppression: Suppression.Entry,
   SuppressionList: Suppression.EntryList,
+  Unsubscribed: z.object({ unsubscribed: z.literal(true) }),
   EndpointList: Endpoint.EndpointList,
   Health: z.object({ ok: z.literal(true) }),
   Error: ErrorBody,
@@ -342,6 +343,17 @@ const operations: Record<string, Operation> = {
     path: { address: SuppressedAddress },
     ok: { status: 204, description: "Removed" },
     errors: [404],
+  },
+  "POST /v1/unsubscribe/{token}": {
+    summary: "One-click unsubscribe (RFC 8058)",
+    description:
+      "The URL of an email's List-Unsubscribe header; a POST (List-Unsubscribe=One-Click) opts " +
+      "the recipient out of email, or suppresses an address sent to without a recipient id. " +
+      "No API key: the signed token is the credential.",
+    tag: "recipients",
+    path: { token: z.string().max(2048).describe("Signed token from the email") },
+    ok: { status: 200, description: "Unsubscribed", body: "Unsubscribed" },
+    errors: [400],
   },
   "GET /v1/endpoints": {
     summary: "List webhook endpoints that have failed",

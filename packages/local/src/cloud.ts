@@ -338,6 +338,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       onError,
     });
     stops.push(api.stop);
+    // Emails link back to the API (one-click unsubscribe); its port is known only now.
+    env.HERALD_API_URL = api.url;
+    process.env.HERALD_API_URL = api.url;
 
     return {
       apiUrl: api.url,

@@ -90,3 +90,28 @@ export async function dropPushSubscription(
     throw error;
   }
 }
+
+/** Add a channel to a recipient's opt-outs (creating the profile if there is none). */
+export async function optOut(tenantId: string, id: string, channel: Channel): Promise<void> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: link("Table").name,
+        Key: key(tenantId, id),
+        UpdateExpression:
+          "SET opt_out = list_append(if_not_exists(opt_out, :empty), :channel), id = if_not_exists(id, :id), updated_at = :now",
+        ConditionExpression: "attribute_not_exists(opt_out) OR NOT contains(opt_out, :name)",
+        ExpressionAttributeValues: {
+          ":empty": [],
+          ":channel": [channel],
+          ":name": channel,
+          ":id": id,
+          ":now": new Date().toISOString(),
+        },
+      }),
+    );
+  } catch (error) {
+    // Already opted out.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { log } from "../log";
+import * as Recipient from "../recipient";
+import * as Unsubscribe from "../recipient/unsubscribe";
 import * as Store from "./store";
 
 /**
@@ -13,7 +15,7 @@ import * as Store from "./store";
 
 export const Entry = z.object({
   address: z.string(),
-  reason: z.enum(["hard_bounce", "complaint"]),
+  reason: z.enum(["hard_bounce", "complaint", "unsubscribed"]),
   notification_id: z.string().optional().describe("The notification whose feedback added it"),
   detail: z.string().optional().describe("The bounce diagnostic or complaint type"),
   created_at: z.string(),
@@ -93,3 +95,14 @@ export const remove = fn(
     }
   },
 );
+
+/** A one-click unsubscribe (RFC 8058): the recipient's email opt-out, or the address suppressed. */
+export async function unsubscribe(token: string) {
+  const subject = Unsubscribe.verify(token);
+  if (subject.r) {
+    await Recipient.optOut(subject.t, subject.r, "email");
+  } else {
+    await add(subject.t, { address: subject.a, reason: "unsubscribed" });
+  }
+  log.info("unsubscribed", { recipient: subject.r });
+}

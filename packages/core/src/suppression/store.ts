@@ -9,7 +9,7 @@ import { link } from "../config";
  */
 export interface Entry {
   address: string;
-  reason: "hard_bounce" | "complaint";
+  reason: "hard_bounce" | "complaint" | "unsubscribed";
   notification_id?: string;
   detail?: string;
   created_at: string;
