@@ -75,6 +75,7 @@ export const routes: RouteSpec[] = [
     ["Table"],
     ["GET /v1/suppressions", "GET /v1/suppressions/{address}", "DELETE /v1/suppressions/{address}"],
   ),
+  ...group("functions/api/settings.handler", ["Table"], ["GET /v1/settings", "PUT /v1/settings"]),
   {
     route: "POST /v1/unsubscribe/{token}",
     handler: "functions/api/unsubscribe.handler",

@@ -5,6 +5,7 @@ import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
 import * as Suppression from "./suppression";
+import * as Settings from "./tenant/settings";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the domain
@@ -107,6 +108,7 @@ const inputs = {
   SendNotification: Notification.SendInput,
   RecipientProfileInput: Recipient.ProfileInput,
   RecipientTokenInput: Realtime.TokenRequest,
+  SettingsInput: Settings.SettingsInput,
 } satisfies Record<string, z.ZodType>;
 
 /** The send body's variants get names of their own, so the discriminator can map to them. */
@@ -133,6 +135,7 @@ const outputs = {
   Endpoint: Endpoint.EndpointInfo,
   Suppression: Suppression.Entry,
   SuppressionList: Suppression.EntryList,
+  Settings: Settings.Settings,
   Unsubscribed: z.object({ unsubscribed: z.literal(true) }),
   EndpointList: Endpoint.EndpointList,
   Health: z.object({ ok: z.literal(true) }),
@@ -318,6 +321,21 @@ const operations: Record<string, Operation> = {
     description: "Webhook receivers verify the signature header with it.",
     tag: "tenant",
     ok: { status: 200, description: "The secret", body: "WebhookSecret" },
+  },
+  "GET /v1/settings": {
+    summary: "Get the tenant's settings",
+    description: "retention_days: how long notifications are kept (default 30).",
+    tag: "tenant",
+    ok: { status: 200, description: "The settings", body: "Settings" },
+  },
+  "PUT /v1/settings": {
+    summary: "Change the tenant's settings",
+    description:
+      "retention_days applies to notifications accepted from now on: each gets expires_at, " +
+      "after which reads skip it and DynamoDB TTL deletes it with its side items.",
+    tag: "tenant",
+    body: "SettingsInput",
+    ok: { status: 200, description: "The settings", body: "Settings" },
   },
   "GET /v1/suppressions": {
     summary: "List suppressed email addresses",

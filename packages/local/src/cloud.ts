@@ -18,6 +18,7 @@ import { type QueueRunner, startQueueRunner } from "./queue-runner";
 import { type RedisEmulator, startRedis } from "./redis";
 import { type SchedulerEmulator, startScheduler } from "./scheduler";
 import { type SmsEmulator, startSms } from "./sms";
+import { startTtlSweeper, type TtlSweeper } from "./ttl";
 
 /**
  * Herald's local cloud: every AWS piece Herald uses, started in this process, with the same
@@ -72,6 +73,8 @@ export interface LocalCloud {
    * addresses; `publish` sends any other SES event or SMS receipt to the same handler.
    */
   feedback: FeedbackEmulator;
+  /** DynamoDB TTL, which dynalite lacks: deletes expired items (every 10 s, or `sweep()` now). */
+  ttl: TtlSweeper;
   runner: QueueRunner;
   api: LocalApiGateway;
   /** Issue an API key for a tenant (the secret, as a client sends it); `test` for a test key. */
@@ -199,6 +202,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const dynamo = await startDynamo(ports.dynamodb ?? 0, tableName);
     stops.push(dynamo.stop);
+
+    const ttl = startTtlSweeper({
+      endpoint: dynamo.url,
+      region: REGION,
+      credentials: CREDENTIALS,
+      tableName,
+      onError,
+    });
+    stops.push(ttl.stop);
 
     const sqsServer = (await createSqsServer({
       port: ports.sqs ?? 0,
@@ -354,6 +366,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sms,
       push,
       feedback,
+      ttl,
       runner,
       api,
       createKey: async (tenantId, keyOptions) => {

@@ -145,7 +145,7 @@ async function attempt(
         reporter,
         outcome.providerMessageId,
         { tenant_id: tenantId, id, channel },
-        expiresAt(notification.created_at),
+        notification.expires_at ?? expiresAt(notification.created_at),
       );
     }
     const completed = await Notification.complete(tenantId, notification, attempt, outcome);

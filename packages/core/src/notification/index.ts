@@ -6,8 +6,10 @@ import { createId, deterministicId } from "../id";
 import * as Metrics from "../metrics";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
+import { expiresAt } from "../retention";
 import { plan } from "../schedule";
 import * as Suppression from "../suppression";
+import { retentionDays } from "../tenant/settings";
 import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
   CANCELLABLE,
@@ -87,6 +89,8 @@ export const send = fn(
       created_at: stamp,
       updated_at: stamp,
       ...(test ? { test: true } : {}),
+      // DynamoDB TTL removes it (and reads skip it) after the tenant's retention.
+      expires_at: expiresAt(now, await retentionDays(tenantId)),
     };
     const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {

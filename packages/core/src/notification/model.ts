@@ -291,6 +291,13 @@ export const Info = z.object({
   events: z.array(FeedbackEvent).optional().describe("Provider feedback, in order of arrival"),
   cancelled_at: z.string().optional(),
   forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
+  expires_at: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Epoch seconds: from then on it is gone (the tenant's retention, default 30 days after creation)",
+    ),
   test: z
     .boolean()
     .optional()

@@ -4,6 +4,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { dynamo } from "../aws/clients";
 import { derivedKey, link } from "../config";
 import { ValidationError } from "../error";
+import { expired } from "../retention";
 import type { Info, Route, Status } from "./model";
 
 /**
@@ -122,7 +123,9 @@ export async function create(item: Item): Promise<boolean> {
       new PutCommand({
         TableName: table(),
         Item: encode(item),
-        ConditionExpression: "attribute_not_exists(pk)",
+        // An expired item TTL has not deleted yet is gone already: its key may be reused.
+        ConditionExpression: "attribute_not_exists(pk) OR expires_at <= :now_s",
+        ExpressionAttributeValues: { ":now_s": Math.floor(Date.now() / 1000) },
       }),
     );
     return true;
@@ -136,7 +139,9 @@ export async function read(tenantId: string, id: string): Promise<Item | undefin
   const result = await dynamo().send(
     new GetCommand({ TableName: table(), Key: key(tenantId, id), ConsistentRead: true }),
   );
-  return decode(result.Item);
+  const item = decode(result.Item);
+  // TTL deletes up to days after expiry: an expired item is gone already.
+  return item && !expired(item.expires_at) ? item : undefined;
 }
 
 export interface Transition {
@@ -321,7 +326,8 @@ export async function query(q: Query): Promise<Page> {
       }),
     );
     for (const record of result.Items ?? []) {
-      items.push(decode(record) as Item);
+      const item = decode(record) as Item;
+      if (!expired(item.expires_at)) items.push(item);
     }
     start = result.LastEvaluatedKey;
     more = start !== undefined;
@@ -357,9 +363,10 @@ export async function count(index: "gsi3", partition: string, where: string): Pr
         TableName: table(),
         IndexName: index,
         KeyConditionExpression: "#pk = :pk",
-        FilterExpression: where,
-        ExpressionAttributeNames: { "#pk": `${index}pk` },
-        ExpressionAttributeValues: { ":pk": partition },
+        // Expired items are gone already, though TTL has not deleted them yet.
+        FilterExpression: `(${where}) AND (attribute_not_exists(#expires) OR #expires > :now_s)`,
+        ExpressionAttributeNames: { "#pk": `${index}pk`, "#expires": "expires_at" },
+        ExpressionAttributeValues: { ":pk": partition, ":now_s": Math.floor(Date.now() / 1000) },
         Select: "COUNT",
         ExclusiveStartKey: start,
       }),
