@@ -1,3 +1,4 @@
+import { type FeedEvent, Herald, subscribe } from "@herald/client";
 import { describe, expect, it } from "vitest";
 import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
 
@@ -59,6 +60,30 @@ describe("provider feedback moves statuses", () => {
         detail: expect.stringContaining("250"),
       }),
     ]);
+  });
+
+  it("every feedback change goes out on the recipient's real-time feed", async () => {
+    const apiKey = await cloud().createKey(unique("tenant"));
+    const herald = new Herald({ baseUrl: cloud().apiUrl, apiKey, feedUrl: cloud().feedUrl });
+    const recipient = unique("r");
+    const { token } = await herald.issueToken(recipient);
+    const received: FeedEvent[] = [];
+    const subscription = subscribe(cloud().feedUrl, token, (event) => received.push(event));
+    await subscription.ready;
+
+    const api = client(cloud().apiUrl, apiKey);
+    const body = emailBody({ recipient: { id: recipient, email: simulator("complaint") } });
+    const accepted = await api.request("POST", "/v1/notifications", body);
+    await eventually(
+      () => received.find((event) => event.notification.status === "complained"),
+      "the complaint on the feed",
+    );
+    subscription.close();
+
+    const statuses = received
+      .filter((event) => event.notification.id === accepted.body.id)
+      .map((event) => event.notification.status);
+    expect(statuses).toEqual(expect.arrayContaining(["sent", "delivered", "complained"]));
   });
 
   it("ooto@: delivered (the auto-reply goes to the sender)", async () => {

@@ -7,7 +7,8 @@ import { api } from "../lib/http";
  */
 export const handler = api({}, async ({ event, principal }) => {
   const tenantId = principal.tenantId;
-  const address = decodeURIComponent(event.pathParameters?.address ?? "");
+  // API Gateway hands path parameters over decoded.
+  const address = event.pathParameters?.address ?? "";
   switch (event.routeKey) {
     case "GET /v1/suppressions/{address}":
       return { status: 200, body: await Suppression.get({ tenantId, address }) };
