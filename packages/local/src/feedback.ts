@@ -173,8 +173,13 @@ export function startFeedback(options: {
       })(),
     );
 
+  // The stand-in stamps mail in whole seconds: ask only for what arrived since the last poll
+  // began (a second of overlap; `seen` drops the repeats), so a poll stays cheap however much
+  // mail the store holds.
+  let since = 0;
   const poll = async () => {
-    const response = await fetch(`${options.sesUrl}/store`);
+    const started = Math.floor(Date.now() / 1000) - 1;
+    const response = await fetch(`${options.sesUrl}/store${since ? `?since=${since}` : ""}`);
     const store = (await response.json()) as { emails?: StoredEmail[] };
     for (const email of store.emails ?? []) {
       if (seen.has(email.messageId)) continue;
@@ -183,6 +188,7 @@ export function startFeedback(options: {
       const events = [...to, ...cc, ...bcc].flatMap((address) => simulatorEvents(email, address));
       if (events.length > 0) void publish(events);
     }
+    since = started;
   };
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {
