@@ -40,11 +40,17 @@ export default $config({
     const workers = await import("./stacks/workers");
     const api = await import("./stacks/api");
     const realtime = await import("./stacks/realtime");
+    const feedback = await import("./stacks/feedback");
     const alarms = await import("./stacks/alarms");
 
     alarms.alarmDeadLetters(queues);
     alarms.alarmScheduler(group);
-    alarms.alarmErrors({ ...api.functions, ...workers.functions, ...realtime.functions });
+    alarms.alarmErrors({
+      ...api.functions,
+      ...workers.functions,
+      ...realtime.functions,
+      ...feedback.functions,
+    });
 
     return {
       api: api.api.url,
@@ -54,6 +60,7 @@ export default $config({
       schedulerGroup: group.name,
       schedulerRole: role.arn,
       sender: ses.sender,
+      feedbackTopic: feedback.topic.arn,
       queues: Object.fromEntries(Object.entries(queues).map(([c, { queue }]) => [c, queue.url])),
     };
   },

@@ -95,6 +95,19 @@ export const routes: RouteSpec[] = [
     ["Table"],
     ["GET /v1/endpoints", "POST /v1/endpoints/{id}/enable"],
   ),
+  ...group(
+    "functions/api/suppressions.handler",
+    ["Table"],
+    ["GET /v1/suppressions", "GET /v1/suppressions/{address}", "DELETE /v1/suppressions/{address}"],
+  ),
+  ...group("functions/api/settings.handler", ["Table"], ["GET /v1/settings", "PUT /v1/settings"]),
+  {
+    route: "POST /v1/unsubscribe/{token}",
+    handler: "functions/api/unsubscribe.handler",
+    auth: false,
+    // Webhooks: unsubscribe tokens are signed with a key derived from its signing key.
+    links: ["Table", "Webhooks"],
+  },
   {
     route: "POST /v1/recipients/{id}/tokens",
     handler: "functions/api/tokens.handler",
@@ -152,6 +165,9 @@ export const workers = {
 } as const;
 
 export const deadLetter = "functions/dead-letter.handler";
+
+/** Provider feedback (SES events, SMS delivery receipts) from the Feedback SNS topic. */
+export const feedback = "functions/feedback.handler";
 
 export const queueSettings = {
   /** Worker timeout; the lease a worker takes on a notification is twice it (stacks/workers.ts). */

@@ -16,6 +16,8 @@ export { EXIT };
 
 export const USAGE = `Usage:
   npm run keys -- create --tenant <tenant-id>   issue a key; prints the secret once
+      --test                                    a test key (hrld_test_…): its notifications
+                                                are simulated and never reach a provider
   npm run keys -- revoke <secret>               revoke a key; requests with it get 403
   npm run keys -- help
 
@@ -36,7 +38,7 @@ class UsageError extends Error {
 
 type Command =
   | { name: "help" }
-  | { name: "create"; tenant: string }
+  | { name: "create"; tenant: string; test: boolean }
   | { name: "revoke"; secret: string };
 
 function parseCommand(argv: string[]): Command {
@@ -52,10 +54,12 @@ function parseCommand(argv: string[]): Command {
   if (name === "create") {
     if (rest.length > 0) throw new UsageError(`create takes no arguments, got: ${rest.join(" ")}`);
     if (!values.tenant) throw new UsageError("create needs --tenant <tenant-id>");
-    return { name, tenant: values.tenant };
+    return { name, tenant: values.tenant, test: values.test === true };
   }
   if (name === "revoke") {
-    if (values.tenant) throw new UsageError("revoke takes the secret only, not --tenant");
+    if (values.tenant || values.test) {
+      throw new UsageError("revoke takes the secret only, not --tenant or --test");
+    }
     if (rest.length !== 1 || !rest[0]) throw new UsageError("revoke needs exactly one <secret>");
     return { name, secret: rest[0] };
   }
@@ -65,13 +69,17 @@ function parseCommand(argv: string[]): Command {
 function parseOptions(argv: string[]) {
   return parseArgs({
     args: argv,
-    options: { tenant: { type: "string", short: "t" }, help: { type: "boolean", short: "h" } },
+    options: {
+      tenant: { type: "string", short: "t" },
+      test: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     allowPositionals: true,
     strict: true,
   });
 }
 
-async function create(tenant: string, out: Output): Promise<number> {
+async function create(tenant: string, test: boolean, out: Output): Promise<number> {
   // Imported only now, so the environment above is in place before any client reads it.
   const Tenant = await import("@herald/core/tenant");
   const parsed = Tenant.TenantId.safeParse(tenant);
@@ -79,9 +87,9 @@ async function create(tenant: string, out: Output): Promise<number> {
     out.stderr.write(`Invalid tenant id "${tenant}": ${parsed.error.issues[0]?.message}\n`);
     return EXIT.usage;
   }
-  const key = await Tenant.createKey({ tenantId: parsed.data });
+  const key = await Tenant.createKey({ tenantId: parsed.data, test });
   out.stderr.write(
-    `Created key ${key.keyId} for tenant ${key.tenantId}. The secret is shown once:\n`,
+    `Created ${test ? "test " : ""}key ${key.keyId} for tenant ${key.tenantId}. The secret is shown once:\n`,
   );
   out.stdout.write(`${key.secret}\n`);
   return EXIT.ok;
@@ -121,7 +129,7 @@ export async function runKeys(
   try {
     out.stderr.write(`${loadEnvironment(envFile)}\n`);
     return command.name === "create"
-      ? await create(command.tenant, out)
+      ? await create(command.tenant, command.test, out)
       : await revoke(command.secret, out);
   } catch (error) {
     out.stderr.write(`${describe(error)}\n`);

@@ -24,7 +24,7 @@ const created = createIdentity
     })
   : undefined;
 
-const configurationSet = created
+export const configurationSet = created
   ? created.nodes.configurationSet
   : new aws.sesv2.ConfigurationSet("SenderConfig", {
       configurationSetName: `${$app.name}-${$app.stage}-email`,

@@ -1,4 +1,5 @@
 import { deadLetter, workers as handlers, queueSettings } from "../functions/manifest";
+import { api } from "./api";
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
 import { type Channel, channels, queues, queuesLink } from "./queues";
@@ -17,7 +18,8 @@ const batch = { size: queueSettings.batchSize, partialResponses: true };
 
 /** What each channel's provider needs besides the table, the queues and Redis. */
 const providerLinks: Record<Channel, unknown[]> = {
-  email: [email],
+  // Webhooks: the unsubscribe link's token is signed with a key derived from its signing key.
+  email: [email, webhooks],
   push: [vapid],
   sms: [sms],
   webhook: [webhooks],
@@ -37,6 +39,8 @@ export const workers = Object.fromEntries(
         ...lambda.environment,
         // A worker owns a claimed notification for twice its timeout, as in the local cloud.
         HERALD_LEASE_SECONDS: String(queueSettings.workerTimeoutSeconds * 2),
+        // Email carries a one-click unsubscribe link to the API (RFC 8058).
+        ...(channel === "email" ? { HERALD_API_URL: api.url } : {}),
       },
       permissions: [
         {

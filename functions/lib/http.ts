@@ -111,7 +111,12 @@ function principalOf(event: ApiEvent): Principal {
     // API Gateway's authorizer guards every such route; this is the second lock.
     throw new VisibleError("unauthorized", "unauthorized", "A valid API key is required");
   }
-  return { tenantId: lambda.tenantId, keyId: lambda.keyId };
+  return {
+    tenantId: lambda.tenantId,
+    keyId: lambda.keyId,
+    // Lambda authorizer context values reach the route as strings in AWS.
+    ...(String(lambda.test) === "true" ? { test: true } : {}),
+  };
 }
 
 export interface RouteOptions {

@@ -32,6 +32,10 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
     },
+    "functions/api/unsubscribe.handler": {
+      links: ["Upstash"],
+      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
+    },
     "functions/api/not-found.handler": {
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
@@ -80,6 +84,11 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/dead-letter.handler": {
+      actions: SENDING,
+      links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
+      why: `${VERBS}; ${CURSORS}`,
+    },
+    "functions/feedback.handler": {
       actions: SENDING,
       links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
       why: `${VERBS}; ${CURSORS}`,

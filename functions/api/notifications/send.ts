@@ -7,6 +7,7 @@ export const handler = api({ body: true }, async ({ event, body, principal }) =>
     tenantId: principal.tenantId,
     input: body as Notification.SendInput,
     idempotencyKey: event.headers["idempotency-key"],
+    test: principal.test,
   });
   return {
     status: 202,

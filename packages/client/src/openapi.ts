@@ -438,6 +438,94 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the tenant's settings
+         * @description retention_days: how long notifications are kept (default 30).
+         */
+        get: operations["getSettings"];
+        /**
+         * Change the tenant's settings
+         * @description retention_days applies to notifications accepted from now on: each gets expires_at, after which reads skip it and DynamoDB TTL deletes it with its side items.
+         */
+        put: operations["putSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List suppressed email addresses
+         * @description Addresses that bounced hard or complained; a send to one is refused with 400 recipient_suppressed and costs no provider call.
+         */
+        get: operations["getSuppressions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppressions/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a suppression
+         * @description Why and since when an address is suppressed.
+         */
+        get: operations["getSuppressionsAddress"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a suppression
+         * @description Email may go to the address again.
+         */
+        delete: operations["deleteSuppressionsAddress"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One-click unsubscribe (RFC 8058)
+         * @description The URL of an email's List-Unsubscribe header; a POST (List-Unsubscribe=One-Click) opts the recipient out of email, or suppresses an address sent to without a recipient id. No API key: the signed token is the credential.
+         */
+        post: operations["postUnsubscribeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/secret": {
         parameters: {
             query?: never;
@@ -526,9 +614,11 @@ export type components = {
             /** @description Whether the requested time fell in the window */
             appropriate_delivery: boolean;
             attempts: number;
+            bounced_at?: string;
             cancelled_at?: string;
             /** @enum {string} */
             channel: "email" | "push" | "sms" | "webhook" | "in_app";
+            complained_at?: string;
             content: {
                 html?: string;
                 subject: string;
@@ -559,8 +649,32 @@ export type components = {
             };
             created_at: string;
             delivered_at?: string;
+            delivery_delayed_at?: string;
             estimated_delivery_time: string;
+            /** @description Provider feedback, in order of arrival */
+            events?: {
+                /** @description When the provider says it happened */
+                at: string;
+                /** @enum {string} */
+                bounce_type?: "hard" | "soft";
+                /** @description SMTP diagnostic, bounce type, complaint type or carrier status */
+                detail?: string;
+                /** @description Arrived after a status it may not change: recorded, status unchanged */
+                late?: boolean;
+                /** @enum {string} */
+                provider: "ses" | "sms" | "push";
+                received_at: string;
+                /** @enum {string} */
+                status: "delivered" | "bounced" | "complained" | "delivery_delayed" | "failed";
+            }[];
+            /** @description Epoch seconds: from then on it is gone (the tenant's retention, default 30 days after creation) */
+            expires_at?: number;
             failed_at?: string;
+            /**
+             * @description push: the push service said the subscription is gone (404/410); it was removed
+             * @enum {string}
+             */
+            failure_reason?: "subscription_gone";
             /** @description Sent ahead of its schedule by a force request */
             forced?: boolean;
             id: string;
@@ -609,7 +723,9 @@ export type components = {
             seen_at?: string;
             sent_at?: string;
             /** @enum {string} */
-            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "failed" | "cancelled";
+            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
+            /** @description Sent with a test key: the outcome is simulated and no provider is called */
+            test?: boolean;
             timezone: string;
             updated_at: string;
             /** @description Whether the delivery window moved the send */
@@ -981,9 +1097,36 @@ export type components = {
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
         };
+        Settings: {
+            retention_days: number;
+            updated_at?: string;
+        };
+        SettingsInput: {
+            /** @description Days a notification is kept after it was created (default 30) */
+            retention_days: number;
+        };
+        Suppression: {
+            address: string;
+            created_at: string;
+            /** @description The bounce diagnostic or complaint type */
+            detail?: string;
+            /** @description The notification whose feedback added it */
+            notification_id?: string;
+            /** @enum {string} */
+            reason: "hard_bounce" | "complaint" | "unsubscribed";
+        };
+        SuppressionList: {
+            items: components["schemas"]["Suppression"][];
+            /** @description Pass as `cursor` for the next page */
+            next_cursor?: string;
+        };
         Unauthorized: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
         UnreadCount: {
             unread: number;
+        };
+        Unsubscribed: {
+            /** @constant */
+            unsubscribed: true;
         };
         WebhookSecret: {
             /** @description The request header that carries the signature */
@@ -1338,7 +1481,7 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
                 recipient?: string;
-                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "failed" | "cancelled";
+                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
             };
             header?: never;
             path?: never;
@@ -1744,6 +1887,163 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    putSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsInput"];
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getSuppressions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getSuppressionsAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An email address */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suppression"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    deleteSuppressionsAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An email address */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postUnsubscribeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Signed token from the email */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
         };
     };
     getWebhooksSecret: {

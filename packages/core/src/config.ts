@@ -92,6 +92,11 @@ const Tuning = z.object({
   /** Requests each API key may make per window (sliding window, enforced in Redis). */
   HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   HERALD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /**
+   * The API's public base URL: email carries a one-click unsubscribe link (RFC 8058) to it.
+   * Unset: no List-Unsubscribe header.
+   */
+  HERALD_API_URL: z.url().optional(),
   /** Let webhooks reach private and loopback addresses (only the local cloud sets this). */
   HERALD_WEBHOOK_ALLOW_PRIVATE: z
     .enum(["true", "false"])

@@ -4,6 +4,8 @@ import * as Endpoint from "./delivery/endpoint";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
+import * as Suppression from "./suppression";
+import * as Settings from "./tenant/settings";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the domain
@@ -106,6 +108,7 @@ const inputs = {
   SendNotification: Notification.SendInput,
   RecipientProfileInput: Recipient.ProfileInput,
   RecipientTokenInput: Realtime.TokenRequest,
+  SettingsInput: Settings.SettingsInput,
 } satisfies Record<string, z.ZodType>;
 
 /** The send body's variants get names of their own, so the discriminator can map to them. */
@@ -130,6 +133,10 @@ const outputs = {
   }),
   RecipientToken: Realtime.TokenResponse,
   Endpoint: Endpoint.EndpointInfo,
+  Suppression: Suppression.Entry,
+  SuppressionList: Suppression.EntryList,
+  Settings: Settings.Settings,
+  Unsubscribed: z.object({ unsubscribed: z.literal(true) }),
   EndpointList: Endpoint.EndpointList,
   Health: z.object({ ok: z.literal(true) }),
   Error: ErrorBody,
@@ -176,6 +183,7 @@ interface Operation {
 
 const NotificationId = Notification.get.schema.shape.id.describe("Notification id (ntf_...)");
 const RecipientPathId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
+const SuppressedAddress = Suppression.get.schema.shape.address.describe("An email address");
 const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
 
 const inboxMark = (mark: "read" | "seen"): Operation => ({
@@ -353,6 +361,57 @@ const operations: Record<string, Operation> = {
     description: "Webhook receivers verify the signature header with it.",
     tag: "tenant",
     ok: { status: 200, description: "The secret", body: "WebhookSecret" },
+  },
+  "GET /v1/settings": {
+    summary: "Get the tenant's settings",
+    description: "retention_days: how long notifications are kept (default 30).",
+    tag: "tenant",
+    ok: { status: 200, description: "The settings", body: "Settings" },
+  },
+  "PUT /v1/settings": {
+    summary: "Change the tenant's settings",
+    description:
+      "retention_days applies to notifications accepted from now on: each gets expires_at, " +
+      "after which reads skip it and DynamoDB TTL deletes it with its side items.",
+    tag: "tenant",
+    body: "SettingsInput",
+    ok: { status: 200, description: "The settings", body: "Settings" },
+  },
+  "GET /v1/suppressions": {
+    summary: "List suppressed email addresses",
+    description:
+      "Addresses that bounced hard or complained; a send to one is refused with " +
+      "400 recipient_suppressed and costs no provider call.",
+    tag: "tenant",
+    query: Suppression.ListInput,
+    ok: { status: 200, description: "One page", body: "SuppressionList" },
+  },
+  "GET /v1/suppressions/{address}": {
+    summary: "Get a suppression",
+    description: "Why and since when an address is suppressed.",
+    tag: "tenant",
+    path: { address: SuppressedAddress },
+    ok: { status: 200, description: "The entry", body: "Suppression" },
+    errors: [404],
+  },
+  "DELETE /v1/suppressions/{address}": {
+    summary: "Remove a suppression",
+    description: "Email may go to the address again.",
+    tag: "tenant",
+    path: { address: SuppressedAddress },
+    ok: { status: 204, description: "Removed" },
+    errors: [404],
+  },
+  "POST /v1/unsubscribe/{token}": {
+    summary: "One-click unsubscribe (RFC 8058)",
+    description:
+      "The URL of an email's List-Unsubscribe header; a POST (List-Unsubscribe=One-Click) opts " +
+      "the recipient out of email, or suppresses an address sent to without a recipient id. " +
+      "No API key: the signed token is the credential.",
+    tag: "recipients",
+    path: { token: z.string().max(2048).describe("Signed token from the email") },
+    ok: { status: 200, description: "Unsubscribed", body: "Unsubscribed" },
+    errors: [400],
   },
   "GET /v1/endpoints": {
     summary: "List webhook endpoints that have failed",

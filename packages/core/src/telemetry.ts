@@ -35,6 +35,11 @@ export function recordDeferral(channel: string, reason: string): void {
   emit("EndpointDeferred", MetricUnit.Count, 1, { channel, reason });
 }
 
+/** A provider's feedback report and what it did (moved the status, late, duplicate, ...). */
+export function recordFeedback(provider: string, status: string, result: string): void {
+  emit("Feedback", MetricUnit.Count, 1, { provider, status, result });
+}
+
 /** A single metric is written as soon as its value is added, with its own dimensions. */
 function emit(
   name: string,

@@ -11,6 +11,7 @@ import webpush from "web-push";
 import * as manifest from "../../../functions/manifest";
 import { keyAttributes, schema } from "../../core/src/table";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
+import { type FeedbackEmulator, startFeedback } from "./feedback";
 import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
 import { type PushService, startPushService } from "./push-service";
@@ -18,6 +19,7 @@ import { type QueueRunner, startQueueRunner } from "./queue-runner";
 import { type RedisEmulator, startRedis } from "./redis";
 import { type SchedulerEmulator, startScheduler } from "./scheduler";
 import { type SmsEmulator, startSms } from "./sms";
+import { startTtlSweeper, type TtlSweeper } from "./ttl";
 import { type LocalWebSocketApi, startWebSocketApi } from "./websocket";
 
 /**
@@ -80,10 +82,17 @@ export interface LocalCloud {
   sms: SmsEmulator;
   /** A Web Push service: hands out real subscriptions and decrypts what reaches them. */
   push: PushService;
+  /**
+   * Provider feedback, as the Feedback SNS topic delivers it: answers SES mailbox simulator
+   * addresses; `publish` sends any other SES event or SMS receipt to the same handler.
+   */
+  feedback: FeedbackEmulator;
+  /** DynamoDB TTL, which dynalite lacks: deletes expired items (every 10 s, or `sweep()` now). */
+  ttl: TtlSweeper;
   runner: QueueRunner;
   api: LocalApiGateway;
-  /** Issue an API key for a tenant (the secret, as a client sends it). */
-  createKey(tenantId: string): Promise<string>;
+  /** Issue an API key for a tenant (the secret, as a client sends it); `test` for a test key. */
+  createKey(tenantId: string, options?: { test?: boolean }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -199,6 +208,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const dynamo = await startDynamo(ports.dynamodb ?? 0, tableName);
     stops.push(dynamo.stop);
 
+    const ttl = startTtlSweeper({
+      endpoint: dynamo.url,
+      region: REGION,
+      credentials: CREDENTIALS,
+      tableName,
+      onError,
+    });
+    stops.push(ttl.stop);
+
     const sqsServer = (await createSqsServer({
       port: ports.sqs ?? 0,
       hostname: "127.0.0.1",
@@ -310,6 +328,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
     Object.assign(process.env, env);
 
+    const feedback = startFeedback({
+      sesUrl,
+      handler: loader(manifest.feedback),
+      onError,
+    });
+    stops.push(feedback.stop);
+
     const runner = startQueueRunner({
       sqsEndpoint: sqsUrl,
       region: REGION,
@@ -348,6 +373,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       onError,
     });
     stops.push(api.stop);
+    // Emails link back to the API (one-click unsubscribe); its port is known only now.
+    env.HERALD_API_URL = api.url;
+    process.env.HERALD_API_URL = api.url;
 
     return {
       apiUrl: api.url,
@@ -362,11 +390,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       redis,
       sms,
       push,
+      feedback,
+      ttl,
       runner,
       api,
-      createKey: async (tenantId) => {
+      createKey: async (tenantId, keyOptions) => {
         const Tenant = await import("@herald/core/tenant");
-        return (await Tenant.createKey({ tenantId })).secret;
+        return (await Tenant.createKey({ tenantId, test: keyOptions?.test })).secret;
       },
       stop: stopAll,
     };

@@ -9,7 +9,16 @@ import * as Store from "./store";
  * metrics are ../telemetry.ts): how many notifications entered each status in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
  * ask for and keeps the cost at two extra writes per notification. Stored by ./store.ts.
  */
-export const COUNTED = ["accepted", "sent", "delivered", "failed", "cancelled"] as const;
+export const COUNTED = [
+  "accepted",
+  "sent",
+  "delivered",
+  "delivery_delayed",
+  "bounced",
+  "complained",
+  "failed",
+  "cancelled",
+] as const;
 
 /** Add one to this hour's counter. Best effort: a lost count is logged, never an error. */
 export async function record(tenantId: string, channel: string, status: string, at = new Date()) {

@@ -13,6 +13,8 @@ export async function sendEmail(input: {
   id: string;
   to: string;
   content: EmailContent;
+  /** Extra headers (List-Unsubscribe). */
+  headers?: { name: string; value: string }[];
 }): Promise<Outcome> {
   const { sender, configSet } = link("Email");
   const { subject, text, html } = input.content;
@@ -25,6 +27,9 @@ export async function sendEmail(input: {
         Content: {
           Simple: {
             Subject: { Data: subject, Charset: "UTF-8" },
+            ...(input.headers?.length
+              ? { Headers: input.headers.map(({ name, value }) => ({ Name: name, Value: value })) }
+              : {}),
             Body: {
               ...(text ? { Text: { Data: text, Charset: "UTF-8" } } : {}),
               ...(html ? { Html: { Data: html, Charset: "UTF-8" } } : {}),

@@ -36,3 +36,11 @@ export function classifyAwsError(provider: string, error: unknown): Error {
   }
   return new TransientDeliveryError(message, { cause: error });
 }
+
+/** The push service says the subscription no longer exists (404/410): the recipient should drop it. */
+export class PushSubscriptionGoneError extends PermanentDeliveryError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PushSubscriptionGoneError";
+  }
+}

@@ -1,9 +1,11 @@
-import type { Info, Recipient } from "../notification/model";
+import type { FeedbackEvent, Info, Recipient } from "../notification/model";
 import { PermanentDeliveryError } from "./errors";
 
 export interface Outcome {
   status: "delivered" | "sent";
   providerMessageId?: string;
+  /** Test keys: the provider reports a simulation plays back after `sent`. */
+  simulated?: FeedbackEvent[];
 }
 
 export interface Delivery {

@@ -4,7 +4,11 @@ import type { Duplex } from "node:stream";
 import webpush, { type WebPushError } from "web-push";
 import { link } from "../config";
 import { type Destination, httpsAgentFor, resolveDestination } from "./destination";
-import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
+import {
+  PermanentDeliveryError,
+  PushSubscriptionGoneError,
+  TransientDeliveryError,
+} from "./errors";
 import type { Outcome } from "./provider";
 
 /**
@@ -31,13 +35,7 @@ export interface PushContent {
   data?: Record<string, unknown>;
 }
 
-/** The push service says the subscription no longer exists (404/410): the recipient should drop it. */
-export class PushSubscriptionGoneError extends PermanentDeliveryError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "PushSubscriptionGoneError";
-  }
-}
+export { PushSubscriptionGoneError };
 
 /**
  * `web-push` always calls `https.request`. Real push services are https-only; the local cloud's

@@ -3,12 +3,22 @@ import { errorFields, log } from "../log";
 import * as Notification from "../notification";
 import { dispatch, routeFor } from "../notification/dispatch";
 import * as Recipient from "../recipient";
+import { expiresAt } from "../retention";
 import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
+import { suppressOn } from "./feedback";
 import { hold } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
+import { isSimulated, simulate } from "./simulate";
+import { putProviderRef } from "./store";
+
+/** Channels whose provider reports back (feedback), by the provider name feedback carries. */
+const FEEDBACK_PROVIDER: Partial<Record<Notification.Channel, string>> = {
+  email: "ses",
+  sms: "sms",
+};
 
 export interface QueueRecord {
   messageId: string;
@@ -99,7 +109,9 @@ async function attempt(
 ): Promise<boolean> {
   const { notification, attempt } = claimed;
   const { id } = notification;
-  const endpoint = Endpoint.endpointOf(channel, tenantId, notification);
+  const simulated = isSimulated(notification);
+  // A test notification calls no endpoint, so no circuit applies to it.
+  const endpoint = simulated ? undefined : Endpoint.endpointOf(channel, tenantId, notification);
   if (endpoint) {
     const gate = await Endpoint.admit(endpoint);
     if (gate.kind === "disabled") {
@@ -124,8 +136,18 @@ async function attempt(
   }
   try {
     await checkConsent(tenantId, notification);
-    const send = () => provider({ notification, tenantId, attempt });
+    const send = () => (simulated ? simulate : provider)({ notification, tenantId, attempt });
     const outcome = endpoint ? await Endpoint.call(endpoint, send) : await send();
+    const reporter = FEEDBACK_PROVIDER[channel];
+    if (reporter && outcome.providerMessageId && !simulated) {
+      // Before `sent`: feedback finds the notification by this once it says `sent`.
+      await putProviderRef(
+        reporter,
+        outcome.providerMessageId,
+        { tenant_id: tenantId, id, channel },
+        notification.expires_at ?? expiresAt(notification.created_at),
+      );
+    }
     const completed = await Notification.complete(tenantId, notification, attempt, outcome);
     if (!completed) {
       // The provider has it, but the item moved on without us: say so, never "delivered".
@@ -135,9 +157,34 @@ async function attempt(
     }
     log.info("delivered", { id, channel, status: outcome.status, attempt });
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
+    // Test keys: what the provider would report next, through the same status machine.
+    for (const event of outcome.simulated ?? []) {
+      const observed = await Notification.observe(tenantId, id, event);
+      if (observed.kind === "moved" || observed.kind === "late") {
+        await suppressOn(tenantId, observed.notification, event);
+      }
+    }
     return true;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentDeliveryError && error.name === "PushSubscriptionGoneError") {
+      const { recipient } = notification;
+      const dropped =
+        recipient.id && recipient.push_subscription
+          ? await Recipient.dropPushSubscription(
+              tenantId,
+              recipient.id,
+              recipient.push_subscription.endpoint,
+            )
+          : false;
+      const failed = await Notification.fail(tenantId, id, attempt, reason, new Date(), {
+        reason: "subscription_gone",
+      });
+      if (!failed) return conflict(channel, id, attempt, "fail");
+      log.warn("failed: push subscription gone", { id, attempt, dropped });
+      recordOutcome(channel, "failed");
+      return true;
+    }
     if (error instanceof PermanentDeliveryError) {
       const failed = await Notification.fail(tenantId, id, attempt, reason);
       if (!failed) return conflict(channel, id, attempt, "fail");

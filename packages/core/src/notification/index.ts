@@ -6,13 +6,18 @@ import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
+import { expiresAt } from "../retention";
 import { plan } from "../schedule";
+import * as Suppression from "../suppression";
+import { retentionDays } from "../tenant/settings";
 import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
   CANCELLABLE,
   Channel,
   CLAIMABLE,
   CONTACT,
+  FEEDBACK,
+  type FeedbackEvent,
   FINAL,
   type Info,
   type ParsedSendInput,
@@ -45,9 +50,15 @@ export const send = fn(
     input: SendInput,
     idempotencyKey: IdempotencyKey.optional(),
     now: z.date().optional(),
+    /** Sent with a test key: simulated, never handed to a provider. */
+    test: z.boolean().optional(),
   }),
-  async ({ tenantId, input, idempotencyKey, now = new Date() }): Promise<Sent> => {
+  async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Sent> => {
     const { recipient, window } = await resolveRecipient(tenantId, input);
+    // A suppressed address is refused before anything is stored: no provider call, ever.
+    if (input.channel === "email" && recipient.email) {
+      await Suppression.assertNotSuppressed(tenantId, recipient.email);
+    }
     const when = plan({
       now,
       sendAt: input.send_at,
@@ -77,6 +88,9 @@ export const send = fn(
       attempts: 0,
       created_at: stamp,
       updated_at: stamp,
+      ...(test ? { test: true } : {}),
+      // DynamoDB TTL removes it (and reads skip it) after the tenant's retention.
+      expires_at: expiresAt(now, await retentionDays(tenantId)),
     };
     const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {
@@ -437,7 +451,7 @@ export async function fail(
   attempt: number,
   error: string,
   now = new Date(),
-  options: { exhausted?: boolean } = {},
+  options: { exhausted?: boolean; reason?: Info["failure_reason"] } = {},
 ) {
   const item = await Store.transition({
     tenantId,
@@ -449,6 +463,7 @@ export async function fail(
       failed_at: now.toISOString(),
       last_error: error,
       ...(options.exhausted ? { exhausted: true } : {}),
+      ...(options.reason ? { failure_reason: options.reason } : {}),
     },
     remove: ["lease_until"],
     guard: { attempt },
@@ -558,6 +573,61 @@ export async function exhaust(
   const current = await Store.read(tenantId, id);
   if (current?.status === "sending" && (current.gen ?? 0) === gen) return { kind: "busy" };
   return { kind: "ignored", status: current?.status };
+}
+
+export type Observed =
+  /** The status moved (or the report was recorded without moving it, `late`). */
+  | { kind: "moved" | "late"; notification: Info }
+  /** The same report was recorded before (feedback is delivered at least once). */
+  | { kind: "duplicate" }
+  /** No such notification, or it has not reached `sent` yet (the report came first): retry. */
+  | { kind: "unknown" | "early"; status?: Status };
+
+/**
+ * A provider's report about a message it accepted (SES event, SMS delivery receipt). It moves
+ * the status where FEEDBACK allows; otherwise it is only appended to `events`, marked `late`,
+ * and the status stays (a bounce after `delivered` never moves a final status backwards). Every
+ * report is kept in `events` and goes out on the real-time feed.
+ */
+export async function observe(
+  tenantId: string,
+  id: string,
+  event: FeedbackEvent,
+  extra: { set?: Record<string, unknown>; remove?: string[] } = {},
+  now = new Date(),
+): Promise<Observed> {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: FEEDBACK[event.status],
+    to: event.status,
+    now,
+    set: {
+      [`${event.status}_at`]: event.at,
+      ...(event.status === "bounced" || event.status === "failed"
+        ? { last_error: event.detail ?? event.status }
+        : {}),
+      ...extra.set,
+    },
+    remove: extra.remove,
+    append: { events: [event] },
+  });
+  if (item) return { kind: "moved", notification: await changed(tenantId, item) };
+  const current = await Store.read(tenantId, id);
+  if (!current) return { kind: "unknown" };
+  // Still sending: the provider's report overtook the worker's completion.
+  if (!FINAL.includes(current.status)) return { kind: "early", status: current.status };
+  const same = (current.events ?? []).some(
+    (seen) =>
+      seen.status === event.status && seen.at === event.at && seen.provider === event.provider,
+  );
+  if (same) return { kind: "duplicate" };
+  const recorded = await Store.append(tenantId, id, { events: [{ ...event, late: true }] }, now);
+  if (!recorded) return { kind: "unknown" };
+  const info = Store.toInfo(recorded);
+  // Not a status change, so not counted; the feed shows the item with its new event.
+  await Realtime.publish(tenantId, info);
+  return { kind: "late", notification: info };
 }
 
 /** Every status write ends here: the new state goes out on the real-time feed. */

@@ -12,6 +12,9 @@ export const Status = z.enum([
   "sending",
   "delivered",
   "sent",
+  "delivery_delayed",
+  "bounced",
+  "complained",
   "failed",
   "cancelled",
 ]);
@@ -21,7 +24,55 @@ export type Status = z.infer<typeof Status>;
 export const CLAIMABLE: Status[] = ["accepted", "scheduled", "queued"];
 /** Statuses from which a notification can still be cancelled. */
 export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued"];
-export const FINAL: Status[] = ["delivered", "sent", "failed", "cancelled"];
+/**
+ * Final for sending: no worker claims it again. Provider feedback may still move `sent` (and
+ * `delivered`, for a complaint) on: see FEEDBACK.
+ */
+export const FINAL: Status[] = [
+  "delivered",
+  "sent",
+  "delivery_delayed",
+  "bounced",
+  "complained",
+  "failed",
+  "cancelled",
+];
+
+/** What provider feedback reports about a message a provider accepted. */
+export type FeedbackStatus = "delivered" | "bounced" | "complained" | "delivery_delayed" | "failed";
+
+/**
+ * The statuses provider feedback may move a notification out of, per status it reports. Anything
+ * else is a late event: recorded in `events` (with `late: true`), the status left as it is, so a
+ * bounce after `delivered` never moves a final status backwards.
+ */
+export const FEEDBACK: Record<FeedbackStatus, Status[]> = {
+  delivery_delayed: ["sent"],
+  delivered: ["sent", "delivery_delayed"],
+  bounced: ["sent", "delivery_delayed"],
+  // A complaint is about a message that was delivered.
+  complained: ["sent", "delivery_delayed", "delivered"],
+  // SMS: the carrier could not deliver it.
+  failed: ["sent", "delivery_delayed"],
+};
+
+/** One provider report about a notification, kept on it in order of arrival. */
+export const FeedbackEvent = z.object({
+  status: z.enum(["delivered", "bounced", "complained", "delivery_delayed", "failed"]),
+  at: z.string().describe("When the provider says it happened"),
+  received_at: z.string(),
+  provider: z.enum(["ses", "sms", "push"]),
+  detail: z
+    .string()
+    .optional()
+    .describe("SMTP diagnostic, bounce type, complaint type or carrier status"),
+  bounce_type: z.enum(["hard", "soft"]).optional(),
+  late: z
+    .boolean()
+    .optional()
+    .describe("Arrived after a status it may not change: recorded, status unchanged"),
+});
+export type FeedbackEvent = z.infer<typeof FeedbackEvent>;
 
 export const Channel = z.enum(["email", "push", "sms", "webhook", "in_app"]);
 export type Channel = z.infer<typeof Channel>;
@@ -230,8 +281,27 @@ export const Info = z.object({
   delivered_at: z.string().optional(),
   sent_at: z.string().optional(),
   failed_at: z.string().optional(),
+  delivery_delayed_at: z.string().optional(),
+  bounced_at: z.string().optional(),
+  complained_at: z.string().optional(),
+  failure_reason: z
+    .enum(["subscription_gone"])
+    .optional()
+    .describe("push: the push service said the subscription is gone (404/410); it was removed"),
+  events: z.array(FeedbackEvent).optional().describe("Provider feedback, in order of arrival"),
   cancelled_at: z.string().optional(),
   forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
+  expires_at: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Epoch seconds: from then on it is gone (the tenant's retention, default 30 days after creation)",
+    ),
+  test: z
+    .boolean()
+    .optional()
+    .describe("Sent with a test key: the outcome is simulated and no provider is called"),
   read_at: z.string().optional().describe("In-app: when the recipient read it"),
   seen_at: z.string().optional().describe("In-app: when the recipient saw it in a list"),
 });

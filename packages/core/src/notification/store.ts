@@ -10,6 +10,7 @@ import {
 import { dynamo } from "../aws/clients";
 import { derivedKey, tableName } from "../config";
 import { ValidationError } from "../error";
+import { expired } from "../retention";
 import type { IndexName } from "../table";
 import type { Info, Route, Status } from "./model";
 
@@ -128,7 +129,9 @@ export async function create(item: Item): Promise<boolean> {
       new PutCommand({
         TableName: table(),
         Item: encode(item),
-        ConditionExpression: "attribute_not_exists(pk)",
+        // An expired item TTL has not deleted yet is gone already: its key may be reused.
+        ConditionExpression: "attribute_not_exists(pk) OR expires_at <= :now_s",
+        ExpressionAttributeValues: { ":now_s": Math.floor(Date.now() / 1000) },
       }),
     );
     return true;
@@ -142,7 +145,9 @@ export async function read(tenantId: string, id: string): Promise<Item | undefin
   const result = await dynamo().send(
     new GetCommand({ TableName: table(), Key: key(tenantId, id), ConsistentRead: true }),
   );
-  return decode(result.Item);
+  const item = decode(result.Item);
+  // TTL deletes up to days after expiry: an expired item is gone already.
+  return item && !expired(item.expires_at) ? item : undefined;
 }
 
 export interface Transition {
@@ -166,6 +171,21 @@ export interface Transition {
   add?: Record<string, number>;
   /** Attributes set to another attribute's value (before this write), as `{ to: from }`. */
   copy?: Record<string, string>;
+  /** Values appended to list attributes (absent counts as empty), e.g. `{ events: [event] }`. */
+  append?: Record<string, unknown[]>;
+}
+
+function appendClauses(
+  append: Record<string, unknown[]>,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string[] {
+  return Object.entries(append).map(([field, items]) => {
+    names[`#${field}`] = field;
+    values[`:append_${field}`] = items;
+    values[":empty_list"] = [];
+    return `#${field} = list_append(if_not_exists(#${field}, :empty_list), :append_${field})`;
+  });
 }
 
 /**
@@ -208,6 +228,7 @@ export async function transition(change: Transition): Promise<Item | undefined> 
     values[":zero"] = 0;
     sets.push(`#${field} = if_not_exists(#${field}, :zero) + :add_${field}`);
   }
+  sets.push(...appendClauses(change.append ?? {}, names, values));
   const fromKeys = change.from.map((status, index) => {
     values[`:from${index}`] = status;
     return `:from${index}`;
@@ -404,7 +425,8 @@ async function readPage(
       }),
     );
     for (const record of result.Items ?? []) {
-      items.push(decode(record) as Item);
+      const item = decode(record) as Item;
+      if (!expired(item.expires_at)) items.push(item);
     }
     start = result.LastEvaluatedKey;
     more = start !== undefined;
@@ -447,9 +469,10 @@ export async function countUnread(tenantId: string, recipientId: string): Promis
       TableName: table(),
       IndexName: index,
       KeyConditionExpression: "#pk = :pk",
-      FilterExpression: UNREAD,
-      ExpressionAttributeNames: { "#pk": `${index}pk` },
-      ExpressionAttributeValues: { ":pk": partition },
+      // Expired items are gone already, though TTL has not deleted them yet.
+      FilterExpression: `(${UNREAD}) AND (attribute_not_exists(#expires) OR #expires > :now_s)`,
+      ExpressionAttributeNames: { "#pk": `${index}pk`, "#expires": "expires_at" },
+      ExpressionAttributeValues: { ":pk": partition, ":now_s": Math.floor(Date.now() / 1000) },
       Select: "COUNT",
     },
   );
@@ -530,4 +553,26 @@ export async function touch(change: {
     }),
   );
   return conditionalUpdate(change, `SET ${sets.join(", ")}`, condition, names, values);
+}
+
+/**
+ * Append to list attributes of an existing item without a status change (a provider's late
+ * report); undefined when the item is missing.
+ */
+export async function append(
+  tenantId: string,
+  id: string,
+  lists: Record<string, unknown[]>,
+  now = new Date(),
+): Promise<Item | undefined> {
+  const names: Record<string, string> = { "#updated": "updated_at" };
+  const values: Record<string, unknown> = { ":updated": now.toISOString() };
+  const sets = ["#updated = :updated", ...appendClauses(lists, names, values)];
+  return conditionalUpdate(
+    { tenantId, id },
+    `SET ${sets.join(", ")}`,
+    "attribute_exists(pk)",
+    names,
+    values,
+  );
 }

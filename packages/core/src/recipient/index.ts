@@ -49,3 +49,16 @@ export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
 export const remove = fn(Ref, async ({ tenantId, id }) => {
   await Store.remove(tenantId, id);
 });
+
+/**
+ * The push service said this subscription is gone (404/410): remove it from the profile, if the
+ * profile still holds that one (the recipient may have subscribed again since). True if removed.
+ */
+export function dropPushSubscription(tenantId: string, id: string, endpoint: string) {
+  return Store.dropPushSubscription(tenantId, id, endpoint, new Date());
+}
+
+/** Add a channel to a recipient's opt-outs (creating the profile if there is none). */
+export function optOut(tenantId: string, id: string, channel: Channel): Promise<void> {
+  return Store.addOptOut(tenantId, id, channel, new Date());
+}

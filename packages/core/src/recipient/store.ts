@@ -1,4 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/clients";
 import { tableName } from "../config";
 
@@ -34,4 +35,52 @@ export async function read(
 
 export async function remove(tenantId: string, id: string) {
   await dynamo().send(new DeleteCommand({ TableName: tableName(), Key: key(tenantId, id) }));
+}
+
+/** Remove the push subscription if it is still the one with this endpoint; true if removed. */
+export async function dropPushSubscription(
+  tenantId: string,
+  id: string,
+  endpoint: string,
+  now: Date,
+): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(tenantId, id),
+        UpdateExpression: "REMOVE push_subscription SET updated_at = :now",
+        ConditionExpression: "push_subscription.endpoint = :endpoint",
+        ExpressionAttributeValues: { ":endpoint": endpoint, ":now": now.toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Add a channel to the opt-outs (creating the profile if there is none); already there: no-op. */
+export async function addOptOut(tenantId: string, id: string, channel: string, now: Date) {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(tenantId, id),
+        UpdateExpression:
+          "SET opt_out = list_append(if_not_exists(opt_out, :empty), :channel), id = if_not_exists(id, :id), updated_at = :now",
+        ConditionExpression: "attribute_not_exists(opt_out) OR NOT contains(opt_out, :name)",
+        ExpressionAttributeValues: {
+          ":empty": [],
+          ":channel": [channel],
+          ":name": channel,
+          ":id": id,
+          ":now": now.toISOString(),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }

@@ -14,6 +14,8 @@ export interface KeyRecord {
   tenant_id: string;
   created_at: string;
   revoked_at?: string;
+  /** A test key: its notifications are simulated, never sent. */
+  mode?: "test";
 }
 
 function hashOf(secret: string) {

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { fn } from "../fn";
+import { DEFAULT_RETENTION_DAYS } from "../retention";
+import * as Store from "./settings-store";
+
+/**
+ * Tenant settings. `retention_days`: how long notifications and their side items are kept
+ * (`expires_at`, then DynamoDB TTL); default 30, applies to notifications created afterwards.
+ */
+export const SettingsInput = z
+  .object({
+    retention_days: z
+      .number()
+      .min(1)
+      .max(3650)
+      .describe("Days a notification is kept after it was created (default 30)"),
+  })
+  .strict();
+export type SettingsInput = z.input<typeof SettingsInput>;
+
+export const Settings = z.object({
+  retention_days: z.number(),
+  updated_at: z.string().optional(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+const TenantId = z.string().min(1).max(64);
+
+/** Settings change rarely: a container keeps what it read for a minute. */
+const CACHE_MS = 60_000;
+const cache = new Map<string, { at: number; settings: Settings }>();
+
+export const get = fn(z.object({ tenantId: TenantId }), async ({ tenantId }): Promise<Settings> => {
+  const stored = await Store.read(tenantId);
+  return { retention_days: DEFAULT_RETENTION_DAYS, ...stored };
+});
+
+export const put = fn(
+  z.object({ tenantId: TenantId, settings: SettingsInput }),
+  async ({ tenantId, settings }): Promise<Settings> => {
+    const item = { ...settings, updated_at: new Date().toISOString() };
+    await Store.write(tenantId, item);
+    cache.delete(tenantId);
+    return item;
+  },
+);
+
+/** The tenant's retention in days, cached per container. */
+export async function retentionDays(tenantId: string): Promise<number> {
+  const hit = cache.get(tenantId);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.settings.retention_days;
+  const settings = await get({ tenantId });
+  cache.set(tenantId, { at: Date.now(), settings });
+  return settings.retention_days;
+}
