@@ -1,6 +1,7 @@
 import { feedback as feedbackHandler } from "../functions/manifest";
 import { configurationSet } from "./email";
 import { lambda } from "./lambda";
+import { socket } from "./realtime";
 import { upstash } from "./secrets";
 import { table } from "./storage";
 
@@ -48,7 +49,8 @@ export const feedbackFunction = new sst.aws.Function("FeedbackHandler", {
   handler: feedbackHandler,
   description: "Moves email and SMS statuses on provider feedback (delivered, bounced, ...)",
   timeout: "30 seconds",
-  link: [table, upstash],
+  // Socket: each status change it makes is posted to the WebSocket connections that follow it.
+  link: [table, upstash, socket],
 });
 
 topic.subscribe("FeedbackSubscriber", feedbackFunction.arn);

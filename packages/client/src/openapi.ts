@@ -1136,7 +1136,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, invalid_period (metrics) */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics) */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1163,7 +1163,7 @@ export type components = {
                 "application/json": components["schemas"]["GatewayError"];
             };
         };
-        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found; route_not_found for a path no route serves */
+        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found; route_not_found for a path no route serves */
         NotFound: {
             headers: {
                 [name: string]: unknown;

@@ -462,7 +462,9 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "(a `__proto__` key), invalid_cursor (a cursor this listing did not return), " +
       "invalid_destination (a webhook URL or push endpoint Herald will not call), " +
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
-      "send_at_too_far, invalid_period (metrics)",
+      "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
+      "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period " +
+      "(metrics)",
     body: "Error",
   },
   401: {
@@ -483,7 +485,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
       "notification_not_found, recipient_not_found, inbox_message_not_found, " +
-      "endpoint_not_found; route_not_found for a path no route serves",
+      "endpoint_not_found, suppression_not_found; route_not_found for a path no route serves",
     body: "Error",
   },
   409: {
