@@ -16,27 +16,26 @@ import { close, listen } from "./net";
  * fire at their due instant: the emulator sends `Target.Input` to the target SQS queue on the
  * local SQS server.
  *
- * Supported: schedule groups (create, get, delete, list, tags; `default` always exists) and
- * schedules (create, get, update, delete, list with group/prefix/state filters and pagination),
- * with AWS-like validation and error shapes. Targets must be SQS queues (standard or FIFO, with
- * `SqsParameters.MessageGroupId`), optionally with a retry policy and an SQS dead-letter queue.
+ * It implements what Herald calls, with AWS's error shapes (so the real SDK raises the same
+ * exceptions): CreateScheduleGroup (the local cloud's setup; `default` always exists), and
+ * CreateSchedule, GetSchedule and DeleteSchedule for one-time schedules that target an SQS
+ * queue, optionally with an SQS dead-letter queue. Other operations answer
+ * UnknownOperationException; request fields Herald never sends (tags, State, Description,
+ * Start/EndDate, KMS, RetryPolicy, SqsParameters, a FLEXIBLE window, ...) a ValidationException
+ * that names them, so nothing is silently ignored.
  *
  * Emulator choices (where AWS is vaguer or slower):
  * - Only `at(yyyy-mm-ddThh:mm:ss)` expressions are accepted; `rate()` and `cron()` are rejected
- *   with a ValidationException. `StartDate`/`EndDate` are stored and echoed but, as in AWS for
- *   one-time schedules, do not affect firing.
+ *   with a ValidationException.
  * - An `at()` time already in the past fires at once, so a schedule created "just too late"
  *   still delivers.
  * - Schedules fire at their due instant, unless {@link StartSchedulerOptions.lateMs} asks for
  *   AWS-like lateness (AWS invokes a one-time schedule up to about a minute after its time).
- * - `FlexibleTimeWindow` is validated and echoed, but a FLEXIBLE schedule fires at the start of
- *   its window (a legal outcome in AWS too), so tests are deterministic.
  * - With `ActionAfterCompletion: DELETE` the schedule is removed as its invocation starts, so no
  *   observer can receive the message and still find the schedule.
- * - Failed sends are retried at most {@link MAX_RETRIES} times (100 ms, 200 ms, 400 ms), fewer if
- *   `RetryPolicy.MaximumRetryAttempts` says so, not AWS's default 185 times over 24 hours.
- * - Deleting a group deletes its schedules at once (AWS does it asynchronously).
- * - `ClientToken` idempotency, KMS and IAM (the `RoleArn` is required but not checked) are not
+ * - Failed sends are retried {@link MAX_RETRIES} times (100 ms, 200 ms, 400 ms), not AWS's
+ *   default 185 times over 24 hours, then go to the dead-letter queue.
+ * - `ClientToken` idempotency and IAM (the `RoleArn` is required but not checked) are not
  *   emulated; request signatures are not verified.
  */
 
@@ -86,7 +85,6 @@ const DEFAULT_GROUP = "default";
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_RETRIES = 3;
 const RETRY_BASE_MS = 100;
-const MAX_RESULTS = 100;
 /** What AWS delivers to a templated target when a schedule has no `Input`. */
 const DEFAULT_INPUT = "{}";
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -94,9 +92,21 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 const NAME_PATTERN = /^[0-9a-zA-Z-_.]+$/;
 const AT_PATTERN = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/;
 const RECURRING_PATTERN = /^(rate|cron)\(.*\)$/;
-const SQS_ARN_PATTERN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:([a-zA-Z0-9_-]{1,80}(?:\.fifo)?)$/;
+const SQS_ARN_PATTERN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:([a-zA-Z0-9_-]{1,80})$/;
 const ARN_PATTERN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$/;
-const TOKEN_PREFIX = "herald-scheduler:";
+
+/** The request fields each operation accepts (the SDK fills in `ClientToken` by itself). */
+const SCHEDULE_FIELDS = [
+  "ClientToken",
+  "GroupName",
+  "ScheduleExpression",
+  "ScheduleExpressionTimezone",
+  "FlexibleTimeWindow",
+  "ActionAfterCompletion",
+  "Target",
+];
+const TARGET_FIELDS = ["Arn", "RoleArn", "Input", "DeadLetterConfig"];
+const GROUP_FIELDS = ["ClientToken"];
 
 // ---------------------------------------------------------------------------------------------
 // Errors: each kind is the Scheduler exception of the same name, sent with `x-amzn-errortype`.
@@ -136,7 +146,11 @@ class ConflictError extends SchedulerApiError {
 class UnknownOperationError extends SchedulerApiError {
   override name = "UnknownOperationError";
   constructor(method: string, path: string) {
-    super("UnknownOperationException", 404, `No operation matches ${method} ${path}`);
+    super(
+      "UnknownOperationException",
+      404,
+      `No operation matches ${method} ${path} (the Herald Scheduler emulator implements CreateScheduleGroup, CreateSchedule, GetSchedule and DeleteSchedule)`,
+    );
   }
 }
 
@@ -152,59 +166,25 @@ class TargetDeliveryError extends Error {
 // Model
 
 type Json = Record<string, unknown>;
-type State = "ENABLED" | "DISABLED";
-type ActionAfterCompletion = "NONE" | "DELETE";
-
-interface Tag {
-  Key: string;
-  Value: string;
-}
-
-interface Group {
-  Name: string;
-  Arn: string;
-  CreationDate: number;
-  LastModificationDate: number;
-  Tags: Tag[];
-}
 
 interface Target {
   Arn: string;
   RoleArn: string;
   Input?: string;
   DeadLetterConfig?: { Arn: string };
-  RetryPolicy?: { MaximumEventAgeInSeconds?: number; MaximumRetryAttempts?: number };
-  SqsParameters?: { MessageGroupId?: string };
 }
 
-interface FlexibleTimeWindow {
-  Mode: "OFF" | "FLEXIBLE";
-  MaximumWindowInMinutes?: number;
-}
-
-/** What CreateSchedule and UpdateSchedule both carry (Update replaces every field). */
-interface ScheduleSpec {
-  ScheduleExpression: string;
-  ScheduleExpressionTimezone?: string;
-  StartDate?: number;
-  EndDate?: number;
-  Description?: string;
-  State: State;
-  KmsKeyArn?: string;
-  Target: Target;
-  FlexibleTimeWindow: FlexibleTimeWindow;
-  ActionAfterCompletion: ActionAfterCompletion;
-  /** The instant `ScheduleExpression` names, ms since the epoch. */
-  dueAt: number;
-}
-
-/** Immutable: an update stores a new object, so an invocation under way keeps its snapshot. */
-interface Schedule extends ScheduleSpec {
+interface Schedule {
   Name: string;
   GroupName: string;
   Arn: string;
+  ScheduleExpression: string;
+  ScheduleExpressionTimezone?: string;
+  Target: Target;
+  ActionAfterCompletion: "NONE" | "DELETE";
   CreationDate: number;
-  LastModificationDate: number;
+  /** The instant `ScheduleExpression` names, ms since the epoch. */
+  dueAt: number;
 }
 
 const scheduleKey = (group: string, name: string) => `${group}/${name}`;
@@ -222,6 +202,16 @@ function constraintError(field: string, value: unknown, constraint: string): Val
   );
 }
 
+/** Rejects fields the emulator does not implement rather than ignoring them. */
+function onlyFields(body: Json, allowed: readonly string[], path: string) {
+  const unsupported = Object.keys(body).filter((field) => !allowed.includes(field));
+  if (unsupported.length > 0) {
+    throw new ValidationError(
+      `Unsupported field(s) ${unsupported.map((field) => `${path}${field}`).join(", ")}: the Herald Scheduler emulator implements only what Herald sends`,
+    );
+  }
+}
+
 function optionalString(body: Json, field: string, min: number, max: number, path = field) {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
@@ -237,58 +227,13 @@ function requiredString(body: Json, field: string, min: number, max: number, pat
   return value;
 }
 
-function optionalInteger(body: Json, field: string, min: number, max: number, path = field) {
+function requiredObject(body: Json, field: string, path = field): Json {
   const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw constraintError(
-      path,
-      value,
-      `Member must have value greater than or equal to ${min} and less than or equal to ${max}`,
-    );
+  if (value === undefined || value === null) {
+    throw constraintError(path, null, "Member must not be null");
   }
-  return value;
-}
-
-function optionalEnum<T extends string>(
-  body: Json,
-  field: string,
-  allowed: readonly T[],
-  path = field,
-): T | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-    throw constraintError(
-      path,
-      value,
-      `Member must satisfy enum value set: [${allowed.join(", ")}]`,
-    );
-  }
-  return value as T;
-}
-
-function optionalObject(body: Json, field: string, path = field): Json | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw constraintError(path, value, "Member must be a structure");
   return value;
-}
-
-function requiredObject(body: Json, field: string, path = field): Json {
-  const value = optionalObject(body, field, path);
-  if (value === undefined) throw constraintError(path, null, "Member must not be null");
-  return value;
-}
-
-/** Timestamps travel as epoch seconds (restJson1's default); stored as ms. */
-function optionalTimestamp(body: Json, field: string): number | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw constraintError(field, value, "Member must be a timestamp in epoch seconds");
-  }
-  return Math.round(value * 1000);
 }
 
 function validateName(value: string | undefined, field: string): string {
@@ -309,18 +254,10 @@ function validateSqsArn(value: string, field: string): string {
   const match = SQS_ARN_PATTERN.exec(value);
   if (!match?.[1]) {
     throw new ValidationError(
-      `Invalid ${field} '${value}': the Herald Scheduler emulator only supports SQS queue ARNs (arn:aws:sqs:REGION:ACCOUNT:QUEUE)`,
+      `Invalid ${field} '${value}': the Herald Scheduler emulator only supports standard SQS queue ARNs (arn:aws:sqs:REGION:ACCOUNT:QUEUE)`,
     );
   }
   return match[1];
-}
-
-function parseTimezone(body: Json): string | undefined {
-  const zone = optionalString(body, "ScheduleExpressionTimezone", 1, 50);
-  if (zone !== undefined && !IANAZone.isValidZone(zone)) {
-    throw new ValidationError(`Invalid time zone: ${zone}`);
-  }
-  return zone;
 }
 
 /**
@@ -343,206 +280,62 @@ function dueInstant(expression: string, zone: string | undefined): number {
   return instant.toMillis();
 }
 
-function parseFlexibleTimeWindow(body: Json): FlexibleTimeWindow {
+function parseTimezone(body: Json): string | undefined {
+  const zone = optionalString(body, "ScheduleExpressionTimezone", 1, 50);
+  if (zone !== undefined && !IANAZone.isValidZone(zone)) {
+    throw new ValidationError(`Invalid time zone: ${zone}`);
+  }
+  return zone;
+}
+
+/** Herald always sends `{ Mode: "OFF" }`; a FLEXIBLE window is not emulated. */
+function parseFlexibleTimeWindow(body: Json): void {
   const raw = requiredObject(body, "FlexibleTimeWindow", "flexibleTimeWindow");
-  const mode = optionalEnum(raw, "Mode", ["OFF", "FLEXIBLE"], "flexibleTimeWindow.mode");
-  if (mode === undefined)
+  const mode = raw.Mode;
+  if (mode === undefined || mode === null) {
     throw constraintError("flexibleTimeWindow.mode", null, "Member must not be null");
-  const minutes = optionalInteger(
-    raw,
-    "MaximumWindowInMinutes",
-    1,
-    1440,
-    "flexibleTimeWindow.maximumWindowInMinutes",
-  );
-  if (mode === "FLEXIBLE" && minutes === undefined) {
-    throw new ValidationError("MaximumWindowInMinutes is required when Mode is FLEXIBLE");
   }
-  return minutes === undefined ? { Mode: mode } : { Mode: mode, MaximumWindowInMinutes: minutes };
-}
-
-function parseRetryPolicy(target: Json): Target["RetryPolicy"] {
-  const raw = optionalObject(target, "RetryPolicy", "target.retryPolicy");
-  if (raw === undefined) return undefined;
-  return {
-    MaximumEventAgeInSeconds: optionalInteger(
-      raw,
-      "MaximumEventAgeInSeconds",
-      60,
-      86_400,
-      "target.retryPolicy.maximumEventAgeInSeconds",
-    ),
-    MaximumRetryAttempts: optionalInteger(
-      raw,
-      "MaximumRetryAttempts",
-      0,
-      185,
-      "target.retryPolicy.maximumRetryAttempts",
-    ),
-  };
-}
-
-function parseTarget(body: Json): Target {
-  const raw = requiredObject(body, "Target", "target");
-  const target: Target = {
-    Arn: requiredString(raw, "Arn", 1, 1600, "target.arn"),
-    RoleArn: requiredString(raw, "RoleArn", 1, 1600, "target.roleArn"),
-  };
-  validateSqsArn(target.Arn, "Target.Arn");
-  if (!ARN_PATTERN.test(target.RoleArn))
-    throw new ValidationError(`Invalid RoleArn ${target.RoleArn}`);
-  const input = optionalString(raw, "Input", 1, 262_144, "target.input");
-  if (input !== undefined) target.Input = input;
-  const deadLetter = optionalObject(raw, "DeadLetterConfig", "target.deadLetterConfig");
-  const deadLetterArn =
-    deadLetter && optionalString(deadLetter, "Arn", 1, 1600, "target.deadLetterConfig.arn");
-  if (deadLetterArn !== undefined) {
-    validateSqsArn(deadLetterArn, "DeadLetterConfig.Arn");
-    target.DeadLetterConfig = { Arn: deadLetterArn };
+  if (mode !== "OFF") {
+    throw new ValidationError(
+      `Unsupported FlexibleTimeWindow mode ${String(mode)}: the Herald Scheduler emulator supports OFF only`,
+    );
   }
-  const retryPolicy = parseRetryPolicy(raw);
-  if (retryPolicy !== undefined) target.RetryPolicy = retryPolicy;
-  const sqs = optionalObject(raw, "SqsParameters", "target.sqsParameters");
-  if (sqs !== undefined) {
-    target.SqsParameters = {
-      MessageGroupId: optionalString(
-        sqs,
-        "MessageGroupId",
-        1,
-        128,
-        "target.sqsParameters.messageGroupId",
-      ),
-    };
-  }
-  return target;
+  onlyFields(raw, ["Mode"], "FlexibleTimeWindow.");
 }
 
-function parseScheduleSpec(body: Json): ScheduleSpec {
-  const expression = requiredString(body, "ScheduleExpression", 1, 256);
-  const timezone = parseTimezone(body);
-  return {
-    ScheduleExpression: expression,
-    ScheduleExpressionTimezone: timezone,
-    StartDate: optionalTimestamp(body, "StartDate"),
-    EndDate: optionalTimestamp(body, "EndDate"),
-    Description: optionalString(body, "Description", 0, 512),
-    State: optionalEnum(body, "State", ["ENABLED", "DISABLED"]) ?? "ENABLED",
-    KmsKeyArn: optionalString(body, "KmsKeyArn", 1, 2048),
-    Target: parseTarget(body),
-    FlexibleTimeWindow: parseFlexibleTimeWindow(body),
-    ActionAfterCompletion:
-      optionalEnum(body, "ActionAfterCompletion", ["NONE", "DELETE"]) ?? "NONE",
-    dueAt: dueInstant(expression, timezone),
-  };
-}
-
-function parseTags(body: Json): Tag[] {
-  const raw = body.Tags;
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw) || raw.length > 200) {
-    throw constraintError("tags", raw, "Member must have length less than or equal to 200");
-  }
-  return raw.map((tag: unknown) => {
-    if (!isObject(tag)) throw constraintError("tags", tag, "Member must be a structure");
-    return {
-      Key: requiredString(tag, "Key", 1, 128, "tags.member.key"),
-      Value: requiredString(tag, "Value", 0, 256, "tags.member.value"),
-    };
-  });
-}
-
-function mergeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[] {
-  const byKey = new Map(existing.map((tag) => [tag.Key, tag]));
-  for (const tag of added) byKey.set(tag.Key, tag);
-  return [...byKey.values()];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pagination: the token is the sort key of the last item returned, so deletions between pages
-// neither skip nor repeat items.
-
-function maxResults(query: URLSearchParams): number {
-  const raw = query.get("MaxResults");
-  if (raw === null) return MAX_RESULTS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > MAX_RESULTS) {
+function parseActionAfterCompletion(body: Json): Schedule["ActionAfterCompletion"] {
+  const value = body.ActionAfterCompletion;
+  if (value === undefined || value === null) return "NONE";
+  if (value !== "NONE" && value !== "DELETE") {
     throw constraintError(
-      "maxResults",
-      raw,
-      `Member must have value greater than or equal to 1 and less than or equal to ${MAX_RESULTS}`,
+      "actionAfterCompletion",
+      value,
+      "Member must satisfy enum value set: [NONE, DELETE]",
     );
   }
   return value;
 }
 
-function decodeToken(token: string | null): string | undefined {
-  if (token === null) return undefined;
-  const decoded = Buffer.from(token, "base64url").toString("utf8");
-  if (!decoded.startsWith(TOKEN_PREFIX)) throw new ValidationError(`Invalid NextToken ${token}`);
-  return decoded.slice(TOKEN_PREFIX.length);
-}
-
-function paginate<T>(items: T[], keyOf: (item: T) => string, query: URLSearchParams) {
-  const after = decodeToken(query.get("NextToken"));
-  const limit = maxResults(query);
-  const sorted = items
-    .map((item) => ({ item, key: keyOf(item) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .filter(({ key }) => after === undefined || key > after);
-  const page = sorted.slice(0, limit);
-  const last = page.at(-1);
-  const NextToken =
-    sorted.length > limit && last
-      ? Buffer.from(`${TOKEN_PREFIX}${last.key}`).toString("base64url")
-      : undefined;
-  return { page: page.map(({ item }) => item), NextToken };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Wire shapes
-
-const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
-
-function groupSummary(group: Group): Json {
-  return {
-    Arn: group.Arn,
-    Name: group.Name,
-    State: "ACTIVE",
-    CreationDate: seconds(group.CreationDate),
-    LastModificationDate: seconds(group.LastModificationDate),
+function parseTarget(body: Json): Target {
+  const raw = requiredObject(body, "Target", "target");
+  onlyFields(raw, TARGET_FIELDS, "Target.");
+  const target: Target = {
+    Arn: requiredString(raw, "Arn", 1, 1600, "target.arn"),
+    RoleArn: requiredString(raw, "RoleArn", 1, 1600, "target.roleArn"),
   };
-}
-
-function scheduleDetails(schedule: Schedule): Json {
-  return {
-    Arn: schedule.Arn,
-    GroupName: schedule.GroupName,
-    Name: schedule.Name,
-    ScheduleExpression: schedule.ScheduleExpression,
-    ScheduleExpressionTimezone: schedule.ScheduleExpressionTimezone,
-    StartDate: seconds(schedule.StartDate),
-    EndDate: seconds(schedule.EndDate),
-    Description: schedule.Description,
-    State: schedule.State,
-    CreationDate: seconds(schedule.CreationDate),
-    LastModificationDate: seconds(schedule.LastModificationDate),
-    KmsKeyArn: schedule.KmsKeyArn,
-    Target: schedule.Target,
-    FlexibleTimeWindow: schedule.FlexibleTimeWindow,
-    ActionAfterCompletion: schedule.ActionAfterCompletion,
-  };
-}
-
-function scheduleSummary(schedule: Schedule): Json {
-  return {
-    Arn: schedule.Arn,
-    Name: schedule.Name,
-    GroupName: schedule.GroupName,
-    State: schedule.State,
-    CreationDate: seconds(schedule.CreationDate),
-    LastModificationDate: seconds(schedule.LastModificationDate),
-    Target: { Arn: schedule.Target.Arn },
-  };
+  validateSqsArn(target.Arn, "Target.Arn");
+  if (!ARN_PATTERN.test(target.RoleArn)) {
+    throw new ValidationError(`Invalid RoleArn ${target.RoleArn}`);
+  }
+  const input = optionalString(raw, "Input", 1, 262_144, "target.input");
+  if (input !== undefined) target.Input = input;
+  if (raw.DeadLetterConfig !== undefined && raw.DeadLetterConfig !== null) {
+    const deadLetter = requiredObject(raw, "DeadLetterConfig", "target.deadLetterConfig");
+    const arn = requiredString(deadLetter, "Arn", 1, 1600, "target.deadLetterConfig.arn");
+    validateSqsArn(arn, "DeadLetterConfig.Arn");
+    target.DeadLetterConfig = { Arn: arn };
+  }
+  return target;
 }
 
 function describeError(error: unknown): string {
@@ -557,7 +350,7 @@ interface Delivery {
   ok: boolean;
   attempts: number;
   error?: string;
-  exhaustedBy?: "MaximumRetryAttempts" | "MaximumEventAgeInSeconds" | "Shutdown";
+  exhaustedBy?: "MaximumRetryAttempts" | "Shutdown";
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -580,8 +373,6 @@ class Dispatcher {
   private readonly queueUrls = new Map<string, string>();
   private readonly shutdown = new AbortController();
   private readonly sqs: SQSClient;
-  /** When each schedule fires: its due time plus, in AWS-like mode, a random lateness. */
-  private readonly fireAt = new WeakMap<Schedule, number>();
 
   /** `claim` returns whether `schedule` is still current, removing it when it ends on firing. */
   constructor(
@@ -590,7 +381,7 @@ class Dispatcher {
     private readonly claim: (schedule: Schedule) => boolean,
     private readonly lateMs = 0,
   ) {
-    // One attempt per send: retries are the schedule's own policy, applied below.
+    // One attempt per send: the emulator's own retries are applied below.
     this.sqs = new SQSClient({
       endpoint: sqsEndpoint,
       region,
@@ -599,27 +390,22 @@ class Dispatcher {
     });
   }
 
-  /** (Re)arms the timer of `schedule`, replacing any earlier one under the same key. */
-  plan(schedule: Schedule): void {
+  /** Arms the timer of `schedule`: its due time plus, in AWS-like mode, a random lateness. */
+  plan(schedule: Schedule, fireAt = schedule.dueAt + Math.random() * this.lateMs): void {
+    if (this.shutdown.signal.aborted) return;
     const key = scheduleKey(schedule.GroupName, schedule.Name);
-    this.cancel(key);
-    if (schedule.State === "DISABLED" || this.shutdown.signal.aborted) return;
-    const fireAt = this.fireAt.get(schedule) ?? schedule.dueAt + Math.random() * this.lateMs;
-    this.fireAt.set(schedule, fireAt);
     // An at() time already in the past gives a delay of 0: the emulator fires it at once.
     const wait = Math.max(0, fireAt - Date.now());
     const timer =
       wait > MAX_TIMER_MS
-        ? setTimeout(() => this.plan(schedule), MAX_TIMER_MS)
-        : setTimeout(() => this.onDue(key, schedule), wait);
+        ? setTimeout(() => this.plan(schedule, fireAt), MAX_TIMER_MS)
+        : setTimeout(() => this.onDue(key, schedule, fireAt), wait);
     timer.unref();
     this.timers.set(key, timer);
   }
 
   cancel(key: string): void {
-    const timer = this.timers.get(key);
-    if (timer === undefined) return;
-    clearTimeout(timer);
+    clearTimeout(this.timers.get(key));
     this.timers.delete(key);
   }
 
@@ -631,11 +417,11 @@ class Dispatcher {
     this.sqs.destroy();
   }
 
-  private onDue(key: string, schedule: Schedule): void {
+  private onDue(key: string, schedule: Schedule, fireAt: number): void {
     this.timers.delete(key);
     // Timers may wake a millisecond early; AWS never fires before the due instant.
-    if (Date.now() < (this.fireAt.get(schedule) ?? schedule.dueAt)) {
-      this.plan(schedule);
+    if (Date.now() < fireAt) {
+      this.plan(schedule, fireAt);
       return;
     }
     if (!this.claim(schedule)) return;
@@ -662,31 +448,24 @@ class Dispatcher {
     });
   }
 
-  /** Sends with retries: delays of 100 ms · 2^n, at most MAX_RETRIES or the policy's count. */
+  /** Sends with up to MAX_RETRIES retries, after 100 ms · 2^n. */
   private async deliver(schedule: Schedule, body: string): Promise<Delivery> {
-    const policy = schedule.Target.RetryPolicy;
-    const retries = Math.min(policy?.MaximumRetryAttempts ?? MAX_RETRIES, MAX_RETRIES);
-    const maxAgeMs = (policy?.MaximumEventAgeInSeconds ?? 86_400) * 1000;
-    const groupId = schedule.Target.SqsParameters?.MessageGroupId;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.send(schedule.Target.Arn, body, groupId);
+        await this.send(schedule.Target.Arn, body);
         return { ok: true, attempts: attempt };
       } catch (error) {
-        const exhaustedBy = this.exhaustion(attempt, retries, schedule.dueAt + maxAgeMs);
+        const exhaustedBy = this.shutdown.signal.aborted
+          ? "Shutdown"
+          : attempt > MAX_RETRIES
+            ? "MaximumRetryAttempts"
+            : undefined;
         if (exhaustedBy !== undefined) {
           return { ok: false, attempts: attempt, error: describeError(error), exhaustedBy };
         }
       }
       await pause(RETRY_BASE_MS * 2 ** (attempt - 1), this.shutdown.signal);
     }
-  }
-
-  private exhaustion(attempt: number, retries: number, deadline: number): Delivery["exhaustedBy"] {
-    if (this.shutdown.signal.aborted) return "Shutdown";
-    if (attempt > retries) return "MaximumRetryAttempts";
-    if (Date.now() >= deadline) return "MaximumEventAgeInSeconds";
-    return undefined;
   }
 
   /** The dead-letter message is the Input, with attributes modelled on AWS's dead-letter event. */
@@ -701,7 +480,7 @@ class Dispatcher {
       StringValue: value,
     });
     try {
-      await this.send(arn, body, undefined, {
+      await this.send(arn, body, {
         ERROR_CODE: text("TargetDeliveryError"),
         ERROR_MESSAGE: text(delivery.error ?? "unknown"),
         EXHAUSTED_RETRY_CONDITION: text(delivery.exhaustedBy ?? "MaximumRetryAttempts"),
@@ -717,19 +496,13 @@ class Dispatcher {
   private async send(
     queueArn: string,
     body: string,
-    groupId: string | undefined,
     attributes?: Record<string, MessageAttributeValue>,
   ): Promise<void> {
     const abortSignal = this.shutdown.signal;
     try {
       const QueueUrl = await this.queueUrl(queueArn, abortSignal);
       await this.sqs.send(
-        new SendMessageCommand({
-          QueueUrl,
-          MessageBody: body,
-          MessageGroupId: groupId,
-          MessageAttributes: attributes,
-        }),
+        new SendMessageCommand({ QueueUrl, MessageBody: body, MessageAttributes: attributes }),
         { abortSignal },
       );
     } catch (error) {
@@ -754,17 +527,8 @@ class Dispatcher {
 // ---------------------------------------------------------------------------------------------
 // The API: one method per operation.
 
-interface ApiRequest {
-  method: string;
-  path: string;
-  /** Path segments, percent-decoded. */
-  segments: string[];
-  query: URLSearchParams;
-  body: Json;
-}
-
 class SchedulerApi {
-  private readonly groups = new Map<string, Group>();
+  private readonly groups = new Set<string>([DEFAULT_GROUP]);
   private readonly schedules = new Map<string, Schedule>();
   readonly dispatcher: Dispatcher;
 
@@ -779,152 +543,61 @@ class SchedulerApi {
       (schedule) => this.claim(schedule),
       lateMs,
     );
-    const now = Date.now();
-    this.groups.set(DEFAULT_GROUP, {
-      Name: DEFAULT_GROUP,
-      Arn: this.groupArn(DEFAULT_GROUP),
-      CreationDate: now,
-      LastModificationDate: now,
-      Tags: [],
-    });
   }
 
-  handle(request: ApiRequest): Json {
-    const { method, segments, query, body } = request;
-    const [resource, name, ...rest] = segments;
-    if (rest.length === 0) {
-      const route = `${method} /${resource ?? ""}${name === undefined ? "" : "/{}"}`;
-      switch (route) {
-        case "GET /schedule-groups":
-          return this.listGroups(query);
+  handle(method: string, path: string, query: URLSearchParams, body: Json): Json {
+    const [resource, name, ...rest] = decodeSegments(path);
+    if (name !== undefined && rest.length === 0) {
+      switch (`${method} /${resource}/{}`) {
         case "POST /schedule-groups/{}":
-          return this.createGroup(name ?? "", body);
-        case "GET /schedule-groups/{}":
-          return groupSummary(this.group(name ?? ""));
-        case "DELETE /schedule-groups/{}":
-          return this.deleteGroup(name ?? "");
-        case "GET /schedules":
-          return this.listSchedules(query);
+          return this.createGroup(name, body);
         case "POST /schedules/{}":
-          return this.createSchedule(name ?? "", body);
+          return this.createSchedule(name, body);
         case "GET /schedules/{}":
-          return scheduleDetails(this.schedule(query.get("groupName"), name ?? ""));
-        case "PUT /schedules/{}":
-          return this.updateSchedule(name ?? "", body);
+          return scheduleDetails(this.schedule(query.get("groupName"), name));
         case "DELETE /schedules/{}":
-          return this.deleteSchedule(query.get("groupName"), name ?? "");
-        case "GET /tags/{}":
-          return { Tags: this.taggedGroup(name ?? "").Tags };
-        case "POST /tags/{}":
-          return this.tag(name ?? "", body);
-        case "DELETE /tags/{}":
-          return this.untag(name ?? "", query.getAll("TagKeys"));
+          return this.deleteSchedule(query.get("groupName"), name);
       }
     }
-    throw new UnknownOperationError(method, request.path);
+    throw new UnknownOperationError(method, path);
   }
-
-  // Groups
 
   private createGroup(name: string, body: Json): Json {
     validateName(name, "name");
+    onlyFields(body, GROUP_FIELDS, "");
     if (this.groups.has(name)) throw new ConflictError(`Schedule group ${name} already exists.`);
-    const now = Date.now();
-    const group = {
-      Name: name,
-      Arn: this.groupArn(name),
-      CreationDate: now,
-      LastModificationDate: now,
-      Tags: parseTags(body),
+    this.groups.add(name);
+    return {
+      ScheduleGroupArn: `arn:aws:scheduler:${this.region}:${ACCOUNT_ID}:schedule-group/${name}`,
     };
-    this.groups.set(name, group);
-    return { ScheduleGroupArn: group.Arn };
   }
-
-  private deleteGroup(name: string): Json {
-    const group = this.group(name);
-    if (group.Name === DEFAULT_GROUP)
-      throw new ValidationError("The default schedule group cannot be deleted.");
-    for (const [key, schedule] of this.schedules) {
-      if (schedule.GroupName !== name) continue;
-      this.dispatcher.cancel(key);
-      this.schedules.delete(key);
-    }
-    this.groups.delete(name);
-    return {};
-  }
-
-  private listGroups(query: URLSearchParams): Json {
-    const prefix = query.get("NamePrefix") ?? "";
-    const matching = [...this.groups.values()].filter((group) => group.Name.startsWith(prefix));
-    const { page, NextToken } = paginate(matching, (group) => group.Name, query);
-    return { ScheduleGroups: page.map(groupSummary), NextToken };
-  }
-
-  private group(name: string): Group {
-    const group = this.groups.get(name);
-    if (group === undefined)
-      throw new ResourceNotFoundError(`Schedule group ${name} does not exist.`);
-    return group;
-  }
-
-  private groupArn(name: string): string {
-    return `arn:aws:scheduler:${this.region}:${ACCOUNT_ID}:schedule-group/${name}`;
-  }
-
-  // Tags (schedule groups only, as in AWS)
-
-  private taggedGroup(arn: string): Group {
-    const group = [...this.groups.values()].find((candidate) => candidate.Arn === arn);
-    if (group === undefined) throw new ResourceNotFoundError(`Resource ${arn} does not exist.`);
-    return group;
-  }
-
-  private tag(arn: string, body: Json): Json {
-    const group = this.taggedGroup(arn);
-    group.Tags = mergeTags(group.Tags, parseTags(body));
-    return {};
-  }
-
-  private untag(arn: string, keys: string[]): Json {
-    const group = this.taggedGroup(arn);
-    group.Tags = group.Tags.filter((tag) => !keys.includes(tag.Key));
-    return {};
-  }
-
-  // Schedules
 
   private createSchedule(name: string, body: Json): Json {
     validateName(name, "name");
+    onlyFields(body, SCHEDULE_FIELDS, "");
     const groupName = this.groupNameOf(body.GroupName);
-    this.group(groupName);
+    if (!this.groups.has(groupName)) {
+      throw new ResourceNotFoundError(`Schedule group ${groupName} does not exist.`);
+    }
     const key = scheduleKey(groupName, name);
     if (this.schedules.has(key)) throw new ConflictError(`Schedule ${name} already exists.`);
-    const now = Date.now();
+    const expression = requiredString(body, "ScheduleExpression", 1, 256);
+    const timezone = parseTimezone(body);
+    const target = parseTarget(body);
+    parseFlexibleTimeWindow(body);
     const schedule: Schedule = {
-      ...parseScheduleSpec(body),
       Name: name,
       GroupName: groupName,
-      Arn: this.scheduleArn(groupName, name),
-      CreationDate: now,
-      LastModificationDate: now,
+      Arn: `arn:aws:scheduler:${this.region}:${ACCOUNT_ID}:schedule/${groupName}/${name}`,
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: timezone,
+      Target: target,
+      ActionAfterCompletion: parseActionAfterCompletion(body),
+      CreationDate: Date.now(),
+      dueAt: dueInstant(expression, timezone),
     };
-    this.store(schedule);
-    return { ScheduleArn: schedule.Arn };
-  }
-
-  private updateSchedule(name: string, body: Json): Json {
-    validateName(name, "name");
-    const current = this.schedule(this.groupNameOf(body.GroupName), name);
-    const schedule: Schedule = {
-      ...parseScheduleSpec(body),
-      Name: current.Name,
-      GroupName: current.GroupName,
-      Arn: current.Arn,
-      CreationDate: current.CreationDate,
-      LastModificationDate: Date.now(),
-    };
-    this.store(schedule);
+    this.schedules.set(key, schedule);
+    this.dispatcher.plan(schedule);
     return { ScheduleArn: schedule.Arn };
   }
 
@@ -934,24 +607,6 @@ class SchedulerApi {
     this.dispatcher.cancel(key);
     this.schedules.delete(key);
     return {};
-  }
-
-  private listSchedules(query: URLSearchParams): Json {
-    const group = query.get("ScheduleGroup");
-    const prefix = query.get("NamePrefix") ?? "";
-    const state = optionalEnum(Object.fromEntries(query), "State", ["ENABLED", "DISABLED"]);
-    const matching = [...this.schedules.values()].filter(
-      (schedule) =>
-        (group === null || schedule.GroupName === group) &&
-        schedule.Name.startsWith(prefix) &&
-        (state === undefined || schedule.State === state),
-    );
-    const { page, NextToken } = paginate(
-      matching,
-      (schedule) => scheduleKey(schedule.GroupName, schedule.Name),
-      query,
-    );
-    return { Schedules: page.map(scheduleSummary), NextToken };
   }
 
   private schedule(groupName: string | null, name: string): Schedule {
@@ -964,27 +619,36 @@ class SchedulerApi {
 
   private groupNameOf(value: unknown): string {
     if (value === undefined || value === null) return DEFAULT_GROUP;
-    if (typeof value !== "string")
+    if (typeof value !== "string") {
       throw constraintError("groupName", value, "Member must be a string");
+    }
     return validateName(value, "groupName");
   }
 
-  private scheduleArn(group: string, name: string): string {
-    return `arn:aws:scheduler:${this.region}:${ACCOUNT_ID}:schedule/${group}/${name}`;
-  }
-
-  private store(schedule: Schedule): void {
-    this.schedules.set(scheduleKey(schedule.GroupName, schedule.Name), schedule);
-    this.dispatcher.plan(schedule);
-  }
-
-  /** Called as a schedule fires: false if it was replaced or deleted meanwhile. */
+  /** Called as a schedule fires: false if it was deleted meanwhile. */
   private claim(schedule: Schedule): boolean {
     const key = scheduleKey(schedule.GroupName, schedule.Name);
     if (this.schedules.get(key) !== schedule) return false;
     if (schedule.ActionAfterCompletion === "DELETE") this.schedules.delete(key);
     return true;
   }
+}
+
+/** GetSchedule's answer; timestamps travel as epoch seconds (restJson1's default). */
+function scheduleDetails(schedule: Schedule): Json {
+  return {
+    Arn: schedule.Arn,
+    GroupName: schedule.GroupName,
+    Name: schedule.Name,
+    ScheduleExpression: schedule.ScheduleExpression,
+    ScheduleExpressionTimezone: schedule.ScheduleExpressionTimezone,
+    State: "ENABLED",
+    CreationDate: schedule.CreationDate / 1000,
+    LastModificationDate: schedule.CreationDate / 1000,
+    Target: schedule.Target,
+    FlexibleTimeWindow: { Mode: "OFF" },
+    ActionAfterCompletion: schedule.ActionAfterCompletion,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1036,28 +700,18 @@ function sendError(res: ServerResponse, error: unknown) {
   sendJson(res, known ? error.status : 500, { Message: message }, { "x-amzn-errortype": type });
 }
 
-function requestHandler(api: SchedulerApi) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      const url = new URL(req.url ?? "/", "http://scheduler.local");
-      const request: ApiRequest = {
-        method: req.method ?? "GET",
-        path: url.pathname,
-        segments: decodeSegments(url.pathname),
-        query: url.searchParams,
-        body: await readBody(req),
-      };
-      sendJson(res, 200, api.handle(request));
-    } catch (error) {
-      sendError(res, error);
-    }
-  };
-}
-
 /** Starts the emulator on 127.0.0.1 (port 0, the default, picks a free one). */
 export async function startScheduler(options: StartSchedulerOptions): Promise<SchedulerEmulator> {
   const api = new SchedulerApi(options.region ?? "us-east-1", options.sqsEndpoint, options.lateMs);
-  const server = createServer(requestHandler(api));
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://scheduler.local");
+      const body = await readBody(req);
+      sendJson(res, 200, api.handle(req.method ?? "GET", url.pathname, url.searchParams, body));
+    } catch (error) {
+      sendError(res, error);
+    }
+  });
   const port = await listen(server, options.port ?? 0);
   let stopping: Promise<void> | undefined;
   const stop = async () => {
