@@ -315,9 +315,9 @@ describe.concurrent("firing", () => {
     const missing = `arn:aws:sqs:${REGION}:123456789012:${unique("missing")}`;
     const name = unique("in-flight");
     await scheduler.send(new CreateScheduleCommand(oneTime(name, missing, atUtc(Date.now()))));
-    // The first attempt fails within a few ms and the retries take 700 ms; nothing observable
-    // marks "under way", so this short wait stays (a deletion before firing is another test).
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A schedule due at the same instant, armed after this one, has fired: this one has been
+    // claimed and is retrying (100 + 200 + 400 ms), not merely pending.
+    await afterTimersUpTo(Date.now());
 
     // Act
     const deleted = await scheduler.send(new DeleteScheduleCommand({ Name: name }));
