@@ -15,6 +15,12 @@ export const ProfileInput = z
   .object({
     ...ContactPoints,
     delivery_window: Window.optional(),
+    locale: z
+      .string()
+      .max(35)
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as fr or fr-CA")
+      .optional()
+      .describe("Their language (BCP 47): templated sends render in it unless the send names one"),
     opt_out: z.array(Channel).max(5).default([]).describe("Channels this recipient refuses"),
   })
   .strict();
