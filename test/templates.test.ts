@@ -220,7 +220,10 @@ describe("templates", () => {
       channels: {
         sms: { text: "{% include '/etc/passwd' %}" },
         in_app: { title: "{{ name.constructor }}" },
-        push: { title: "{% for i in (1..100000000) %}{% for j in (1..100000000) %}x{% endfor %}{% endfor %}" },
+        push: {
+          title:
+            "{% for i in (1..100000000) %}{% for j in (1..100000000) %}x{% endfor %}{% endfor %}",
+        },
       },
     });
     const send = (channel: string) =>

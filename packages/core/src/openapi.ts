@@ -107,6 +107,7 @@ const Counts = z.object({
 /** Request bodies, converted as what a caller may send (defaults optional). */
 const inputs = {
   SendNotification: Notification.SendRequest,
+  SendWithContent: Notification.SendInput,
   SendWithTemplate: Notification.TemplateSendInput,
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,

@@ -168,7 +168,13 @@ export const sendWithTemplate = fn(
       locale === undefined && input.recipient.id
         ? (await Recipient.find(tenantId, input.recipient.id))?.locale
         : undefined;
-    const rendered = await Template.render(tenantId, ref, input.channel, data, locale ?? profileLocale);
+    const rendered = await Template.render(
+      tenantId,
+      ref,
+      input.channel,
+      data,
+      locale ?? profileLocale,
+    );
     return send({
       tenantId,
       input: { ...rest, content: rendered.content } as SendInput,

@@ -264,7 +264,9 @@ export const TemplateSendInput = z
       .max(35)
       .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as fr or fr-CA")
       .optional()
-      .describe("Default: the recipient profile's locale; fr-CA falls back to fr, then the template's"),
+      .describe(
+        "Default: the recipient profile's locale; fr-CA falls back to fr, then the template's",
+      ),
     ...common,
   })
   .strict();

@@ -39,7 +39,11 @@ const field = (max: number) => z.string().min(1).max(max);
 const Channels = z
   .object({
     email: z
-      .object({ subject: field(998), text: field(100_000).optional(), html: field(200_000).optional() })
+      .object({
+        subject: field(998),
+        text: field(100_000).optional(),
+        html: field(200_000).optional(),
+      })
       .strict()
       .refine((email) => email.text !== undefined || email.html !== undefined, {
         message: "text or html is required",
@@ -49,7 +53,10 @@ const Channels = z
       .object({ title: field(1_000), body: field(4_000).optional(), url: field(2_000).optional() })
       .strict()
       .optional(),
-    sms: z.object({ text: field(4_000) }).strict().optional(),
+    sms: z
+      .object({ text: field(4_000) })
+      .strict()
+      .optional(),
     in_app: z
       .object({ title: field(1_000), body: field(10_000).optional(), url: field(2_000).optional() })
       .strict()
@@ -62,7 +69,6 @@ const Channels = z
   })
   .strict()
   .describe("Liquid source per channel field");
-type Channels = z.infer<typeof Channels>;
 
 export const TemplateInput = z
   .object({
@@ -128,11 +134,15 @@ function candidates(locale: string | undefined): string[] {
 /** The locale whose fields a channel renders with, following the fallback chain. */
 export function pickLocale(template: Template, channel: Channel, locale?: string) {
   const byLower = new Map(
-    Object.entries(template.locales ?? {}).map(([name, channels]) => [name.toLowerCase(), { name, channels }]),
+    Object.entries(template.locales ?? {}).map(([name, channels]) => [
+      name.toLowerCase(),
+      { name, channels },
+    ]),
   );
   for (const candidate of candidates(locale)) {
     const found = byLower.get(candidate);
-    if (found?.channels[channel]) return { locale: found.name, fields: found.channels, path: `locales.${found.name}` };
+    if (found?.channels[channel])
+      return { locale: found.name, fields: found.channels, path: `locales.${found.name}` };
     if (candidate === template.locale.toLowerCase()) break;
   }
   return { locale: template.locale, fields: template.channels, path: "channels" };
@@ -233,7 +243,10 @@ export const Preview = z.object({
   id: z.string(),
   version: z.number().int(),
   channels: z
-    .record(z.string(), z.object({ locale: z.string(), content: z.record(z.string(), z.unknown()) }))
+    .record(
+      z.string(),
+      z.object({ locale: z.string(), content: z.record(z.string(), z.unknown()) }),
+    )
     .describe("Each channel the template has, rendered as it would be sent"),
 });
 export type Preview = z.infer<typeof Preview>;
