@@ -31,6 +31,8 @@ const limits = {
   layouts: [] as string[],
   relativeReference: false,
   strictVariables: true,
+  // `{% if nickname %}` and `{{ nickname | default: name }}` may test for an optional variable.
+  lenientIf: true,
   strictFilters: true,
   ownPropertyOnly: true,
   cache: false,
@@ -68,6 +70,7 @@ export async function renderField(
         version: where.version,
         field: where.field,
         variable: /undefined variable: ([^,\s]+)/.exec(message)?.[1],
+        line: Number(/line:(\d+)/.exec(message)?.[1]) || undefined,
         reason: message,
       },
     );
