@@ -248,6 +248,12 @@ export const SendInput = z.discriminatedUnion("channel", [
 ]);
 export type SendInput = z.input<typeof SendInput>;
 
+/** A BCP 47 language tag such as `fr` or `fr-CA` (templates, profiles). */
+export const Locale = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as fr or fr-CA");
+
 /** A send whose content is rendered from a stored template (`template/`) at acceptance. */
 export const TemplateSendInput = z
   .object({
@@ -259,14 +265,9 @@ export const TemplateSendInput = z
       })
       .strict(),
     data: jsonObject(64_000).default({}).describe("The template's variables"),
-    locale: z
-      .string()
-      .max(35)
-      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as fr or fr-CA")
-      .optional()
-      .describe(
-        "Default: the recipient profile's locale; fr-CA falls back to fr, then the template's",
-      ),
+    locale: Locale.optional().describe(
+      "Default: the recipient profile's locale; fr-CA falls back to fr, then the template's",
+    ),
     ...common,
   })
   .strict();

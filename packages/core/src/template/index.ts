@@ -6,6 +6,7 @@ import {
   type Channel,
   EmailContent,
   InAppContent,
+  Locale as NotificationLocale,
   PushContent,
   SmsContent,
   WebhookContent,
@@ -27,12 +28,10 @@ export const TemplateId = z
   .max(128)
   .regex(/^[\w.:-]+$/, "letters, digits and . _ : - only");
 
-/** A BCP 47 language tag such as `fr` or `fr-CA`. */
-export const Locale = z
-  .string()
-  .max(35)
-  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as fr or fr-CA")
-  .describe("BCP 47 language tag, e.g. fr-CA (falls back to fr, then the template's default)");
+/** A template's locale, or a translation's. */
+export const Locale = NotificationLocale.describe(
+  "BCP 47 language tag, e.g. fr-CA (falls back to fr, then the template's default)",
+);
 
 const field = (max: number) => z.string().min(1).max(max);
 
