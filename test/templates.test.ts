@@ -194,6 +194,34 @@ describe("templates", () => {
     expect(firstAgain.body.template).toEqual({ id, version: 1, locale: "en" });
   });
 
+  it("an Idempotency-Key replay answers the first send, even after a new version", async () => {
+    const api = await tenant();
+    const id = unique("tpl");
+    await api.request("PUT", `/v1/templates/${id}`, { channels: { sms: { text: "one {{ n }}" } } });
+    const body = {
+      channel: "sms",
+      recipient: { phone: "+14155550123" },
+      template: { id },
+      data: { n: 1 },
+    };
+    const key = { "idempotency-key": unique("k") };
+    const first = await api.request("POST", "/v1/notifications", body, key);
+    await api.request("PUT", `/v1/templates/${id}`, { channels: { sms: { text: "two {{ n }}" } } });
+    const replay = await api.request("POST", "/v1/notifications", body, key);
+    const otherData = await api.request(
+      "POST",
+      "/v1/notifications",
+      { ...body, data: { n: 2 } },
+      key,
+    );
+
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body.id).toBe(first.body.id);
+    expect(replay.body.content.text).toBe("one 1");
+    expect(otherData.status).toBe(409);
+  });
+
   it("previews every channel with sample data or given data, and reports errors", async () => {
     const api = await tenant();
     const id = unique("tpl");
