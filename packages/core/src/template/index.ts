@@ -257,7 +257,10 @@ export const preview = fn(
     const template = await get({ tenantId, id, version: input.version });
     const data = input.data ?? template.sample_data ?? {};
     const channels: Preview["channels"] = {};
-    for (const channel of Object.keys(template.channels) as Channel[]) {
+    const named = [template.channels, ...Object.values(template.locales ?? {})].flatMap(
+      Object.keys,
+    );
+    for (const channel of [...new Set(named)] as Channel[]) {
       const rendered = await renderChannel(template, channel, data, input.locale);
       channels[channel] = { locale: rendered.template.locale, content: rendered.content };
     }
