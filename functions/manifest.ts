@@ -100,6 +100,16 @@ export const routes: RouteSpec[] = [
     ["Table"],
     ["GET /v1/suppressions", "GET /v1/suppressions/{address}", "DELETE /v1/suppressions/{address}"],
   ),
+  ...group(
+    "functions/api/templates.handler",
+    ["Table"],
+    [
+      "PUT /v1/templates/{id}",
+      "GET /v1/templates/{id}",
+      "DELETE /v1/templates/{id}",
+      "POST /v1/templates/{id}/preview",
+    ],
+  ),
   ...group("functions/api/settings.handler", ["Table"], ["GET /v1/settings", "PUT /v1/settings"]),
   {
     route: "POST /v1/unsubscribe/{token}",

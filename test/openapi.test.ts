@@ -94,11 +94,17 @@ describe("the OpenAPI document", () => {
     });
   });
 
-  it("gives the send body a channel discriminator over all five channels", () => {
+  it("gives the send body a channel discriminator over all five channels, or a template", () => {
     // Act
     const document = openApiDocument(routes);
     const send = document.paths["/v1/notifications"]?.post as any;
-    const body = resolve(document, send.requestBody.content["application/json"].schema.$ref) as any;
+    const request = resolve(
+      document,
+      send.requestBody.content["application/json"].schema.$ref,
+    ) as any;
+    const body = resolve(document, request.anyOf[0].$ref) as any;
+    const templated = resolve(document, request.anyOf[1].$ref) as any;
+    expect(templated.required).toEqual(expect.arrayContaining(["channel", "template"]));
 
     // Assess
     expect(body.discriminator.propertyName).toBe("channel");

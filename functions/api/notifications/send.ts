@@ -3,9 +3,9 @@ import { api } from "../../lib/http";
 
 /** POST /v1/notifications */
 export const handler = api({ body: true }, async ({ event, body, principal }) => {
-  const { notification, replayed } = await Notification.send({
+  const { notification, replayed } = await Notification.accept({
     tenantId: principal.tenantId,
-    input: body as Notification.SendInput,
+    input: body,
     idempotencyKey: event.headers["idempotency-key"],
     test: principal.test,
   });

@@ -506,6 +506,54 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a template
+         * @description The latest version, or `version`.
+         */
+        get: operations["getTemplatesId"];
+        /**
+         * Store a new version of a template
+         * @description Each PUT stores a new version (1 for a new id); versions never change. Fields are Liquid: `{{ name }}`; a variable the data lacks is an error, HTML fields escape every output, and there are no file includes. `locales` holds translations (fr-CA falls back to fr, then to `channels`).
+         */
+        put: operations["putTemplatesId"];
+        post?: never;
+        /**
+         * Delete a template
+         * @description Every version; notifications already sent keep their rendered content. Version numbers are not reused if the id is stored again.
+         */
+        delete: operations["deleteTemplatesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a template
+         * @description Renders each channel as a send would (email HTML in its layout, the text part generated), with `data` or else the template's sample_data.
+         */
+        post: operations["postTemplatesIdPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/unsubscribe/{token}": {
         parameters: {
             query?: never;
@@ -724,6 +772,13 @@ export type components = {
             sent_at?: string;
             /** @enum {string} */
             status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
+            /** @description Set when the content was rendered from a template */
+            template?: {
+                id: string;
+                /** @description The locale whose fields were rendered (after fallback) */
+                locale: string;
+                version: number;
+            };
             /** @description Sent with a test key: the outcome is simulated and no provider is called */
             test?: boolean;
             timezone: string;
@@ -752,6 +807,8 @@ export type components = {
             /** Format: email */
             email?: string;
             id: string;
+            /** @description Their language (BCP 47): templated sends render in it unless the send names one */
+            locale?: string;
             /**
              * @description Channels this recipient refuses
              * @default []
@@ -787,6 +844,8 @@ export type components = {
             };
             /** Format: email */
             email?: string;
+            /** @description Their language (BCP 47): templated sends render in it unless the send names one */
+            locale?: string;
             /**
              * @description Channels this recipient refuses
              * @default []
@@ -934,7 +993,7 @@ export type components = {
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
         };
-        SendNotification: components["schemas"]["SendEmail"] | components["schemas"]["SendPush"] | components["schemas"]["SendSms"] | components["schemas"]["SendWebhook"] | components["schemas"]["SendInApp"];
+        SendNotification: components["schemas"]["SendWithContent"] | components["schemas"]["SendWithTemplate"];
         SendPush: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -1097,6 +1156,66 @@ export type components = {
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
         };
+        SendWithContent: components["schemas"]["SendEmail"] | components["schemas"]["SendPush"] | components["schemas"]["SendSms"] | components["schemas"]["SendWebhook"] | components["schemas"]["SendInApp"];
+        SendWithTemplate: {
+            /** @enum {string} */
+            channel: "email" | "push" | "sms" | "webhook" | "in_app";
+            /**
+             * @description The template's variables
+             * @default {}
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            /** @description Default: the recipient profile's locale; fr-CA falls back to fr, then the template's */
+            locale?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            template: {
+                id: string;
+                /** @description Pin a version; default the latest */
+                version?: number;
+            };
+        };
         Settings: {
             retention_days: number;
             updated_at?: string;
@@ -1120,6 +1239,159 @@ export type components = {
             /** @description Pass as `cursor` for the next page */
             next_cursor?: string;
         };
+        Template: {
+            /** @description Liquid source per channel field */
+            channels: {
+                email?: {
+                    html?: string;
+                    subject: string;
+                    text?: string;
+                };
+                in_app?: {
+                    body?: string;
+                    title: string;
+                    url?: string;
+                };
+                push?: {
+                    body?: string;
+                    title: string;
+                    url?: string;
+                };
+                sms?: {
+                    text: string;
+                };
+                /** @description The event name; the notification's data is the send's `data` */
+                webhook?: {
+                    event: string;
+                };
+            };
+            created_at: string;
+            description?: string;
+            id: string;
+            /**
+             * @description The locale of `channels` (the default)
+             * @default en
+             */
+            locale: string;
+            /** @description Per locale, the channels' fields in that language; a missing one falls back */
+            locales?: {
+                [key: string]: {
+                    email?: {
+                        html?: string;
+                        subject: string;
+                        text?: string;
+                    };
+                    in_app?: {
+                        body?: string;
+                        title: string;
+                        url?: string;
+                    };
+                    push?: {
+                        body?: string;
+                        title: string;
+                        url?: string;
+                    };
+                    sms?: {
+                        text: string;
+                    };
+                    /** @description The event name; the notification's data is the send's `data` */
+                    webhook?: {
+                        event: string;
+                    };
+                };
+            };
+            /** @description Data the preview renders with */
+            sample_data?: {
+                [key: string]: unknown;
+            };
+            version: number;
+        };
+        TemplateInput: {
+            /** @description Liquid source per channel field */
+            channels: {
+                email?: {
+                    html?: string;
+                    subject: string;
+                    text?: string;
+                };
+                in_app?: {
+                    body?: string;
+                    title: string;
+                    url?: string;
+                };
+                push?: {
+                    body?: string;
+                    title: string;
+                    url?: string;
+                };
+                sms?: {
+                    text: string;
+                };
+                /** @description The event name; the notification's data is the send's `data` */
+                webhook?: {
+                    event: string;
+                };
+            };
+            description?: string;
+            /**
+             * @description The locale of `channels` (the default)
+             * @default en
+             */
+            locale: string;
+            /** @description Per locale, the channels' fields in that language; a missing one falls back */
+            locales?: {
+                [key: string]: {
+                    email?: {
+                        html?: string;
+                        subject: string;
+                        text?: string;
+                    };
+                    in_app?: {
+                        body?: string;
+                        title: string;
+                        url?: string;
+                    };
+                    push?: {
+                        body?: string;
+                        title: string;
+                        url?: string;
+                    };
+                    sms?: {
+                        text: string;
+                    };
+                    /** @description The event name; the notification's data is the send's `data` */
+                    webhook?: {
+                        event: string;
+                    };
+                };
+            };
+            /** @description Data the preview renders with */
+            sample_data?: {
+                [key: string]: unknown;
+            };
+        };
+        TemplatePreview: {
+            /** @description Each channel the template has, rendered as it would be sent */
+            channels: {
+                [key: string]: {
+                    content: {
+                        [key: string]: unknown;
+                    };
+                    locale: string;
+                };
+            };
+            id: string;
+            version: number;
+        };
+        TemplatePreviewInput: {
+            /** @description Defaults to the template's sample_data */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** @description BCP 47 language tag, e.g. fr-CA (falls back to fr, then the template's default) */
+            locale?: string;
+            version?: number;
+        };
         Unauthorized: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
         UnreadCount: {
             unread: number;
@@ -1136,7 +1408,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics) */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1163,7 +1435,7 @@ export type components = {
                 "application/json": components["schemas"]["GatewayError"];
             };
         };
-        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found; route_not_found for a path no route serves */
+        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found; route_not_found for a path no route serves */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1534,6 +1806,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
@@ -2019,6 +2292,123 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getTemplatesId: {
+        parameters: {
+            query?: {
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    putTemplatesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description The version stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    deleteTemplatesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postTemplatesIdPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewInput"];
+            };
+        };
+        responses: {
+            /** @description The rendered channels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
         };
     };

@@ -5,6 +5,7 @@ import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
 import * as Suppression from "./suppression";
+import * as Template from "./template";
 import * as Settings from "./tenant/settings";
 
 /**
@@ -105,7 +106,11 @@ const Counts = z.object({
 
 /** Request bodies, converted as what a caller may send (defaults optional). */
 const inputs = {
-  SendNotification: Notification.SendInput,
+  SendNotification: Notification.SendRequest,
+  SendWithContent: Notification.SendInput,
+  SendWithTemplate: Notification.TemplateSendInput,
+  TemplateInput: Template.TemplateInput,
+  TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
   RecipientTokenInput: Realtime.TokenRequest,
   SettingsInput: Settings.SettingsInput,
@@ -134,6 +139,8 @@ const outputs = {
   RecipientToken: Realtime.TokenResponse,
   Endpoint: Endpoint.EndpointInfo,
   Suppression: Suppression.Entry,
+  Template: Template.Template,
+  TemplatePreview: Template.Preview,
   SuppressionList: Suppression.EntryList,
   Settings: Settings.Settings,
   Unsubscribed: z.object({ unsubscribed: z.literal(true) }),
@@ -257,7 +264,8 @@ const operations: Record<string, Operation> = {
         },
       },
     },
-    errors: [409],
+    // 404: a `template` this tenant does not have (template_not_found).
+    errors: [404, 409],
   },
   "GET /v1/notifications": {
     summary: "List notifications",
@@ -377,6 +385,49 @@ const operations: Record<string, Operation> = {
     body: "SettingsInput",
     ok: { status: 200, description: "The settings", body: "Settings" },
   },
+  "PUT /v1/templates/{id}": {
+    summary: "Store a new version of a template",
+    description:
+      "Each PUT stores a new version (1 for a new id); versions never change. Fields are " +
+      "Liquid: `{{ name }}`; a variable the data lacks is an error, HTML fields escape every " +
+      "output, and there are no file includes. `locales` holds translations (fr-CA falls back " +
+      "to fr, then to `channels`).",
+    tag: "tenant",
+    path: { id: Template.TemplateId },
+    body: "TemplateInput",
+    ok: { status: 200, description: "The version stored", body: "Template" },
+  },
+  "GET /v1/templates/{id}": {
+    summary: "Get a template",
+    description: "The latest version, or `version`.",
+    tag: "tenant",
+    path: { id: Template.TemplateId },
+    query: z.object({ version: Template.get.schema.shape.version }),
+    ok: { status: 200, description: "The version", body: "Template" },
+    errors: [404],
+  },
+  "DELETE /v1/templates/{id}": {
+    summary: "Delete a template",
+    description:
+      "Every version; notifications already sent keep their rendered content. Version " +
+      "numbers are not reused if the id is stored again.",
+    tag: "tenant",
+    path: { id: Template.TemplateId },
+    ok: { status: 204, description: "Deleted" },
+    errors: [404],
+  },
+  "POST /v1/templates/{id}/preview": {
+    summary: "Preview a template",
+    description:
+      "Renders each channel as a send would (email HTML in its layout, the text part " +
+      "generated), with `data` or else the template's sample_data.",
+    tag: "tenant",
+    path: { id: Template.TemplateId },
+    body: "TemplatePreviewInput",
+    bodyOptional: true,
+    ok: { status: 200, description: "The rendered channels", body: "TemplatePreview" },
+    errors: [404],
+  },
   "GET /v1/suppressions": {
     summary: "List suppressed email addresses",
     description:
@@ -464,7 +515,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
       "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
       "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period " +
-      "(metrics)",
+      "(metrics), template_render_failed (a template field did not render: details.field names " +
+      "it, details.variable a missing variable), template_channel_missing",
     body: "Error",
   },
   401: {
@@ -485,7 +537,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
       "notification_not_found, recipient_not_found, inbox_message_not_found, " +
-      "endpoint_not_found, suppression_not_found; route_not_found for a path no route serves",
+      "endpoint_not_found, suppression_not_found, template_not_found; route_not_found for a path no route serves",
     body: "Error",
   },
   409: {

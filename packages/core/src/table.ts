@@ -14,6 +14,7 @@
  *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)
  *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
+ *   template      pk TPL#<tenant>#<id>              sk HEAD | V#<version> (template/store.ts)
  */
 export const schema = {
   partitionKey: "pk",

@@ -9,6 +9,7 @@ import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
 import { plan } from "../schedule";
 import * as Suppression from "../suppression";
+import * as Template from "../template";
 import { retentionDays } from "../tenant/settings";
 import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
@@ -24,6 +25,8 @@ import {
   type Route,
   SendInput,
   Status,
+  TemplateRef,
+  TemplateSendInput,
 } from "./model";
 import * as Store from "./store";
 
@@ -52,8 +55,20 @@ export const send = fn(
     now: z.date().optional(),
     /** Sent with a test key: simulated, never handed to a provider. */
     test: z.boolean().optional(),
+    /** The template the content was rendered from (`sendWithTemplate`). */
+    template: TemplateRef.optional(),
+    /** What the caller sent, when not `input` (a templated request): Idempotency-Key compares it. */
+    request: z.unknown().optional(),
   }),
-  async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Sent> => {
+  async ({
+    tenantId,
+    input,
+    idempotencyKey,
+    now = new Date(),
+    test,
+    template,
+    request,
+  }): Promise<Sent> => {
     const { recipient, window } = await resolveRecipient(tenantId, input);
     // A suppressed address is refused before anything is stored: no provider call, ever.
     if (input.channel === "email" && recipient.email) {
@@ -69,7 +84,7 @@ export const send = fn(
     const id = idempotencyKey
       ? deterministicId("ntf", tenantId, idempotencyKey)
       : createId("ntf", now.getTime());
-    const requestHash = hash(input);
+    const requestHash = hash(request ?? input);
     const stamp = now.toISOString();
     const route = routeFor(when.sendAt, now);
     const info: Info = {
@@ -78,6 +93,7 @@ export const send = fn(
       status: route === "schedule" ? "scheduled" : "queued",
       recipient,
       content: input.content,
+      ...(template ? { template } : {}),
       metadata: input.metadata,
       timezone: when.timezone,
       scheduled_at: when.sendAt.toISOString(),
@@ -131,6 +147,59 @@ export const send = fn(
     return { notification, replayed: true };
   },
 );
+
+/**
+ * Accept a send with a template: render the template's fields for the channel, in the request's
+ * locale or else the recipient profile's, into content, then `send` that. The stored
+ * notification holds the rendered content and `template: {id, version, locale}`; workers never
+ * render. A template error is a 400 (`template_render_failed`), an unknown template a 404.
+ */
+export const sendWithTemplate = fn(
+  z.object({
+    tenantId: TenantId,
+    input: TemplateSendInput,
+    idempotencyKey: IdempotencyKey.optional(),
+    now: z.date().optional(),
+    test: z.boolean().optional(),
+  }),
+  async ({ tenantId, input, idempotencyKey, now, test }): Promise<Sent> => {
+    const { template: ref, data, locale, ...rest } = input;
+    const profileLocale =
+      locale === undefined && input.recipient.id
+        ? (await Recipient.find(tenantId, input.recipient.id))?.locale
+        : undefined;
+    const rendered = await Template.render(
+      tenantId,
+      ref,
+      input.channel,
+      data,
+      locale ?? profileLocale,
+    );
+    return send({
+      tenantId,
+      input: { ...rest, content: rendered.content } as SendInput,
+      idempotencyKey,
+      now,
+      test,
+      template: rendered.template,
+      request: input,
+    });
+  },
+);
+
+/** POST /v1/notifications: content as sent, or rendered from a template. */
+export function accept(args: {
+  tenantId: string;
+  input: unknown;
+  idempotencyKey?: string;
+  test?: boolean;
+}): Promise<Sent> {
+  const { input } = args;
+  if (input !== null && typeof input === "object" && "template" in input) {
+    return sendWithTemplate({ ...args, input: input as TemplateSendInput });
+  }
+  return send({ ...args, input: input as SendInput });
+}
 
 /**
  * The recipient as sent, completed from their profile: contact points, timezone and window the

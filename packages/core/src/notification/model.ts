@@ -247,6 +247,43 @@ export const SendInput = z.discriminatedUnion("channel", [
   z.object({ channel: z.literal("in_app"), content: InAppContent, ...common }).strict(),
 ]);
 export type SendInput = z.input<typeof SendInput>;
+
+/** A BCP 47 language tag such as `fr` or `fr-CA` (templates, profiles). */
+export const Locale = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as fr or fr-CA");
+
+/** A send whose content is rendered from a stored template (`template/`) at acceptance. */
+export const TemplateSendInput = z
+  .object({
+    channel: Channel,
+    template: z
+      .object({
+        id: z.string().min(1).max(128),
+        version: z.number().int().min(1).optional().describe("Pin a version; default the latest"),
+      })
+      .strict(),
+    data: jsonObject(64_000).default({}).describe("The template's variables"),
+    locale: Locale.optional().describe(
+      "Default: the recipient profile's locale; fr-CA falls back to fr, then the template's",
+    ),
+    ...common,
+  })
+  .strict();
+export type TemplateSendInput = z.input<typeof TemplateSendInput>;
+
+/** What POST /v1/notifications takes: content, or a template and its data. */
+export const SendRequest = z.union([SendInput, TemplateSendInput]);
+export type SendRequest = z.input<typeof SendRequest>;
+
+/** The template a notification's content was rendered from. */
+export const TemplateRef = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  locale: z.string().describe("The locale whose fields were rendered (after fallback)"),
+});
+export type TemplateRef = z.infer<typeof TemplateRef>;
 export type ParsedSendInput = z.output<typeof SendInput>;
 
 /** A notification as the API shows it. */
@@ -256,6 +293,7 @@ export const Info = z.object({
   status: Status,
   recipient: Recipient,
   content: Content,
+  template: TemplateRef.optional().describe("Set when the content was rendered from a template"),
   metadata: Metadata.optional(),
   timezone: z.string(),
   scheduled_at: z.string().describe("When Herald sends it, UTC"),

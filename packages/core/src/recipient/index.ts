@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
-import { Channel, ContactPoints, RecipientId } from "../notification/model";
+import { Channel, ContactPoints, Locale, RecipientId } from "../notification/model";
 import { Window } from "../schedule";
 import * as Store from "./store";
 
@@ -15,6 +15,9 @@ export const ProfileInput = z
   .object({
     ...ContactPoints,
     delivery_window: Window.optional(),
+    locale: Locale.optional().describe(
+      "Their language (BCP 47): templated sends render in it unless the send names one",
+    ),
     opt_out: z.array(Channel).max(5).default([]).describe("Channels this recipient refuses"),
   })
   .strict();

@@ -1,0 +1,39 @@
+import * as Template from "@herald/core/template";
+import { api } from "../lib/http";
+
+/**
+ * PUT, GET and DELETE /v1/templates/{id}, POST /v1/templates/{id}/preview: the tenant's
+ * versioned templates.
+ */
+export const handler = api({ body: "optional" }, async ({ event, body, principal }) => {
+  const tenantId = principal.tenantId;
+  const id = event.pathParameters?.id ?? "";
+  switch (event.routeKey) {
+    case "PUT /v1/templates/{id}":
+      return {
+        status: 200,
+        body: await Template.put({ tenantId, id, template: body as Template.TemplateInput }),
+      };
+    case "DELETE /v1/templates/{id}":
+      await Template.remove({ tenantId, id });
+      return { status: 204 };
+    case "POST /v1/templates/{id}/preview":
+      return {
+        status: 200,
+        body: await Template.preview({
+          tenantId,
+          id,
+          input: (body ?? {}) as Record<string, unknown>,
+        }),
+      };
+    default:
+      return {
+        status: 200,
+        body: await Template.get({
+          tenantId,
+          id,
+          version: event.queryStringParameters?.version as unknown as number | undefined,
+        }),
+      };
+  }
+});
