@@ -1,4 +1,4 @@
-import { deliverBatch } from "@herald/core/callback";
+import { deliverBatch } from "@herald/core/callback/delivery";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 /** Callback queue consumer: POSTs signed status callbacks, re-enqueues failed ones. */

@@ -29,6 +29,9 @@ export interface Item {
   disabled_at?: string;
 }
 
+/** Secrets are `whsec_` + the base64 key (the Standard Webhooks convention). */
+export const SECRET_PREFIX = "whsec_";
+
 const partition = (tenantId: string) => `CBK#${tenantId}`;
 const table = () => link("Table").name;
 

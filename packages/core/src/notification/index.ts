@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import * as Callbacks from "../callback";
+import * as Callbacks from "../callback/delivery";
 import * as Counters from "../counters";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
