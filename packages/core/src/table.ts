@@ -14,6 +14,7 @@
  *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)
  *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
+ *   callback      pk CBK#<tenant>                   sk <callback id>  (callback/store.ts)
  */
 export const schema = {
   partitionKey: "pk",
