@@ -168,9 +168,10 @@ describe("delivering callbacks", () => {
       () => (about(flaky.calls, id).length >= 2 ? about(flaky.calls, id) : undefined),
       { timeoutMs: 20_000, what: "the retried callback" },
     );
-    expect(calls).toHaveLength(2);
+    // At least once: a slow batch can outlive the queue's (test-short) visibility timeout and
+    // be handed out again, but every call is the same message.
     const [first, second] = calls as [Call, Call];
-    expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
+    for (const call of calls) expect(call.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
     expect(verify(callback.secret, second).data.id).toBe(id);
     const got = await eventually(
       async () => {

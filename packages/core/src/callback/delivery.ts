@@ -124,13 +124,18 @@ export async function deliver(message: Message, now = new Date()): Promise<void>
     const signature = signingSecrets(item, now)
       .map((secret) => sign(secret, message.id, timestamp, message.body))
       .join(" ");
-    const status = await post(destination, message.body, {
-      "content-type": "application/json",
-      "user-agent": USER_AGENT,
-      "webhook-id": message.id,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signature,
-    });
+    const status = await post(
+      destination,
+      message.body,
+      {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": message.id,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": signature,
+      },
+      "callback",
+    );
     if (status >= 200 && status < 300) {
       if (item.failing_since) {
         await Store.update(message.tenant, item.id, {}, ["failing_since", "last_error"]);

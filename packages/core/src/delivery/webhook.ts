@@ -89,7 +89,13 @@ export function verifyWebhook(input: {
  * One POST over node:http(s) with the destination's pinned agent (fetch cannot take one without
  * a second copy of undici). Redirects are not followed; the answer's body is discarded.
  */
-export function post(destination: Destination, body: string, headers: Record<string, string>) {
+export function post(
+  destination: Destination,
+  body: string,
+  headers: Record<string, string>,
+  /** What error messages name the call (`webhook: could not reach ...`). */
+  label = "webhook",
+) {
   const { url } = destination;
   const request = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise<number>((resolve, reject) => {
@@ -135,7 +141,7 @@ export function post(destination: Destination, body: string, headers: Record<str
         : code === "ECONNTIMEOUT"
           ? `could not connect to ${url.host} within ${CONNECT_TIMEOUT_MS / 1000} s`
           : `could not reach ${url.host} (${code ?? (error as Error).name})`;
-    throw new TransientDeliveryError(`webhook: ${what}`, { cause: error });
+    throw new TransientDeliveryError(`${label}: ${what}`, { cause: error });
   });
 }
 
