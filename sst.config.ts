@@ -32,7 +32,7 @@ export default $config({
       return { local: local.urn };
     }
     const { data } = await import("./stacks/storage");
-    const { queues } = await import("./stacks/queues");
+    const { queues, callbackQueues } = await import("./stacks/queues");
     const { group, role } = await import("./stacks/scheduler");
     const { ses } = await import("./stacks/email");
     await import("./stacks/sms");
@@ -44,6 +44,7 @@ export default $config({
     const alarms = await import("./stacks/alarms");
 
     alarms.alarmDeadLetters(queues);
+    alarms.alarmDeadLetterDepth("Callback", callbackQueues.dlq);
     alarms.alarmScheduler(group);
     alarms.alarmErrors({
       ...api.functions,

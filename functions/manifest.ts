@@ -110,6 +110,18 @@ export const routes: RouteSpec[] = [
       "POST /v1/templates/{id}/preview",
     ],
   ),
+  ...group(
+    "functions/api/callbacks.handler",
+    ["Table"],
+    [
+      "POST /v1/callbacks",
+      "GET /v1/callbacks",
+      "GET /v1/callbacks/{id}",
+      "DELETE /v1/callbacks/{id}",
+      "POST /v1/callbacks/{id}/rotate-secret",
+      "POST /v1/callbacks/{id}/enable",
+    ],
+  ),
   ...group("functions/api/settings.handler", ["Table"], ["GET /v1/settings", "PUT /v1/settings"]),
   {
     route: "POST /v1/unsubscribe/{token}",
@@ -175,6 +187,16 @@ export const workers = {
 } as const;
 
 export const deadLetter = "functions/dead-letter.handler";
+
+/**
+ * Status callbacks: their own queue (`Queues.callback`, not a channel: no notification rides on
+ * it) and worker. Its dead-letter queue has no consumer: a message lands there only when the
+ * worker itself kept crashing on it, and stays 14 days for inspection.
+ */
+export const callbacks = {
+  queue: "callback",
+  worker: "functions/workers/callback.handler",
+} as const;
 
 /** Provider feedback (SES events, SMS delivery receipts) from the Feedback SNS topic. */
 export const feedback = "functions/feedback.handler";

@@ -38,6 +38,21 @@ export function alarmDeadLetters(queues: Record<string, ChannelQueues>) {
   for (const [channel, { dlq }] of Object.entries(queues)) deadLetterAlarm(pascal(channel), dlq);
 }
 
+/**
+ * A dead-letter queue nothing consumes (the status callbacks'): whatever lands there stays, so
+ * its depth is what to watch.
+ */
+export function alarmDeadLetterDepth(name: string, dlq: sst.aws.Queue) {
+  return new aws.cloudwatch.MetricAlarm(`${name}DlqDepthAlarm`, {
+    ...common,
+    alarmDescription: $interpolate`Messages wait in the dead-letter queue ${dlq.nodes.queue.name}`,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    statistic: "Maximum",
+    dimensions: { QueueName: dlq.nodes.queue.name },
+  });
+}
+
 /** Any invocation error (an uncaught exception or a timeout) of these functions, by name. */
 export function alarmErrors(functions: Record<string, { name: $util.Input<string> }>) {
   for (const [name, fn] of Object.entries(functions)) errorAlarm(name, fn);

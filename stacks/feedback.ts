@@ -1,6 +1,7 @@
 import { feedback as feedbackHandler } from "../functions/manifest";
 import { configurationSet } from "./email";
 import { lambda } from "./lambda";
+import { queuesLink } from "./queues";
 import { socket } from "./realtime";
 import { upstash } from "./secrets";
 import { table } from "./storage";
@@ -49,8 +50,9 @@ export const feedbackFunction = new sst.aws.Function("FeedbackHandler", {
   handler: feedbackHandler,
   description: "Moves email and SMS statuses on provider feedback (delivered, bounced, ...)",
   timeout: "30 seconds",
-  // Socket: each status change it makes is posted to the WebSocket connections that follow it.
-  link: [table, upstash, socket],
+  // Socket: each status change it makes is posted to the WebSocket connections that follow it;
+  // Queues: and enqueues the tenant's status callbacks.
+  link: [table, queuesLink, upstash, socket],
 });
 
 topic.subscribe("FeedbackSubscriber", feedbackFunction.arn);

@@ -1,4 +1,4 @@
-import { queueSettings, workers } from "../functions/manifest";
+import { callbacks, queueSettings, workers } from "../functions/manifest";
 import { pascal } from "./lambda";
 
 /**
@@ -37,26 +37,56 @@ export const queues = Object.fromEntries(
 ) as Record<Channel, ChannelQueues>;
 
 /**
+ * The status callbacks' queue (not a channel: no notification rides on it). Its dead-letter
+ * queue has no consumer: a message lands there only when the worker kept crashing on it.
+ */
+const callbackDlq = new sst.aws.Queue("CallbackDlq", {
+  visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+  transform: {
+    queue: (args) => {
+      args.messageRetentionSeconds = FOURTEEN_DAYS;
+    },
+  },
+});
+export const callbackQueues: ChannelQueues = {
+  dlq: callbackDlq,
+  queue: new sst.aws.Queue("CallbackQueue", {
+    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: callbackDlq.arn, retry: queueSettings.maxReceiveCount },
+  }),
+};
+
+/**
  * `Resource.Queues`: `{ [channel]: { url, arn, dlq } }`. The built-in queue link has no `arn` and
  * grants `sqs:*`; the API only sends to these queues (workers' receive/delete/visibility rights
  * come with their event-source subscription). `dlq` is the channel's dead-letter queue, which
  * one-time schedules name as theirs: what Scheduler cannot hand to the queue lands there.
  */
 export const queuesLink = new sst.Linkable("Queues", {
-  properties: Object.fromEntries(
-    channels.map((channel) => [
-      channel,
-      {
-        url: queues[channel].queue.url,
-        arn: queues[channel].queue.arn,
-        dlq: queues[channel].dlq.arn,
-      },
-    ]),
-  ),
+  properties: {
+    ...Object.fromEntries(
+      channels.map((channel) => [
+        channel,
+        {
+          url: queues[channel].queue.url,
+          arn: queues[channel].queue.arn,
+          dlq: queues[channel].dlq.arn,
+        },
+      ]),
+    ),
+    [callbacks.queue]: {
+      url: callbackQueues.queue.url,
+      arn: callbackQueues.queue.arn,
+      dlq: callbackQueues.dlq.arn,
+    },
+  },
   include: [
     sst.aws.permission({
       actions: ["sqs:SendMessage"],
-      resources: channels.map((channel) => queues[channel].queue.arn),
+      resources: [
+        ...channels.map((channel) => queues[channel].queue.arn),
+        callbackQueues.queue.arn,
+      ],
     }),
   ],
 });

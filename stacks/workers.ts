@@ -1,8 +1,8 @@
-import { deadLetter, workers as handlers, queueSettings } from "../functions/manifest";
+import { callbacks, deadLetter, workers as handlers, queueSettings } from "../functions/manifest";
 import { api } from "./api";
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
-import { type Channel, channels, queues, queuesLink } from "./queues";
+import { type Channel, callbackQueues, channels, queues, queuesLink } from "./queues";
 import { socket } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
@@ -72,7 +72,8 @@ export const deadLetterHandler = new sst.aws.Function("DeadLetter", {
   handler: deadLetter,
   description: "Marks notifications failed once their message reaches a dead-letter queue",
   timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-  link: [table, upstash, socket],
+  // Queues: a status change enqueues its callbacks (the callback queue).
+  link: [table, queuesLink, upstash, socket],
   permissions: [
     {
       actions: [
@@ -90,8 +91,37 @@ for (const channel of channels) {
   queues[channel].dlq.subscribe(deadLetterHandler.arn, { batch });
 }
 
+/** POSTs signed status callbacks; re-enqueues (delays) failed ones on the retry schedule. */
+export const callbackWorker = new sst.aws.Function("CallbackWorker", {
+  ...lambda,
+  handler: callbacks.worker,
+  description: "Delivers status callbacks from the callback queue",
+  timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
+  link: [table, queuesLink],
+  permissions: [
+    {
+      actions: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      resources: [callbackQueues.queue.arn],
+    },
+  ],
+});
+callbackQueues.queue.subscribe(callbackWorker.arn, {
+  batch,
+  transform: {
+    eventSourceMapping: (args) => {
+      args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
+    },
+  },
+});
+
 /** Every function of this stack, by logical name (for alarms). */
 export const functions: Record<string, sst.aws.Function> = {
   ...Object.fromEntries(channels.map((channel) => [`${pascal(channel)}Worker`, workers[channel]])),
   DeadLetter: deadLetterHandler,
+  CallbackWorker: callbackWorker,
 };

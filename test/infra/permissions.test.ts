@@ -84,13 +84,15 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/dead-letter.handler": {
-      actions: SENDING,
-      links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
+      // sqs:SendMessage is called: a status change enqueues its callbacks.
+      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
+      links: ["Scheduler", "Realtime", "Webhooks"],
       why: `${VERBS}; ${CURSORS}`,
     },
     "functions/feedback.handler": {
-      actions: SENDING,
-      links: ["Queues", "Scheduler", "Realtime", "Webhooks"],
+      // sqs:SendMessage is called: a status change enqueues its callbacks.
+      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
+      links: ["Scheduler", "Realtime", "Webhooks"],
       why: `${VERBS}; ${CURSORS}`,
     },
     ...Object.fromEntries(

@@ -152,9 +152,11 @@ describe("queues", () => {
 
   it("gives every channel a queue that redrives to its own dead-letter queue", () => {
     const link = queuesLink();
-    expect(Object.keys(link).sort()).toEqual([...channels].sort());
+    // Every channel's queue, and the status callbacks' (not a channel).
+    const names = [...channels, manifest.callbacks.queue];
+    expect(Object.keys(link).sort()).toEqual([...names].sort());
     const dlqs = new Set<string>();
-    for (const channel of channels) {
+    for (const channel of names) {
       const queue = s.byArn(link[channel]?.arn ?? "");
       expect(queue?.type, `${channel} queue`).toBe("aws:sqs/queue:Queue");
       const { redrivePolicy, visibilityTimeoutSeconds } = inputs(queue as RecordedResource);
@@ -169,17 +171,17 @@ describe("queues", () => {
       expect(inputs(dlq as RecordedResource).redrivePolicy).toBeFalsy();
       dlqs.add(redrive.deadLetterTargetArn);
     }
-    expect(dlqs.size, "each channel has its own dead-letter queue").toBe(channels.length);
-    expect(queues(), "no queue outside the channel queues and their DLQs").toHaveLength(
-      channels.length * 2,
-    );
+    expect(dlqs.size, "each queue has its own dead-letter queue").toBe(names.length);
+    expect(queues(), "no queue outside these queues and their DLQs").toHaveLength(names.length * 2);
   });
 
   it("consumes every queue with one mapping that reports batch item failures", () => {
     const link = queuesLink();
     const mappings = s.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").map(inputs);
-    expect(mappings).toHaveLength(queues().length);
-    for (const queue of queues()) {
+    // The callback dead-letter queue has no consumer (an alarm watches its depth).
+    const consumed = queues().filter((q) => q.state.arn !== link[manifest.callbacks.queue]?.dlq);
+    expect(mappings).toHaveLength(consumed.length);
+    for (const queue of consumed) {
       const arn = queue.state.arn as string;
       const consumers = mappings.filter((m) => m.eventSourceArn === arn);
       expect(consumers, `mappings of ${queue.name}`).toHaveLength(1);
@@ -189,7 +191,13 @@ describe("queues", () => {
 
       const fn = inputs(fnByArn(mapping.functionName));
       const channel = channels.find((c) => link[c]?.arn === arn);
-      expect(fn.handler).toBe(channel ? manifest.workers[channel] : manifest.deadLetter);
+      expect(fn.handler).toBe(
+        channel
+          ? manifest.workers[channel]
+          : arn === link[manifest.callbacks.queue]?.arn
+            ? manifest.callbacks.worker
+            : manifest.deadLetter,
+      );
       // Lambda refuses a mapping whose queue hides messages for less than the function runs.
       expect(inputs(queue).visibilityTimeoutSeconds).toBeGreaterThanOrEqual(fn.timeout);
     }
@@ -523,10 +531,19 @@ describe("alarms", () => {
 
   it("fire on any message in a dead-letter queue", () => {
     const link = queuesLink();
-    const channelArns = new Set(channels.map((c) => link[c]?.arn));
-    const dlqs = queues().filter((q) => !channelArns.has(q.state.arn));
-    expect(dlqs).toHaveLength(channels.length);
-    for (const dlq of dlqs) {
+    const names = [...channels, manifest.callbacks.queue];
+    const queueArns = new Set(names.map((c) => link[c]?.arn));
+    const callbackDlq = link[manifest.callbacks.queue]?.dlq;
+    const dlqs = queues().filter((q) => !queueArns.has(q.state.arn));
+    expect(dlqs).toHaveLength(names.length);
+    // Nothing consumes the callback DLQ: what lands there stays, so its depth is watched.
+    expect(
+      alarms().find(
+        (a) =>
+          a.dimensions?.QueueName === dlqs.find((q) => q.state.arn === callbackDlq)?.state.name,
+      ),
+    ).toMatchObject({ metricName: "ApproximateNumberOfMessagesVisible", threshold: 0 });
+    for (const dlq of dlqs.filter((q) => q.state.arn !== callbackDlq)) {
       expect(
         alarms().find((a) => a.dimensions?.QueueName === dlq.state.name),
         dlq.name,

@@ -58,6 +58,85 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List status callback endpoints */
+        get: operations["getCallbacks"];
+        put?: never;
+        /**
+         * Register a status callback endpoint
+         * @description Herald POSTs each change of a notification to one of `events` to the URL, signed in the Standard Webhooks format (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256>) with the returned `whsec_` secret. Failed calls are retried on the delivery retry schedule; an endpoint failing through the whole schedule is disabled. At most 10 per tenant (too_many_callbacks).
+         */
+        post: operations["postCallbacks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callbacks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a status callback endpoint
+         * @description With its failure state: failing_since, last_error, disabled_at.
+         */
+        get: operations["getCallbacksId"];
+        put?: never;
+        post?: never;
+        /** Delete a status callback endpoint */
+        delete: operations["deleteCallbacksId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callbacks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled callback endpoint */
+        post: operations["postCallbacksIdEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callbacks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a callback endpoint's signing secret
+         * @description The new secret signs from now on; the old one also signs (a second, space-separated `v1,` signature) for overlap_seconds (default a day).
+         */
+        post: operations["postCallbacksIdRotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/endpoints": {
         parameters: {
             query?: never;
@@ -598,6 +677,46 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        Callback: {
+            created_at: string;
+            /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
+            disabled_at?: string;
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            /** @description When the current run of failed attempts began (cleared by a success) */
+            failing_since?: string;
+            id: string;
+            last_error?: string;
+            /** @description Until then the secret before the last rotation signs too */
+            previous_secret_until?: string;
+            url: string;
+        };
+        CallbackInput: {
+            /** @description The statuses to be called about */
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            /**
+             * Format: uri
+             * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+             */
+            url: string;
+        };
+        CallbackList: {
+            items: components["schemas"]["Callback"][];
+        };
+        CallbackWithSecret: {
+            created_at: string;
+            /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
+            disabled_at?: string;
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            /** @description When the current run of failed attempts began (cleared by a success) */
+            failing_since?: string;
+            id: string;
+            last_error?: string;
+            /** @description Until then the secret before the last rotation signs too */
+            previous_secret_until?: string;
+            /** @description whsec_ + base64 key: verify the webhook-signature header with it */
+            secret: string;
+            url: string;
+        };
         Endpoint: {
             disabled_at?: string;
             disabled_reason?: string;
@@ -882,6 +1001,13 @@ export type components = {
         RecipientTokenInput: {
             /** @description Lifetime in seconds (default 900) */
             ttl_seconds?: number;
+        };
+        RotateSecretInput: {
+            /**
+             * @description How long the old secret keeps signing besides the new one (default a day)
+             * @default 86400
+             */
+            overlap_seconds: number;
         };
         SendEmail: {
             /**
@@ -1408,7 +1534,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1435,7 +1561,7 @@ export type components = {
                 "application/json": components["schemas"]["GatewayError"];
             };
         };
-        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found; route_not_found for a path no route serves */
+        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; route_not_found for a path no route serves */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1539,6 +1665,173 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+        };
+    };
+    getCallbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postCallbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallbackInput"];
+            };
+        };
+        responses: {
+            /** @description Registered; the secret is shown here */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCallbacksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Callback endpoint id (cb_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Callback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    deleteCallbacksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Callback endpoint id (cb_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postCallbacksIdEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Callback endpoint id (cb_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Callback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postCallbacksIdRotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Callback endpoint id (cb_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretInput"];
+            };
+        };
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
         };
     };
     getEndpoints: {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import * as Callbacks from "./callback";
 import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";
 import * as Notification from "./notification";
@@ -114,6 +115,8 @@ const inputs = {
   RecipientProfileInput: Recipient.ProfileInput,
   RecipientTokenInput: Realtime.TokenRequest,
   SettingsInput: Settings.SettingsInput,
+  CallbackInput: Callbacks.CreateInput,
+  RotateSecretInput: Callbacks.RotateInput.unwrap(),
 } satisfies Record<string, z.ZodType>;
 
 /** The send body's variants get names of their own, so the discriminator can map to them. */
@@ -142,6 +145,9 @@ const outputs = {
   Template: Template.Template,
   TemplatePreview: Template.Preview,
   SuppressionList: Suppression.EntryList,
+  Callback: Callbacks.Callback,
+  CallbackWithSecret: Callbacks.CallbackWithSecret,
+  CallbackList: Callbacks.CallbackList,
   Settings: Settings.Settings,
   Unsubscribed: z.object({ unsubscribed: z.literal(true) }),
   EndpointList: Endpoint.EndpointList,
@@ -190,6 +196,7 @@ interface Operation {
 
 const NotificationId = Notification.get.schema.shape.id.describe("Notification id (ntf_...)");
 const RecipientPathId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
+const CallbackPathId = Callbacks.get.schema.shape.id.describe("Callback endpoint id (cb_...)");
 const SuppressedAddress = Suppression.get.schema.shape.address.describe("An email address");
 const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
 
@@ -428,6 +435,61 @@ const operations: Record<string, Operation> = {
     ok: { status: 200, description: "The rendered channels", body: "TemplatePreview" },
     errors: [404],
   },
+  "POST /v1/callbacks": {
+    summary: "Register a status callback endpoint",
+    description:
+      "Herald POSTs each change of a notification to one of `events` to the URL, signed in the " +
+      "Standard Webhooks format (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 " +
+      "HMAC-SHA256>) with the returned `whsec_` secret. Failed calls are retried on the " +
+      "delivery retry schedule; an endpoint failing through the whole schedule is disabled. " +
+      "At most 10 per tenant (too_many_callbacks).",
+    tag: "tenant",
+    body: "CallbackInput",
+    ok: {
+      status: 201,
+      description: "Registered; the secret is shown here",
+      body: "CallbackWithSecret",
+    },
+  },
+  "GET /v1/callbacks": {
+    summary: "List status callback endpoints",
+    tag: "tenant",
+    ok: { status: 200, description: "Every endpoint", body: "CallbackList" },
+  },
+  "GET /v1/callbacks/{id}": {
+    summary: "Get a status callback endpoint",
+    description: "With its failure state: failing_since, last_error, disabled_at.",
+    tag: "tenant",
+    path: { id: CallbackPathId },
+    ok: { status: 200, description: "The endpoint", body: "Callback" },
+    errors: [404],
+  },
+  "DELETE /v1/callbacks/{id}": {
+    summary: "Delete a status callback endpoint",
+    tag: "tenant",
+    path: { id: CallbackPathId },
+    ok: { status: 204, description: "Deleted" },
+    errors: [404],
+  },
+  "POST /v1/callbacks/{id}/rotate-secret": {
+    summary: "Rotate a callback endpoint's signing secret",
+    description:
+      "The new secret signs from now on; the old one also signs (a second, space-separated " +
+      "`v1,` signature) for overlap_seconds (default a day).",
+    tag: "tenant",
+    path: { id: CallbackPathId },
+    body: "RotateSecretInput",
+    bodyOptional: true,
+    ok: { status: 200, description: "The new secret", body: "CallbackWithSecret" },
+    errors: [404],
+  },
+  "POST /v1/callbacks/{id}/enable": {
+    summary: "Enable a disabled callback endpoint",
+    tag: "tenant",
+    path: { id: CallbackPathId },
+    ok: { status: 200, description: "The endpoint", body: "Callback" },
+    errors: [404],
+  },
   "GET /v1/suppressions": {
     summary: "List suppressed email addresses",
     description:
@@ -514,6 +576,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "invalid_destination (a webhook URL or push endpoint Herald will not call), " +
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
       "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
+      "too_many_callbacks, " +
       "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period " +
       "(metrics), template_render_failed (a template field did not render: details.field names " +
       "it, details.variable a missing variable), template_channel_missing",
@@ -537,7 +600,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
       "notification_not_found, recipient_not_found, inbox_message_not_found, " +
-      "endpoint_not_found, suppression_not_found, template_not_found; route_not_found for a path no route serves",
+      "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; " +
+      "route_not_found for a path no route serves",
     body: "Error",
   },
   409: {

@@ -15,6 +15,7 @@
  *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
  *   template      pk TPL#<tenant>#<id>              sk HEAD | V#<version> (template/store.ts)
+ *   callback      pk CBK#<tenant>                   sk <callback id>  (callback/store.ts)
  */
 export const schema = {
   partitionKey: "pk",

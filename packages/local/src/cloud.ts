@@ -15,7 +15,7 @@ import { type FeedbackEmulator, startFeedback } from "./feedback";
 import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
 import { type PushService, startPushService } from "./push-service";
-import { type QueueRunner, startQueueRunner } from "./queue-runner";
+import { type QueueMapping, type QueueRunner, startQueueRunner } from "./queue-runner";
 import { type RedisEmulator, startRedis } from "./redis";
 import { type SchedulerEmulator, startScheduler } from "./scheduler";
 import { type SmsEmulator, startSms } from "./sms";
@@ -225,7 +225,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     })) as Server;
     stops.push(() => close(sqsServer));
     const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-    const channels = Object.keys(manifest.workers);
+    // Every channel's queue, and the status callbacks' one.
+    const channels = [...Object.keys(manifest.workers), manifest.callbacks.queue];
     const queues = await createQueues(
       sqsUrl,
       prefix,
@@ -339,24 +340,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqsEndpoint: sqsUrl,
       region: REGION,
       onError,
-      mappings: Object.entries(queues).flatMap(([channel, queue]) => [
-        {
+      mappings: Object.entries(queues).flatMap(([channel, queue]): QueueMapping[] => {
+        const callbacks = channel === manifest.callbacks.queue;
+        const worker: QueueMapping = {
           queueUrl: queue.url,
           queueArn: queue.arn,
           functionName: `${prefix}-worker-${channel}`,
-          handler: loader(manifest.workers[channel as keyof typeof manifest.workers]),
+          handler: loader(
+            callbacks
+              ? manifest.callbacks.worker
+              : manifest.workers[channel as keyof typeof manifest.workers],
+          ),
           batchSize: manifest.queueSettings.batchSize,
           timeoutMs: workerTimeoutSeconds * 1000,
           concurrency: options.workerConcurrency ?? manifest.queueSettings.maximumConcurrency,
-        },
-        {
-          queueUrl: queue.dlqUrl,
-          queueArn: queue.dlqArn,
-          functionName: `${prefix}-dead-letter`,
-          handler: loader(manifest.deadLetter),
-          batchSize: manifest.queueSettings.batchSize,
-        },
-      ]),
+        };
+        // The callback dead-letter queue has no consumer, as in AWS.
+        if (callbacks) return [worker];
+        return [
+          worker,
+          {
+            queueUrl: queue.dlqUrl,
+            queueArn: queue.dlqArn,
+            functionName: `${prefix}-dead-letter`,
+            handler: loader(manifest.deadLetter),
+            batchSize: manifest.queueSettings.batchSize,
+          },
+        ];
+      }),
     });
     stops.push(() => runner.stop());
 

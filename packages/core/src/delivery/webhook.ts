@@ -18,7 +18,7 @@ import type { Outcome } from "./provider";
 const TIMEOUT_MS = 10_000;
 /** Setting up the connection (TCP; TLS counts toward the whole) must take less than this. */
 export const CONNECT_TIMEOUT_MS = 3_000;
-const USER_AGENT = "Herald-Webhooks/1";
+export const USER_AGENT = "Herald-Webhooks/1";
 const SECRET_PREFIX = "whsec_";
 
 // --- Secrets and signatures ------------------------------------------------------------------
@@ -89,7 +89,13 @@ export function verifyWebhook(input: {
  * One POST over node:http(s) with the destination's pinned agent (fetch cannot take one without
  * a second copy of undici). Redirects are not followed; the answer's body is discarded.
  */
-function post(destination: Destination, body: string, headers: Record<string, string>) {
+export function post(
+  destination: Destination,
+  body: string,
+  headers: Record<string, string>,
+  /** What error messages name the call (`webhook: could not reach ...`). */
+  label = "webhook",
+) {
   const { url } = destination;
   const request = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise<number>((resolve, reject) => {
@@ -135,7 +141,7 @@ function post(destination: Destination, body: string, headers: Record<string, st
         : code === "ECONNTIMEOUT"
           ? `could not connect to ${url.host} within ${CONNECT_TIMEOUT_MS / 1000} s`
           : `could not reach ${url.host} (${code ?? (error as Error).name})`;
-    throw new TransientDeliveryError(`webhook: ${what}`, { cause: error });
+    throw new TransientDeliveryError(`${label}: ${what}`, { cause: error });
   });
 }
 

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import * as Callbacks from "../callback/delivery";
 import * as Counters from "../counters";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
+import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
@@ -699,12 +701,18 @@ export async function observe(
   return { kind: "late", notification: info };
 }
 
-/** Every status write ends here: the new state goes out on the real-time feed. */
+/**
+ * Every status write ends here: the new state goes out on the real-time feed, and to the
+ * tenant's status callbacks (only enqueued here; a failure to enqueue is logged, the write stands).
+ */
 async function changed(tenantId: string, item: Store.Item): Promise<Info> {
   const info = Store.toInfo(item);
   await Promise.all([
     Realtime.publish(tenantId, info),
     Counters.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
+    Callbacks.announce(tenantId, info).catch((error: unknown) =>
+      log.warn("status callbacks not enqueued", { id: info.id, ...errorFields(error) }),
+    ),
   ]);
   return info;
 }

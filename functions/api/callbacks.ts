@@ -1,0 +1,36 @@
+import * as Callbacks from "@herald/core/callback";
+import { api } from "../lib/http";
+
+/**
+ * /v1/callbacks: the tenant's status callback endpoints (register, list, get, delete, rotate
+ * the signing secret, enable again after being disabled).
+ */
+export const handler = api({ body: "optional" }, async ({ event, principal, body }) => {
+  const tenantId = principal.tenantId;
+  const id = event.pathParameters?.id ?? "";
+  switch (event.routeKey) {
+    case "POST /v1/callbacks":
+      return {
+        status: 201,
+        body: await Callbacks.create({ tenantId, input: body as Callbacks.CreateInputType }),
+      };
+    case "GET /v1/callbacks/{id}":
+      return { status: 200, body: await Callbacks.get({ tenantId, id }) };
+    case "DELETE /v1/callbacks/{id}":
+      await Callbacks.remove({ tenantId, id });
+      return { status: 204 };
+    case "POST /v1/callbacks/{id}/rotate-secret":
+      return {
+        status: 200,
+        body: await Callbacks.rotate({
+          tenantId,
+          id,
+          input: (body ?? undefined) as Callbacks.RotateInputType,
+        }),
+      };
+    case "POST /v1/callbacks/{id}/enable":
+      return { status: 200, body: await Callbacks.enable({ tenantId, id }) };
+    default:
+      return { status: 200, body: await Callbacks.list({ tenantId }) };
+  }
+});
