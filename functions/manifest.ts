@@ -85,11 +85,12 @@ export const routes: RouteSpec[] = [
       "POST /v1/inbox/{notification}/seen",
     ],
   ).map((route) => ({ ...route, auth: false })),
-  {
-    route: "GET /v1/webhooks/secret",
-    handler: "functions/api/webhooks.handler",
-    links: ["Webhooks"],
-  },
+  // Table: a rotated secret is stored; Webhooks: the derived one until the first rotation.
+  ...group(
+    "functions/api/webhooks.handler",
+    ["Table", "Webhooks"],
+    ["GET /v1/webhooks/secret", "POST /v1/webhooks/secret/rotate"],
+  ),
   ...group(
     "functions/api/endpoints.handler",
     ["Table"],

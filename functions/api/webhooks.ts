@@ -1,8 +1,19 @@
-import { webhookSecret } from "@herald/core/delivery/webhook";
+import {
+  getWebhookSecret,
+  type RotateWebhookSecretInput,
+  rotateWebhookSecret,
+} from "@herald/core/delivery/webhook";
 import { api } from "../lib/http";
 
-/** GET /v1/webhooks/secret: the secret this tenant's webhook receivers verify signatures with. */
-export const handler = api({}, async ({ principal }) => ({
-  status: 200,
-  body: { secret: webhookSecret(principal.tenantId), header: "herald-signature" },
-}));
+/**
+ * GET /v1/webhooks/secret: the secret this tenant's webhook receivers verify signatures with.
+ * POST /v1/webhooks/secret/rotate: a new secret; the previous one signs too for the overlap.
+ */
+export const handler = api({ body: "optional" }, async ({ event, principal, body }) => {
+  const tenantId = principal.tenantId;
+  if (event.routeKey === "POST /v1/webhooks/secret/rotate") {
+    const input = (body ?? undefined) as RotateWebhookSecretInput;
+    return { status: 200, body: await rotateWebhookSecret({ tenantId, input }) };
+  }
+  return { status: 200, body: await getWebhookSecret({ tenantId }) };
+});

@@ -54,6 +54,14 @@ export {
   type SocketSubscription,
 } from "./ws.js";
 
+export interface WebhookSecret {
+  /** Verify the `herald-signature` header with it. */
+  secret: string;
+  header: string;
+  /** Set while the secret before the last rotation still signs (a second `v1=` entry). */
+  previous_valid_until?: string;
+}
+
 export interface RecipientToken {
   /** Bearer token for the feed; a secret, valid until `expires_at`. */
   token: string;
@@ -341,7 +349,18 @@ export class Herald {
    * ```
    */
   webhookSecret(options: RequestOptions = {}) {
-    return this.request<{ secret: string; header: string }>("GET", "/v1/webhooks/secret", options);
+    return this.request<WebhookSecret>("GET", "/v1/webhooks/secret", options);
+  }
+
+  /**
+   * A new webhook signing secret; the previous one keeps signing (a second `v1=` entry) for
+   * `overlap_seconds` (default a day), so receivers can switch without dropping requests.
+   */
+  rotateWebhookSecret(input: { overlap_seconds?: number } = {}, options: RequestOptions = {}) {
+    return this.request<WebhookSecret>("POST", "/v1/webhooks/secret/rotate", {
+      ...options,
+      body: input,
+    });
   }
 
   /**

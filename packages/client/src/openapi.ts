@@ -673,6 +673,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the webhook signing secret
+         * @description Stores a new random secret. The previous one also signs (a second `v1=` entry in herald-signature, after the new one) for overlap_seconds (default a day, at most 7); workers pick the new secret up within a minute, which the overlap covers.
+         */
+        post: operations["postWebhooksSecretRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1005,6 +1025,13 @@ export type components = {
         RotateSecretInput: {
             /**
              * @description How long the old secret keeps signing besides the new one (default a day)
+             * @default 86400
+             */
+            overlap_seconds: number;
+        };
+        RotateWebhookSecretInput: {
+            /**
+             * @description How long the previous secret keeps signing besides the new one (default a day)
              * @default 86400
              */
             overlap_seconds: number;
@@ -1529,6 +1556,8 @@ export type components = {
         WebhookSecret: {
             /** @description The request header that carries the signature */
             header: string;
+            /** @description Set while the secret before the last rotation still signs (a second v1= entry) */
+            previous_valid_until?: string;
             /** @description Verify webhook signatures with this */
             secret: string;
         };
@@ -2749,6 +2778,35 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postWebhooksSecretRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecretInput"];
+            };
+        };
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
         };
     };

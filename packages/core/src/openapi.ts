@@ -2,6 +2,7 @@ import { z } from "zod";
 import * as Callbacks from "./callback";
 import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";
+import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
@@ -117,6 +118,7 @@ const inputs = {
   SettingsInput: Settings.SettingsInput,
   CallbackInput: Callbacks.CreateInput,
   RotateSecretInput: Callbacks.RotateInput.unwrap(),
+  RotateWebhookSecretInput: RotateWebhookSecretInput.unwrap(),
 } satisfies Record<string, z.ZodType>;
 
 /** The send body's variants get names of their own, so the discriminator can map to them. */
@@ -135,10 +137,7 @@ const outputs = {
   RecipientProfile: Recipient.Profile,
   UnreadCount: z.object({ unread: z.number().int() }),
   Metrics: Counts,
-  WebhookSecret: z.object({
-    secret: z.string().describe("Verify webhook signatures with this"),
-    header: z.string().describe("The request header that carries the signature"),
-  }),
+  WebhookSecret: WebhookSecretInfo,
   RecipientToken: Realtime.TokenResponse,
   Endpoint: Endpoint.EndpointInfo,
   Suppression: Suppression.Entry,
@@ -376,6 +375,17 @@ const operations: Record<string, Operation> = {
     description: "Webhook receivers verify the signature header with it.",
     tag: "tenant",
     ok: { status: 200, description: "The secret", body: "WebhookSecret" },
+  },
+  "POST /v1/webhooks/secret/rotate": {
+    summary: "Rotate the webhook signing secret",
+    description:
+      "Stores a new random secret. The previous one also signs (a second `v1=` entry in " +
+      "herald-signature, after the new one) for overlap_seconds (default a day, at most 7); " +
+      "workers pick the new secret up within a minute, which the overlap covers.",
+    tag: "tenant",
+    body: "RotateWebhookSecretInput",
+    bodyOptional: true,
+    ok: { status: 200, description: "The new secret", body: "WebhookSecret" },
   },
   "GET /v1/settings": {
     summary: "Get the tenant's settings",

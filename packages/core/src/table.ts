@@ -16,6 +16,7 @@
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
  *   template      pk TPL#<tenant>#<id>              sk HEAD | V#<version> (template/store.ts)
  *   callback      pk CBK#<tenant>                   sk <callback id>  (callback/store.ts)
+ *   webhook secret pk WHS#<tenant>                  sk SECRET         (delivery/webhook-secret-store.ts)
  */
 export const schema = {
   partitionKey: "pk",

@@ -1,10 +1,13 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { z } from "zod";
 import { link } from "../config";
+import { fn } from "../fn";
 import { agentFor, type Destination, resolveDestination } from "./destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 import type { Outcome } from "./provider";
+import * as SecretStore from "./webhook-secret-store";
 
 /**
  * Webhooks: an HTTPS POST of `{ id, event, data, created_at }` signed with the tenant's secret.
@@ -13,6 +16,10 @@ import type { Outcome } from "./provider";
  * ...) and `herald-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. The
  * signature covers the timestamp, so a receiver that checks it with `verifyWebhook` (or the same
  * few lines in any language) rejects both forged and replayed requests.
+ *
+ * Rotation (`rotateWebhookSecret`) stores a random secret; the one before it keeps signing for
+ * the overlap, as a second `v1=` entry after the new one, so receivers can switch without
+ * dropping requests. Workers cache the stored secret for SECRET_CACHE_MS per container.
  */
 
 const TIMEOUT_MS = 10_000;
@@ -24,22 +31,122 @@ const SECRET_PREFIX = "whsec_";
 // --- Secrets and signatures ------------------------------------------------------------------
 
 /**
- * The tenant's signing secret: `whsec_` + base64url(HMAC-SHA256(signingKey, tenantId)). Derived
- * from the linked master key on demand, so nothing is stored; rotating the master key rotates
- * every tenant's secret.
+ * The tenant's derived signing secret: `whsec_` + base64url(HMAC-SHA256(signingKey, tenantId)).
+ * Derived from the linked master key on demand, so nothing is stored; rotating the master key
+ * rotates every tenant's secret that was never rotated on its own (`rotateWebhookSecret`).
  */
 export function webhookSecret(tenantId: string): string {
   const { signingKey } = link("Webhooks");
   return SECRET_PREFIX + createHmac("sha256", signingKey).update(tenantId).digest("base64url");
 }
 
+/**
+ * How long a container keeps a tenant's stored secret before reading it again: a rotation
+ * reaches workers in other containers within this long (the overlap covers the gap), and a
+ * worker makes at most one GetItem per tenant per minute.
+ */
+export const SECRET_CACHE_MS = 60_000;
+const secretCache = new Map<string, { readAt: number; item: SecretStore.SecretItem | undefined }>();
+
+async function storedSecret(tenantId: string): Promise<SecretStore.SecretItem | undefined> {
+  const cached = secretCache.get(tenantId);
+  if (cached && Date.now() - cached.readAt < SECRET_CACHE_MS) return cached.item;
+  const item = await SecretStore.read(tenantId);
+  secretCache.set(tenantId, { readAt: Date.now(), item });
+  return item;
+}
+
+/** What the tenant's receivers verify with: the current secret, and until when the previous one signs too. */
+export const WebhookSecretInfo = z.object({
+  secret: z.string().describe("Verify webhook signatures with this"),
+  header: z.string().describe("The request header that carries the signature"),
+  previous_valid_until: z
+    .string()
+    .optional()
+    .describe("Set while the secret before the last rotation still signs (a second v1= entry)"),
+});
+export type WebhookSecretInfo = z.infer<typeof WebhookSecretInfo>;
+
+function secretsOf(tenantId: string, item: SecretStore.SecretItem | undefined, now = Date.now()) {
+  if (!item) return { current: webhookSecret(tenantId) };
+  const overlapping = Date.parse(item.previous_until) > now;
+  return overlapping
+    ? { current: item.secret, previous: item.previous_secret, until: item.previous_until }
+    : { current: item.secret };
+}
+
+/** The secrets that sign the tenant's webhooks now, the current one first (cached, see above). */
+export async function signingSecrets(tenantId: string): Promise<string[]> {
+  const { current, previous } = secretsOf(tenantId, await storedSecret(tenantId));
+  return previous ? [current, previous] : [current];
+}
+
+const TenantId = z.string().min(1);
+
+/** GET /v1/webhooks/secret: read from the table, not the cache, so it is current at once. */
+export const getWebhookSecret = fn(
+  z.object({ tenantId: TenantId }),
+  async ({ tenantId }): Promise<WebhookSecretInfo> => {
+    const item = await SecretStore.read(tenantId);
+    secretCache.set(tenantId, { readAt: Date.now(), item });
+    const { current, until } = secretsOf(tenantId, item);
+    return {
+      secret: current,
+      header: "herald-signature",
+      ...(until ? { previous_valid_until: until } : {}),
+    };
+  },
+);
+
+export const RotateWebhookSecretInput = z
+  .object({
+    overlap_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(86_400)
+      .describe("How long the previous secret keeps signing besides the new one (default a day)"),
+  })
+  .strict()
+  .default({ overlap_seconds: 86_400 });
+export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInput>;
+
+/**
+ * Stores a new random secret; the current one (stored, or the derived one if none was) keeps
+ * signing for `overlap_seconds`. Another container picks the new one up within
+ * SECRET_CACHE_MS. Two rotations at the same moment: the last write wins.
+ */
+export const rotateWebhookSecret = fn(
+  z.object({ tenantId: TenantId, input: RotateWebhookSecretInput }),
+  async ({ tenantId, input }): Promise<WebhookSecretInfo> => {
+    const { current } = secretsOf(tenantId, await SecretStore.read(tenantId));
+    const now = Date.now();
+    const item: SecretStore.SecretItem = {
+      secret: SECRET_PREFIX + randomBytes(32).toString("base64url"),
+      previous_secret: current,
+      previous_until: new Date(now + input.overlap_seconds * 1000).toISOString(),
+      rotated_at: new Date(now).toISOString(),
+    };
+    await SecretStore.write(tenantId, item);
+    secretCache.set(tenantId, { readAt: now, item });
+    const { until } = secretsOf(tenantId, item, now);
+    return {
+      secret: item.secret,
+      header: "herald-signature",
+      ...(until ? { previous_valid_until: until } : {}),
+    };
+  },
+);
+
 /** Hex HMAC-SHA256 of `<timestamp>.<body>`, keyed with the whole secret string (`whsec_...`). */
 function signature(secret: string, timestamp: number, body: string | Uint8Array): string {
   return createHmac("sha256", secret).update(`${timestamp}.`).update(body).digest("hex");
 }
 
-function signatureHeader(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${signature(secret, timestamp, body)}`;
+/** `t=<unix>,v1=<hex>[,v1=<hex>]`: one `v1=` per secret, in the order given. */
+function signatureHeader(secrets: string[], timestamp: number, body: string): string {
+  return [`t=${timestamp}`, ...secrets.map((s) => `v1=${signature(s, timestamp, body)}`)].join(",");
 }
 
 function parseSignatureHeader(header: string): { timestamp: number; signatures: string[] } {
@@ -168,6 +275,7 @@ export async function sendWebhook(input: {
   attempt: number;
 }): Promise<Outcome> {
   const destination = await resolveDestination(input.url, "webhook");
+  const secrets = await signingSecrets(input.tenantId);
   const body = JSON.stringify({
     id: input.id,
     event: input.event,
@@ -180,7 +288,7 @@ export async function sendWebhook(input: {
     "user-agent": USER_AGENT,
     "herald-id": input.id,
     "herald-attempt": String(input.attempt),
-    "herald-signature": signatureHeader(webhookSecret(input.tenantId), timestamp, body),
+    "herald-signature": signatureHeader(secrets, timestamp, body),
   });
   return outcomeOf(status, destination.url.host);
 }
