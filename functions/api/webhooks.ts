@@ -2,7 +2,7 @@ import {
   getWebhookSecret,
   type RotateWebhookSecretInput,
   rotateWebhookSecret,
-} from "@herald/core/delivery/webhook";
+} from "@herald/core/delivery/webhook-secret";
 import { api } from "../lib/http";
 
 /**

@@ -2,7 +2,7 @@ import { z } from "zod";
 import * as Callbacks from "./callback";
 import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";
-import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook";
+import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook-secret";
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";

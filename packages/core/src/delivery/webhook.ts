@@ -1,9 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { z } from "zod";
 import { link } from "../config";
-import { fn } from "../fn";
 import { agentFor, type Destination, resolveDestination } from "./destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 import type { Outcome } from "./provider";
@@ -26,7 +24,7 @@ const TIMEOUT_MS = 10_000;
 /** Setting up the connection (TCP; TLS counts toward the whole) must take less than this. */
 export const CONNECT_TIMEOUT_MS = 3_000;
 export const USER_AGENT = "Herald-Webhooks/1";
-const SECRET_PREFIX = "whsec_";
+export const SECRET_PREFIX = "whsec_";
 
 // --- Secrets and signatures ------------------------------------------------------------------
 
@@ -52,22 +50,21 @@ async function storedSecret(tenantId: string): Promise<SecretStore.SecretItem | 
   const cached = secretCache.get(tenantId);
   if (cached && Date.now() - cached.readAt < SECRET_CACHE_MS) return cached.item;
   const item = await SecretStore.read(tenantId);
-  secretCache.set(tenantId, { readAt: Date.now(), item });
+  rememberSecret(tenantId, item);
   return item;
 }
 
-/** What the tenant's receivers verify with: the current secret, and until when the previous one signs too. */
-export const WebhookSecretInfo = z.object({
-  secret: z.string().describe("Verify webhook signatures with this"),
-  header: z.string().describe("The request header that carries the signature"),
-  previous_valid_until: z
-    .string()
-    .optional()
-    .describe("Set while the secret before the last rotation still signs (a second v1= entry)"),
-});
-export type WebhookSecretInfo = z.infer<typeof WebhookSecretInfo>;
+/** What this container read or rotated: it signs with `item` for the next SECRET_CACHE_MS. */
+export function rememberSecret(tenantId: string, item: SecretStore.SecretItem | undefined) {
+  secretCache.set(tenantId, { readAt: Date.now(), item });
+}
 
-function secretsOf(tenantId: string, item: SecretStore.SecretItem | undefined, now = Date.now()) {
+/** The current secret and, while the rotation's overlap lasts, the previous one and its end. */
+export function secretsOf(
+  tenantId: string,
+  item: SecretStore.SecretItem | undefined,
+  now = Date.now(),
+) {
   if (!item) return { current: webhookSecret(tenantId) };
   const overlapping = Date.parse(item.previous_until) > now;
   return overlapping
@@ -80,64 +77,6 @@ export async function signingSecrets(tenantId: string): Promise<string[]> {
   const { current, previous } = secretsOf(tenantId, await storedSecret(tenantId));
   return previous ? [current, previous] : [current];
 }
-
-const TenantId = z.string().min(1);
-
-/** GET /v1/webhooks/secret: read from the table, not the cache, so it is current at once. */
-export const getWebhookSecret = fn(
-  z.object({ tenantId: TenantId }),
-  async ({ tenantId }): Promise<WebhookSecretInfo> => {
-    const item = await SecretStore.read(tenantId);
-    secretCache.set(tenantId, { readAt: Date.now(), item });
-    const { current, until } = secretsOf(tenantId, item);
-    return {
-      secret: current,
-      header: "herald-signature",
-      ...(until ? { previous_valid_until: until } : {}),
-    };
-  },
-);
-
-export const RotateWebhookSecretInput = z
-  .object({
-    overlap_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 86_400)
-      .default(86_400)
-      .describe("How long the previous secret keeps signing besides the new one (default a day)"),
-  })
-  .strict()
-  .default({ overlap_seconds: 86_400 });
-export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInput>;
-
-/**
- * Stores a new random secret; the current one (stored, or the derived one if none was) keeps
- * signing for `overlap_seconds`. Another container picks the new one up within
- * SECRET_CACHE_MS. Two rotations at the same moment: the last write wins.
- */
-export const rotateWebhookSecret = fn(
-  z.object({ tenantId: TenantId, input: RotateWebhookSecretInput }),
-  async ({ tenantId, input }): Promise<WebhookSecretInfo> => {
-    const { current } = secretsOf(tenantId, await SecretStore.read(tenantId));
-    const now = Date.now();
-    const item: SecretStore.SecretItem = {
-      secret: SECRET_PREFIX + randomBytes(32).toString("base64url"),
-      previous_secret: current,
-      previous_until: new Date(now + input.overlap_seconds * 1000).toISOString(),
-      rotated_at: new Date(now).toISOString(),
-    };
-    await SecretStore.write(tenantId, item);
-    secretCache.set(tenantId, { readAt: now, item });
-    const { until } = secretsOf(tenantId, item, now);
-    return {
-      secret: item.secret,
-      header: "herald-signature",
-      ...(until ? { previous_valid_until: until } : {}),
-    };
-  },
-);
 
 /** Hex HMAC-SHA256 of `<timestamp>.<body>`, keyed with the whole secret string (`whsec_...`). */
 function signature(secret: string, timestamp: number, body: string | Uint8Array): string {
