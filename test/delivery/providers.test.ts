@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type PushService, startPushService } from "@herald/local/push-service";
 import { type SmsEmulator, startSms } from "@herald/local/sms";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpush from "web-push";
 
@@ -75,6 +77,10 @@ let webhook: WebhookModule;
 let destination: DestinationModule;
 let errors: ErrorsModule;
 
+// No tenant here rotated its webhook secret: the stored-secret read finds nothing, so webhooks
+// are signed with the derived secret (rotation itself: test/webhook-rotation.test.ts).
+mockClient(DynamoDBDocumentClient).on(GetCommand).resolves({});
+
 beforeAll(async () => {
   [pushService, smsService, receiver] = await Promise.all([
     startPushService(),
@@ -85,6 +91,7 @@ beforeAll(async () => {
     SST_RESOURCE_App: JSON.stringify({ name: "herald", stage: "test" }),
     SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:test@herald.local" }),
     SST_RESOURCE_Sms: "{}",
+    SST_RESOURCE_Table: JSON.stringify({ name: "herald-table" }),
     SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
     HERALD_WEBHOOK_ALLOW_PRIVATE: "true",
     AWS_REGION: "us-east-1",
