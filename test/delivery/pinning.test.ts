@@ -1,6 +1,8 @@
 import { createECDH, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import webpush from "web-push";
 
@@ -60,6 +62,9 @@ let port: number;
 let push: typeof import("@herald/core/delivery/push");
 let webhook: typeof import("@herald/core/delivery/webhook");
 
+// No stored (rotated) webhook secret: the derived one signs, and no request goes to DynamoDB.
+mockClient(DynamoDBDocumentClient).on(GetCommand).resolves({});
+
 beforeAll(async () => {
   port = await listen(checked.server, "127.0.0.1", 0);
   await listen(other.server, "127.0.0.2", port);
@@ -68,6 +73,7 @@ beforeAll(async () => {
     SST_RESOURCE_App: JSON.stringify({ name: "herald", stage: "test" }),
     SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:test@herald.local" }),
     SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
+    SST_RESOURCE_Table: JSON.stringify({ name: "herald-table" }),
     // The receivers are on loopback: the address ranges are not what these tests are about.
     HERALD_WEBHOOK_ALLOW_PRIVATE: "true",
   });
