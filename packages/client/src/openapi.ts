@@ -1024,7 +1024,7 @@ export type components = {
         };
         RotateSecretInput: {
             /**
-             * @description How long the old secret keeps signing besides the new one (default a day)
+             * @description How long the previous secret keeps signing besides the new one (default a day)
              * @default 86400
              */
             overlap_seconds: number;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { OverlapSeconds } from "../delivery/secret-overlap";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { ulid } from "../id";
@@ -36,15 +37,7 @@ export const CreateInput = z.object({
 export type CreateInputType = z.input<typeof CreateInput>;
 
 export const RotateInput = z
-  .object({
-    overlap_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 86_400)
-      .default(86_400)
-      .describe("How long the old secret keeps signing besides the new one (default a day)"),
-  })
+  .object({ overlap_seconds: OverlapSeconds })
   .default({ overlap_seconds: 86_400 });
 
 export type RotateInputType = z.input<typeof RotateInput>;

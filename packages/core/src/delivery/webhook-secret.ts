@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { fn } from "../fn";
+import { OverlapSeconds } from "./secret-overlap";
 import { rememberSecret, SECRET_PREFIX, secretsOf } from "./webhook";
 import * as SecretStore from "./webhook-secret-store";
 
@@ -39,15 +40,7 @@ export const getWebhookSecret = fn(
 );
 
 export const RotateWebhookSecretInput = z
-  .object({
-    overlap_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 86_400)
-      .default(86_400)
-      .describe("How long the previous secret keeps signing besides the new one (default a day)"),
-  })
+  .object({ overlap_seconds: OverlapSeconds })
   .strict()
   .default({ overlap_seconds: 86_400 });
 export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInput>;

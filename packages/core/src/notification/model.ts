@@ -28,16 +28,9 @@ export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued"];
  * Final for sending: no worker claims it again. Provider feedback may still move `sent` (and
  * `delivered`, for a complaint) on: see FEEDBACK.
  */
-export const FINAL: Status[] = [
-  "delivered",
-  "sent",
-  "delivery_delayed",
-  "bounced",
-  "complained",
-  "failed",
-  "cancelled",
-];
-
+export const FINAL: Status[] = Status.options.filter(
+  (status) => !CLAIMABLE.includes(status) && status !== "sending",
+);
 /** What provider feedback reports about a message a provider accepted. */
 export type FeedbackStatus = "delivered" | "bounced" | "complained" | "delivery_delayed" | "failed";
 
