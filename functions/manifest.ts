@@ -45,6 +45,11 @@ export const routes: RouteSpec[] = [
     links: sending,
   },
   {
+    route: "POST /v1/notifications/batch",
+    handler: "functions/api/notifications/batch.handler",
+    links: sending,
+  },
+  {
     route: "GET /v1/notifications",
     handler: "functions/api/notifications/list.handler",
     // Webhooks: the key cursors are signed with derives from its signing key.

@@ -4,6 +4,7 @@ import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook-secret";
 import * as Notification from "./notification";
+import * as Batch from "./notification/batch";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
 import * as Suppression from "./suppression";
@@ -111,6 +112,7 @@ const inputs = {
   SendNotification: Notification.SendRequest,
   SendWithContent: Notification.SendInput,
   SendWithTemplate: Notification.TemplateSendInput,
+  SendBatch: Batch.BatchRequest,
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
@@ -134,6 +136,7 @@ const SEND_VARIANTS: Record<Notification.Channel, string> = {
 const outputs = {
   Notification: Notification.Info,
   NotificationList: Listing,
+  BatchResult: Batch.BatchResult,
   RecipientProfile: Recipient.Profile,
   UnreadCount: z.object({ unread: z.number().int() }),
   Metrics: Counts,
@@ -272,6 +275,20 @@ const operations: Record<string, Operation> = {
     },
     // 404: a `template` this tenant does not have (template_not_found).
     errors: [404, 409],
+  },
+  "POST /v1/notifications/batch": {
+    summary: "Send many notifications",
+    description:
+      `Up to ${Batch.MAX_ITEMS} sends (a body of at most ${Batch.MAX_BODY_BYTES / 1024 / 1024} ` +
+      "MiB), each a POST /v1/notifications body with its own optional `idempotency_key`. Each " +
+      "item succeeds or fails on its own: one result per item, in order, either accepted (id, " +
+      "status) or refused with the code and status a single send would answer (nothing is " +
+      "stored for it). Each item counts as a request against the key's rate limit; items past " +
+      "what the window holds are refused as rate_limited. 400 only when the envelope itself " +
+      "is invalid (too_many_items past the limit).",
+    tag: "notifications",
+    body: "SendBatch",
+    ok: { status: 200, description: "One result per item", body: "BatchResult" },
   },
   "GET /v1/notifications": {
     summary: "List notifications",
@@ -586,6 +603,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "invalid_destination (a webhook URL or push endpoint Herald will not call), " +
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
       "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
+      "too_many_items (a batch over its limit), " +
       "too_many_callbacks, " +
       "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period " +
       "(metrics), template_render_failed (a template field did not render: details.field names " +

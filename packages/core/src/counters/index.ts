@@ -20,11 +20,20 @@ export const COUNTED = [
   "cancelled",
 ] as const;
 
-/** Add one to this hour's counter. Best effort: a lost count is logged, never an error. */
-export async function record(tenantId: string, channel: string, status: string, at = new Date()) {
-  if (!(COUNTED as readonly string[]).includes(status)) return;
+/**
+ * Add one (or `by`: a batch counts its items in one write) to this hour's counter. Best effort:
+ * a lost count is logged, never an error.
+ */
+export async function record(
+  tenantId: string,
+  channel: string,
+  status: string,
+  at = new Date(),
+  by = 1,
+) {
+  if (!(COUNTED as readonly string[]).includes(status) || by === 0) return;
   try {
-    await Store.increment(tenantId, Store.hourOf(at), channel, status);
+    await Store.increment(tenantId, Store.hourOf(at), channel, status, by);
   } catch (error) {
     log.warn("metrics counter update failed", { channel, status, ...errorFields(error) });
   }

@@ -21,14 +21,20 @@ export function hourOf(at: Date): string {
 }
 
 /** Add one to a counter (created at 0 when absent). */
-export async function increment(tenantId: string, hour: string, channel: string, status: string) {
+export async function increment(
+  tenantId: string,
+  hour: string,
+  channel: string,
+  status: string,
+  by = 1,
+) {
   await dynamo().send(
     new UpdateCommand({
       TableName: tableName(),
       Key: { pk: `MET#${tenantId}`, sk: `${hour}#${channel}#${status}` },
       UpdateExpression: "ADD #count :one",
       ExpressionAttributeNames: { "#count": "count" },
-      ExpressionAttributeValues: { ":one": 1 },
+      ExpressionAttributeValues: { ":one": by },
     }),
   );
 }

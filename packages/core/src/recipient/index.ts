@@ -43,6 +43,11 @@ export async function find(tenantId: string, id: string): Promise<Profile | unde
   return (await Store.read(tenantId, id)) as Profile | undefined;
 }
 
+/** Many profiles at once, by recipient id (absent: no profile stored). */
+export async function findMany(tenantId: string, ids: string[]): Promise<Map<string, Profile>> {
+  return (await Store.readMany(tenantId, ids)) as Map<string, Profile>;
+}
+
 export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
   const profile = await find(tenantId, id);
   if (!profile) throw new NotFoundError("recipient", id);
