@@ -128,6 +128,19 @@ export const routes: RouteSpec[] = [
       "POST /v1/callbacks/{id}/enable",
     ],
   ),
+  // Queues: a topic send is handed to the fan-out queue; Webhooks: subscriber cursors are
+  // signed with a key derived from its signing key.
+  ...group(
+    "functions/api/topics.handler",
+    ["Table", "Queues", "Webhooks"],
+    [
+      "PUT /v1/topics/{topic}/subscribers/{recipient}",
+      "DELETE /v1/topics/{topic}/subscribers/{recipient}",
+      "GET /v1/topics/{topic}/subscribers",
+      "POST /v1/topics/{topic}/notifications",
+      "GET /v1/topics/{topic}/notifications/{id}",
+    ],
+  ),
   ...group("functions/api/settings.handler", ["Table"], ["GET /v1/settings", "PUT /v1/settings"]),
   {
     route: "POST /v1/unsubscribe/{token}",
@@ -202,6 +215,16 @@ export const deadLetter = "functions/dead-letter.handler";
 export const callbacks = {
   queue: "callback",
   worker: "functions/workers/callback.handler",
+} as const;
+
+/**
+ * Topic sends: their own queue (`Queues.fanout`) and worker, which pages a topic's subscribers
+ * and enqueues one notification each. Its dead-letter queue has no consumer: a fan-out that
+ * kept crashing stays there 14 days (alarmed), and resumes from its checkpoint when redriven.
+ */
+export const fanout = {
+  queue: "fanout",
+  worker: "functions/workers/fanout.handler",
 } as const;
 
 /** Provider feedback (SES events, SMS delivery receipts) from the Feedback SNS topic. */

@@ -1,4 +1,4 @@
-import { callbacks, queueSettings, workers } from "../functions/manifest";
+import { callbacks, fanout, queueSettings, workers } from "../functions/manifest";
 import { pascal } from "./lambda";
 
 /**
@@ -57,6 +57,26 @@ export const callbackQueues: ChannelQueues = {
 };
 
 /**
+ * The topic fan-out queue. Its dead-letter queue has no consumer either: a fan-out that kept
+ * crashing waits there (alarmed) and resumes from its checkpoint when redriven.
+ */
+const fanoutDlq = new sst.aws.Queue("FanoutDlq", {
+  visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+  transform: {
+    queue: (args) => {
+      args.messageRetentionSeconds = FOURTEEN_DAYS;
+    },
+  },
+});
+export const fanoutQueues: ChannelQueues = {
+  dlq: fanoutDlq,
+  queue: new sst.aws.Queue("FanoutQueue", {
+    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: fanoutDlq.arn, retry: queueSettings.maxReceiveCount },
+  }),
+};
+
+/**
  * `Resource.Queues`: `{ [channel]: { url, arn, dlq } }`. The built-in queue link has no `arn` and
  * grants `sqs:*`; the API only sends to these queues (workers' receive/delete/visibility rights
  * come with their event-source subscription). `dlq` is the channel's dead-letter queue, which
@@ -79,6 +99,11 @@ export const queuesLink = new sst.Linkable("Queues", {
       arn: callbackQueues.queue.arn,
       dlq: callbackQueues.dlq.arn,
     },
+    [fanout.queue]: {
+      url: fanoutQueues.queue.url,
+      arn: fanoutQueues.queue.arn,
+      dlq: fanoutQueues.dlq.arn,
+    },
   },
   include: [
     sst.aws.permission({
@@ -86,6 +111,7 @@ export const queuesLink = new sst.Linkable("Queues", {
       resources: [
         ...channels.map((channel) => queues[channel].queue.arn),
         callbackQueues.queue.arn,
+        fanoutQueues.queue.arn,
       ],
     }),
   ],

@@ -40,6 +40,9 @@ export const table = new sst.Linkable("Table", {
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        // Batch sends and topic fan-outs: fresh items 25 a call, profiles 100 a call.
+        "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
       ],
       resources: [data.arn, ...indexes.map((name) => $interpolate`${data.arn}/index/${name}`)],
     }),

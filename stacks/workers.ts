@@ -1,8 +1,14 @@
-import { callbacks, deadLetter, workers as handlers, queueSettings } from "../functions/manifest";
+import {
+  callbacks,
+  deadLetter,
+  fanout,
+  workers as handlers,
+  queueSettings,
+} from "../functions/manifest";
 import { api } from "./api";
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
-import { type Channel, callbackQueues, channels, queues, queuesLink } from "./queues";
+import { type Channel, callbackQueues, channels, fanoutQueues, queues, queuesLink } from "./queues";
 import { socket } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
@@ -119,9 +125,42 @@ callbackQueues.queue.subscribe(callbackWorker.arn, {
   },
 });
 
+/**
+ * Fans topic sends out to their subscribers: plans, stores and enqueues (or schedules) one
+ * notification per subscriber, a page at a time, checkpointing each page.
+ */
+export const fanoutWorker = new sst.aws.Function("FanoutWorker", {
+  ...lambda,
+  handler: fanout.worker,
+  description: "Fans topic sends out to their subscribers",
+  timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
+  // Scheduler: a subscriber's send due in more than 15 minutes is a one-time schedule.
+  link: [table, queuesLink, scheduler],
+  permissions: [
+    {
+      actions: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      resources: [fanoutQueues.queue.arn],
+    },
+  ],
+});
+fanoutQueues.queue.subscribe(fanoutWorker.arn, {
+  batch,
+  transform: {
+    eventSourceMapping: (args) => {
+      args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
+    },
+  },
+});
+
 /** Every function of this stack, by logical name (for alarms). */
 export const functions: Record<string, sst.aws.Function> = {
   ...Object.fromEntries(channels.map((channel) => [`${pascal(channel)}Worker`, workers[channel]])),
   DeadLetter: deadLetterHandler,
   CallbackWorker: callbackWorker,
+  FanoutWorker: fanoutWorker,
 };

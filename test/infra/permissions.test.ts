@@ -48,6 +48,8 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
         MANAGE,
       ],
       links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks", "Socket"],
@@ -60,6 +62,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
         MANAGE,
       ],
       why: `the Realtime namespace carries feed replay (table reads) besides token issuing; ${SOCKET}`,
@@ -78,6 +81,15 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     "functions/api/notifications/send.handler": {
       links: ["Realtime", "Webhooks"],
       why: `${TOKENS}; ${CURSORS}`,
+    },
+    "functions/api/notifications/batch.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
+    },
+    "functions/workers/fanout.handler": {
+      actions: [MANAGE],
+      links: ["Upstash", "Realtime", "Socket", "Webhooks"],
+      why: `it plans sends with the Notification namespace, which carries the status verbs (publish, callbacks, rate limit); ${CURSORS}`,
     },
     "functions/api/notifications/by-id.handler": {
       links: ["Realtime", "Webhooks"],
@@ -129,6 +141,9 @@ const DOCUMENT: Record<string, string> = {
   TransactWrite: "TransactWriteItems",
 };
 
+/** Batch operations IAM authorizes as their single counterpart. */
+const BATCHED: Record<string, string> = { "sqs:SendMessageBatch": "SendMessage" };
+
 /** Actions an event-source mapping performs with the function's role, for each queue it reads. */
 const CONSUMER = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
@@ -167,7 +182,8 @@ async function needsOf(handler: string): Promise<Needs> {
           : // Every @connections operation (post, get, delete) is one IAM action.
             service === "execute-api"
             ? "ManageConnections"
-            : operation;
+            : // SQS authorizes a SendMessageBatch as SendMessage.
+              (BATCHED[`${service}:${operation}`] ?? operation);
       expect(action, `${handler}: ${name}`).toBeDefined();
       actions.add(`${service}:${action}`);
     }

@@ -89,6 +89,13 @@ const Tuning = z.object({
   HERALD_ENDPOINT_SLOW_MS: z.coerce.number().int().min(1).default(1_000),
   /** How long an endpoint's circuit state is cached in a container before it is read again. */
   HERALD_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Subscribers a topic fan-out reads, plans and checkpoints at a time. */
+  HERALD_FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
+   * How long one fan-out invocation works before it hands the rest to a new message; keep it
+   * well under the worker's timeout (a page must finish within the difference).
+   */
+  HERALD_FANOUT_BUDGET_SECONDS: z.coerce.number().int().min(1).max(840).default(20),
   /** Requests each API key may make per window (sliding window, enforced in Redis). */
   HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   HERALD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),

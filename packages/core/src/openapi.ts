@@ -10,6 +10,7 @@ import * as Recipient from "./recipient";
 import * as Suppression from "./suppression";
 import * as Template from "./template";
 import * as Settings from "./tenant/settings";
+import * as Topic from "./topic";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the domain
@@ -113,6 +114,7 @@ const inputs = {
   SendWithContent: Notification.SendInput,
   SendWithTemplate: Notification.TemplateSendInput,
   SendBatch: Batch.BatchRequest,
+  TopicSend: Topic.TopicSendInput,
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
@@ -137,6 +139,9 @@ const outputs = {
   Notification: Notification.Info,
   NotificationList: Listing,
   BatchResult: Batch.BatchResult,
+  TopicSubscriber: Topic.Subscriber,
+  TopicSubscriberList: Topic.SubscriberList,
+  TopicSendStatus: Topic.SendInfo,
   RecipientProfile: Recipient.Profile,
   UnreadCount: z.object({ unread: z.number().int() }),
   Metrics: Counts,
@@ -175,7 +180,7 @@ type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429;
 interface Operation {
   summary: string;
   description?: string;
-  tag: "notifications" | "recipients" | "inbox" | "tenant" | "meta";
+  tag: "notifications" | "topics" | "recipients" | "inbox" | "tenant" | "meta";
   /** Schema of each `{name}` in the path; every one must be listed. */
   path?: Record<string, z.ZodType>;
   query?: z.ZodObject;
@@ -200,6 +205,7 @@ const NotificationId = Notification.get.schema.shape.id.describe("Notification i
 const RecipientPathId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
 const CallbackPathId = Callbacks.get.schema.shape.id.describe("Callback endpoint id (cb_...)");
 const SuppressedAddress = Suppression.get.schema.shape.address.describe("An email address");
+const TopicPath = Topic.TopicName;
 const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
 
 const inboxMark = (mark: "read" | "seen"): Operation => ({
@@ -289,6 +295,68 @@ const operations: Record<string, Operation> = {
     tag: "notifications",
     body: "SendBatch",
     ok: { status: 200, description: "One result per item", body: "BatchResult" },
+  },
+  "PUT /v1/topics/{topic}/subscribers/{recipient}": {
+    summary: "Subscribe a recipient to a topic",
+    description:
+      "Idempotent (a repeat keeps the first subscribed_at). The recipient id needs no profile, " +
+      "though a profile plans their sends (timezone, window, contact points, opt-outs).",
+    tag: "topics",
+    path: { topic: TopicPath, recipient: RecipientPathId },
+    ok: { status: 200, description: "The subscription", body: "TopicSubscriber" },
+  },
+  "DELETE /v1/topics/{topic}/subscribers/{recipient}": {
+    summary: "Unsubscribe a recipient from a topic",
+    tag: "topics",
+    path: { topic: TopicPath, recipient: RecipientPathId },
+    ok: { status: 204, description: "Unsubscribed" },
+    errors: [404],
+  },
+  "GET /v1/topics/{topic}/subscribers": {
+    summary: "List a topic's subscribers",
+    description: "In recipient-id order; `limit` (≤1000) and `cursor` (from `next_cursor`).",
+    tag: "topics",
+    path: { topic: TopicPath },
+    query: Topic.ListInput,
+    ok: { status: 200, description: "One page", body: "TopicSubscriberList" },
+  },
+  "POST /v1/topics/{topic}/notifications": {
+    summary: "Send to every subscriber of a topic",
+    description:
+      "A POST /v1/notifications body without `recipient`. Checked, stored and answered at " +
+      "once; the fan-out worker then sends each subscriber the notification a single send to " +
+      "their recipient id would create (their timezone, window and contact points; one who " +
+      "opted out of the channel, or has no contact point for it, is skipped), exactly once " +
+      "each, also across crashes. Follow it with GET /v1/topics/{topic}/notifications/{id}.",
+    tag: "topics",
+    path: { topic: TopicPath },
+    headers: {
+      "Idempotency-Key": {
+        schema: Topic.send.schema.shape.idempotencyKey,
+        description: "Retrying with the same key and body answers the first topic send",
+      },
+    },
+    body: "TopicSend",
+    ok: {
+      status: 202,
+      description: "Accepted: being fanned out",
+      body: "TopicSendStatus",
+      headers: {
+        "Idempotent-Replayed": {
+          schema: z.literal("true"),
+          description: "Present when an earlier request with this Idempotency-Key answered",
+        },
+      },
+    },
+    errors: [409],
+  },
+  "GET /v1/topics/{topic}/notifications/{id}": {
+    summary: "A topic send's progress",
+    description: "How many subscribers' notifications are accepted so far, and whether it is done.",
+    tag: "topics",
+    path: { topic: TopicPath, id: Topic.get.schema.shape.id.describe("Topic send id (tps_...)") },
+    ok: { status: 200, description: "Its progress", body: "TopicSendStatus" },
+    errors: [404],
   },
   "GET /v1/notifications": {
     summary: "List notifications",
@@ -584,6 +652,7 @@ const operations: Record<string, Operation> = {
 
 const TAGS: OpenApiDocument["tags"] = [
   { name: "notifications", description: "Send notifications and follow them" },
+  { name: "topics", description: "Named lists of recipients, and sends to all of them" },
   { name: "recipients", description: "Who receives them: profiles and feed tokens" },
   { name: "inbox", description: "In-app messages, per recipient" },
   { name: "tenant", description: "Per-tenant settings and metrics" },
@@ -628,7 +697,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
       "notification_not_found, recipient_not_found, inbox_message_not_found, " +
-      "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; " +
+      "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found, " +
+      "subscriber_not_found, topic_send_not_found; " +
       "route_not_found for a path no route serves",
     body: "Error",
   },
