@@ -32,6 +32,8 @@ export interface Reading {
     conditionFailures: number;
     /** Largest notification item seen, bytes by DynamoDB's size rules. */
     largestItemBytes: number;
+    /** Request units (read, and write with index writes) by operation. */
+    unitsByOperation: Record<string, number>;
   };
 }
 
@@ -113,6 +115,7 @@ function emptyReading(): Reading {
       indexWrites: {},
       conditionFailures: 0,
       largestItemBytes: 0,
+      unitsByOperation: {},
     },
   };
 }
@@ -174,8 +177,37 @@ export async function attachMeter(): Promise<Meter> {
       const consumed = [output.ConsumedCapacity ?? []]
         .flat()
         .reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (op === "BatchWriteItem") {
+        // Each put is a write of its item (dynalite's figure is checked below), and every item
+        // entering an index is an index write.
+        const requests = Object.values(
+          (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Item } }[]>,
+        ).flat();
+        const unprocessed = Object.values(
+          ((result.output as { UnprocessedItems?: Record<string, unknown[]> }).UnprocessedItems ??
+            {}) as Record<string, unknown[]>,
+        ).flat().length;
+        if (unprocessed > 0) throw new Error("the meter cannot price unprocessed batch writes");
+        for (const request of requests) {
+          const item = request.PutRequest?.Item;
+          if (!item) continue;
+          reading.dynamo.tableWriteUnits += kb(item);
+          bump(reading.dynamo.unitsByOperation, op, kb(item));
+          lastSeen.set(keyOf(item), item);
+          for (const index of INDEXES) {
+            const units = indexWrite(index, undefined, item);
+            if (units > 0) {
+              reading.dynamo.indexWriteUnits += units;
+              bump(reading.dynamo.indexWrites, index, units);
+              bump(reading.dynamo.unitsByOperation, op, units);
+            }
+          }
+        }
+        return result;
+      }
       if (writes) reading.dynamo.tableWriteUnits += consumed;
       else reading.dynamo.readUnits += consumed;
+      bump(reading.dynamo.unitsByOperation, op, consumed);
       if (writes && key) {
         const id = keyOf(key);
         const before = lastSeen.get(id);
@@ -203,6 +235,7 @@ export async function attachMeter(): Promise<Meter> {
           if (units > 0) {
             reading.dynamo.indexWriteUnits += units;
             bump(reading.dynamo.indexWrites, index, units);
+            bump(reading.dynamo.unitsByOperation, op, units);
           }
         }
       }

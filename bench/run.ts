@@ -1,6 +1,7 @@
 import { startLocalCloud } from "@herald/local/cloud";
 import { measureBundles } from "./bundles";
 import { measureCost, SCHEDULER_MIN_DELAY_SECONDS } from "./cost";
+import { measurePaths, measureTopic } from "./fanout";
 import { closeWatcher } from "./herald";
 import { measureIsolation } from "./isolation";
 import { measureLatency } from "./latency";
@@ -8,7 +9,7 @@ import { measureLateness } from "./lateness";
 import { measureSocket } from "./socket";
 
 /**
- * `npm run bench [bundles|cost|latency|lateness|isolation|socket]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles|cost|latency|lateness|isolation|socket|topic [N]]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
  * from a hanging endpoint, the WebSocket feed. Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
@@ -32,13 +33,18 @@ if (wanted("cost") || wanted("latency")) {
     },
   });
   try {
-    if (wanted("cost")) await measureCost(cloud);
+    if (wanted("cost")) {
+      await measureCost(cloud);
+      await measurePaths(cloud);
+    }
     if (wanted("latency")) await measureLatency(cloud);
   } finally {
     closeWatcher();
     await cloud.stop();
   }
 }
+// Its own local cloud: a topic of N subscribers (`npm run bench -- topic 20000`).
+if (wanted("topic")) await measureTopic(Number(process.argv[3] ?? 100_000));
 // Its own local cloud: the Scheduler emulator runs late like AWS.
 if (wanted("lateness")) await measureLateness();
 if (wanted("isolation")) {
