@@ -1,6 +1,7 @@
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { type LocalCloud, startLocalCloud } from "@herald/local/cloud";
 import { type Durations, measureDurations } from "./durations";
-import { call } from "./herald";
+import { call, raw } from "./herald";
 import { attachMeter, type Meter, type Reading } from "./meter";
 import { LAMBDA, PRICES } from "./prices";
 import { pool, receiver, save, sleep, table } from "./support";
@@ -50,18 +51,50 @@ const cpuOf = (since: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1000;
 };
 
-async function deliveredCount(tenantId: string): Promise<number> {
-  const Counters = await import("@herald/core/counters");
-  const counts = await Counters.query({ tenantId, query: {} });
-  return counts.totals.in_app?.delivered ?? 0;
+/** The tenant's in-app `delivered` counters (read with the bench's own client: not metered). */
+async function deliveredCount(cloud: LocalCloud, tenantId: string): Promise<number> {
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await raw().send(
+      new QueryCommand({
+        TableName: cloud.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `MET#${tenantId}` },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (String(item.sk).endsWith("#in_app#delivered")) total += Number(item.count);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return total;
 }
 
-async function waitDelivered(tenantId: string, n: number, timeoutMs: number): Promise<number> {
+/** A topic send's stored progress (the bench's own client: not metered). */
+async function topicSend(cloud: LocalCloud, tenantId: string, topic: string, id: string) {
+  const { Item } = await raw().send(
+    new GetCommand({
+      TableName: cloud.tableName,
+      Key: { pk: `TOP#${tenantId}#${topic}`, sk: `SND#${id}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item as { done: boolean; accepted: number } | undefined;
+}
+
+async function waitDelivered(
+  cloud: LocalCloud,
+  tenantId: string,
+  n: number,
+  timeoutMs: number,
+): Promise<number> {
   const start = performance.now();
   let last = -1;
   let lastChange = performance.now();
   for (;;) {
-    const count = await deliveredCount(tenantId);
+    const count = await deliveredCount(cloud, tenantId);
     if (count >= n) return performance.now();
     if (count !== last) {
       last = count;
@@ -133,7 +166,7 @@ export async function runBatch(cloud: LocalCloud, meter: Meter, n: number): Prom
     batches.push({ items: items.length, keyed, ms: end - t0 });
   }
   const accepted = performance.now();
-  const delivered = await waitDelivered(tenantId, n, 30 * 60_000);
+  const delivered = await waitDelivered(cloud, tenantId, n, 30 * 60_000);
   const cpuMs = cpuOf(cpu);
   await cloud.runner.drain(60_000);
   const reading = meter.stop();
@@ -181,21 +214,15 @@ export async function runTopic(cloud: LocalCloud, meter: Meter, n: number): Prom
   );
   let accepted = 0;
   for (;;) {
-    const status = await call(
-      cloud.apiUrl,
-      key,
-      "GET",
-      `/v1/topics/${topic}/notifications/${json.id}`,
-      undefined,
-    );
-    if (status.json.done) {
-      if (status.json.accepted !== n) throw new Error(`fan-out accepted ${status.json.accepted}`);
+    const status = await topicSend(cloud, tenantId, topic, String(json.id));
+    if (status?.done) {
+      if (status.accepted !== n) throw new Error(`fan-out accepted ${status.accepted}`);
       accepted = performance.now();
       break;
     }
     await sleep(250);
   }
-  const delivered = await waitDelivered(tenantId, n, 60 * 60_000);
+  const delivered = await waitDelivered(cloud, tenantId, n, 60 * 60_000);
   const cpuMs = cpuOf(cpu);
   await cloud.runner.drain(60_000);
   const reading = meter.stop();

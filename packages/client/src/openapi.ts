@@ -2235,7 +2235,7 @@ export type components = {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over 256 KiB (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
+        /** @description The body is over 256 KiB, 5 MiB for a batch (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;

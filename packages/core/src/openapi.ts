@@ -712,7 +712,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
   413: {
     name: "PayloadTooLarge",
     description:
-      "The body is over 256 KiB (payload_too_large). Past API Gateway's own 10 MB limit the " +
+      "The body is over 256 KiB, 5 MiB for a batch (payload_too_large). Past API Gateway's own " +
+      "10 MB limit the " +
       "gateway refuses it before Herald runs, as {message}.",
     body: "PayloadTooLarge",
   },
