@@ -35,6 +35,7 @@ describe("POST /v1/notifications/batch", () => {
         send_at: new Date(Date.now() + 3_600_000).toISOString(),
         delivery_window: { start: "00:00", end: "00:00" },
       },
+      null,
     ];
 
     // Act
@@ -43,8 +44,8 @@ describe("POST /v1/notifications/batch", () => {
     // Assess
     expect(response.status).toBe(200);
     const { results } = response.body;
-    expect(response.body).toMatchObject({ accepted: 3, failed: 3 });
-    expect(results.map((r: { index: number }) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(response.body).toMatchObject({ accepted: 3, failed: 4 });
+    expect(results.map((r: { index: number }) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(results[0]).toMatchObject({ accepted: true, status: "queued", replayed: false });
     expect(results[1]).toMatchObject({
       accepted: false,
@@ -55,6 +56,7 @@ describe("POST /v1/notifications/batch", () => {
     expect(results[3]).toMatchObject({ error: { code: "missing_contact_point" } });
     expect(results[4]).toMatchObject({ http_status: 404, error: { code: "template_not_found" } });
     expect(results[5]).toMatchObject({ accepted: true, status: "scheduled" });
+    expect(results[6]).toMatchObject({ http_status: 400, error: { code: "invalid_request" } });
     // Stored: exactly the accepted ones, and they are delivered.
     const listed = await api.request("GET", "/v1/notifications?limit=100");
     expect(listed.body.items.map((n: { id: string }) => n.id).sort()).toEqual(

@@ -66,7 +66,7 @@ export const BatchItem = z.union([
 export const BatchInput = z
   .object({
     items: z
-      .array(z.record(z.string(), z.unknown()))
+      .array(z.unknown())
       .min(1)
       .superRefine((items, ctx) => {
         if (items.length <= MAX_ITEMS) return;
@@ -239,10 +239,12 @@ async function abandon(tenantId: string, item: Store.Item, now: Date) {
   }
 }
 
+const keyOf = (item: unknown) => (item as { idempotency_key?: unknown } | null)?.idempotency_key;
+
 /** Profiles of every recipient id the items name, read 100 at a time. */
 async function profileLookup(tenantId: string, items: unknown[]): Promise<ProfileLookup> {
   const ids = items.flatMap((item) => {
-    const id = (item as { recipient?: { id?: unknown } }).recipient?.id;
+    const id = (item as { recipient?: { id?: unknown } } | null)?.recipient?.id;
     return typeof id === "string" && id.length <= 128 ? [id] : [];
   });
   const profiles = ids.length ? await Recipient.findMany(tenantId, ids) : new Map();
@@ -270,7 +272,10 @@ export const send = fn(
     // 1. Plan each item as a single send would; an item that fails stores nothing.
     const prepared = await settle(batch.items, 16, async (raw, index) => {
       if (index >= allowed) throw new RateLimitedItemError();
-      const { idempotency_key: key, ...input } = raw;
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+        throw new ValidationError("invalid_request", "An item is a send body (a JSON object)");
+      }
+      const { idempotency_key: key, ...input } = raw as Record<string, unknown>;
       if (key !== undefined && !IdempotencyKey.safeParse(key).success) {
         throw new ValidationError("invalid_request", "idempotency_key: 1 to 255 characters", [
           { path: "idempotency_key", code: "invalid_type", message: "1 to 255 characters" },
@@ -296,7 +301,7 @@ export const send = fn(
         return;
       }
       const entry = { index, prepared: result.value };
-      if (batch.items[index]?.idempotency_key === undefined) fresh.push(entry);
+      if (keyOf(batch.items[index]) === undefined) fresh.push(entry);
       else keyed.set(result.value.info.id, [...(keyed.get(result.value.info.id) ?? []), entry]);
     });
 
