@@ -174,10 +174,22 @@ describe("topic sends", () => {
       content: { title: "x" },
     });
     const badTopic = await api.request("PUT", "/v1/topics/no%20spaces/subscribers/x");
+    const past = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      content: { title: "x" },
+      send_at: "2020-01-01T00:00:00Z",
+    });
+    const garbled = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      content: { title: "x" },
+      send_at: "tomorrow",
+    });
 
     // Assess
     expect(bad.status).toBe(400);
     expect(named.status).toBe(400);
     expect(badTopic.status).toBe(400);
+    expect(past.body.error.code).toBe("send_at_in_past");
+    expect(garbled.body.error.code).toBe("invalid_send_at");
   });
 });

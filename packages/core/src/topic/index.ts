@@ -7,6 +7,7 @@ import { NotFoundError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
 import { RecipientId, SendInput, TemplateSendInput } from "../notification/model";
+import { parseSendAt, plan, zone } from "../schedule";
 import * as Store from "./store";
 
 /**
@@ -146,6 +147,7 @@ export const send = fn(
     now: z.date().optional(),
   }),
   async ({ tenantId, topic, input, idempotencyKey, test, now = new Date() }) => {
+    checkSendAt(input.send_at, now);
     const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("base64url");
     const id = idempotencyKey
       ? deterministicId("tps", tenantId, topic, idempotencyKey)
@@ -181,6 +183,18 @@ export const send = fn(
     return { send: toInfo(stored), replayed };
   },
 );
+
+/**
+ * A `send_at` every subscriber's send would refuse is refused now: one that does not parse, or
+ * an instant (with an offset) in the past or more than a year ahead. A wall time is read in each
+ * subscriber's timezone when their page is fanned out.
+ */
+function checkSendAt(sendAt: string | undefined, now: Date) {
+  if (sendAt === undefined) return;
+  const utc = zone("UTC");
+  parseSendAt(sendAt, utc);
+  if (/(Z|[+-]\d{2}:\d{2})$/i.test(sendAt)) plan({ now, sendAt, timezone: "UTC", immediate: true });
+}
 
 /** A topic send's progress. */
 export const get = fn(
