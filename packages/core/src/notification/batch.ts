@@ -8,6 +8,7 @@ import * as Recipient from "../recipient";
 import { type Dispatch, dispatchMany } from "./dispatch";
 import {
   checkReplay,
+  dispatchOf,
   mayHaveLostItsMessage,
   type Prepared,
   type ProfileLookup,
@@ -41,7 +42,12 @@ export const MAX_ITEMS = 1_000;
  */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-export const IdempotencyKey = z.string().min(1).max(255);
+/** As the Idempotency-Key header (which cannot hold a NUL: nor can this, ids derive from it). */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\u0000]+$/);
 
 const keyField = {
   idempotency_key: IdempotencyKey.optional().describe(
@@ -199,16 +205,6 @@ interface Pending {
   keyed: boolean;
 }
 
-function dispatchOf({ tenantId, info, now }: Prepared): Dispatch {
-  return {
-    tenantId,
-    id: info.id,
-    channel: info.channel,
-    sendAt: new Date(info.scheduled_at),
-    now,
-  };
-}
-
 /** Over the key's rate limit: the items past what its window still held. */
 class RateLimitedItemError extends VisibleError {
   constructor() {
@@ -278,7 +274,11 @@ export const send = fn(
       const { idempotency_key: key, ...input } = raw as Record<string, unknown>;
       if (key !== undefined && !IdempotencyKey.safeParse(key).success) {
         throw new ValidationError("invalid_request", "idempotency_key: 1 to 255 characters", [
-          { path: "idempotency_key", code: "invalid_type", message: "1 to 255 characters" },
+          {
+            path: "idempotency_key",
+            code: "invalid_format",
+            message: "1 to 255 characters, no NUL",
+          },
         ]);
       }
       return prepareRequest({

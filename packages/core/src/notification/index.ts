@@ -176,7 +176,7 @@ async function commit(prepared: Prepared): Promise<Sent> {
   const { tenantId, info, now } = prepared;
   if (await Store.create(prepared.item)) {
     await Promise.all([
-      dispatchFor(tenantId, info, now),
+      dispatch(dispatchOf(prepared)),
       Counters.record(tenantId, info.channel, "accepted", now),
     ]);
     return { notification: info, replayed: false };
@@ -315,14 +315,9 @@ export function mayHaveLostItsMessage(item: Pick<Store.Item, "status" | "attempt
   return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
 }
 
-function dispatchFor(tenantId: string, info: Info, now: Date) {
-  return dispatch({
-    tenantId,
-    id: info.id,
-    channel: info.channel,
-    sendAt: new Date(info.scheduled_at),
-    now,
-  });
+/** The first dispatch of a prepared send: its message, or its schedule when due later. */
+export function dispatchOf({ tenantId, info, now }: Prepared): Dispatch {
+  return { tenantId, id: info.id, channel: info.channel, sendAt: new Date(info.scheduled_at), now };
 }
 
 export const get = fn(

@@ -131,13 +131,7 @@ async function sendPage(
     result.accepted++;
     if (created) {
       result.byChannel.set(channel, (result.byChannel.get(channel) ?? 0) + 1);
-      dispatches.push({
-        tenantId,
-        id: item.id,
-        channel: item.channel,
-        sendAt: new Date(item.scheduled_at),
-        now,
-      });
+      dispatches.push(Notification.dispatchOf(p));
     } else if (Notification.mayHaveLostItsMessage(item)) {
       dispatches.push(Notification.redispatchOf(tenantId, item, now));
     }
