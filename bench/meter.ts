@@ -124,8 +124,18 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-/** Attach the counters. Call once, after `startLocalCloud` (the clients read its environment). */
-export async function attachMeter(): Promise<Meter> {
+let attached: Promise<Meter> | undefined;
+
+/**
+ * Attach the counters, after `startLocalCloud` (the clients read its environment). The SDK
+ * clients take the middleware once: every later call answers the same meter.
+ */
+export function attachMeter(): Promise<Meter> {
+  attached ??= attach();
+  return attached;
+}
+
+async function attach(): Promise<Meter> {
   const clients = await import("@herald/core/aws/clients");
   const { redis } = await import("@herald/core/aws/redis");
   let reading = emptyReading();
