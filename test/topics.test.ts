@@ -158,6 +158,57 @@ describe("topic sends", () => {
     expect(outsider.body.items).toEqual([]);
   });
 
+  it("renders a template per subscriber's locale, at the version current when it was sent", async () => {
+    // Prepare: a template in English and French; one subscriber's profile says French.
+    const { api, tenantId } = await tenant();
+    const topic = unique("digest");
+    const id = unique("tpl");
+    await api.request("PUT", `/v1/templates/${id}`, {
+      locale: "en",
+      channels: { in_app: { title: "Hello {{ name }}" } },
+      locales: { fr: { in_app: { title: "Bonjour {{ name }}" } } },
+    });
+    const [en, fr] = [`${tenantId}-en`, `${tenantId}-fr`];
+    await api.request("PUT", `/v1/recipients/${fr}`, { locale: "fr" });
+    for (const r of [en, fr]) await api.request("PUT", `/v1/topics/${topic}/subscribers/${r}`);
+
+    // Act: send, then store a new version before anything could be rendered for certain.
+    const sent = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      template: { id },
+      data: { name: "Ada" },
+      immediate: true,
+    });
+    await api.request("PUT", `/v1/templates/${id}`, {
+      locale: "en",
+      channels: { in_app: { title: "v2 {{ name }}" } },
+    });
+    const missing = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      template: { id: unique("nope") },
+    });
+    await eventually(
+      async () => {
+        const status = await api.request(
+          "GET",
+          `/v1/topics/${topic}/notifications/${sent.body.id}`,
+        );
+        return status.body.done ? true : undefined;
+      },
+      { what: "the fan-out done", timeoutMs: 20_000 },
+    );
+
+    // Assess
+    const titles = async (recipient: string) => {
+      const listed = await api.request("GET", `/v1/notifications?recipient=${recipient}`);
+      return listed.body.items.map((n: { content: { title: string } }) => n.content.title);
+    };
+    expect(await titles(en)).toEqual(["Hello Ada"]);
+    expect(await titles(fr)).toEqual(["Bonjour Ada"]);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("template_not_found");
+  });
+
   it("refuses a body a single send would refuse, or one naming a recipient", async () => {
     // Prepare
     const { api } = await tenant();

@@ -348,7 +348,8 @@ const operations: Record<string, Operation> = {
         },
       },
     },
-    errors: [409],
+    // 404: a `template` this tenant does not have (template_not_found).
+    errors: [404, 409],
   },
   "GET /v1/topics/{topic}/notifications/{id}": {
     summary: "A topic send's progress",

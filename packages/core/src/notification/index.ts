@@ -49,6 +49,11 @@ export type ProfileLookup = (
   tenantId: string,
   id: string,
 ) => Promise<Recipient.Profile | undefined>;
+/** A stored template (a fan-out reads each once, not once per subscriber). */
+export type TemplateLookup = (
+  tenantId: string,
+  ref: { id: string; version?: number },
+) => Promise<Template.Template>;
 
 const Options = {
   tenantId: TenantId,
@@ -60,6 +65,8 @@ const Options = {
   id: z.string().min(1).max(64).optional(),
   /** Where profiles are read from; default one read per send. */
   profiles: z.custom<ProfileLookup>((value) => typeof value === "function").optional(),
+  /** Where templates are read from; default one read per templated send. */
+  templates: z.custom<TemplateLookup>((value) => typeof value === "function").optional(),
 };
 
 const SendArgs = z.object({
@@ -146,15 +153,14 @@ async function prepare({
 
 /** Render a templated send's content (request locale, else the profile's), then `prepare`. */
 async function prepareTemplated(args: z.output<typeof TemplateArgs>): Promise<Prepared> {
-  const { input, profiles = readProfile } = args;
+  const { input, profiles = readProfile, templates = readTemplate } = args;
   const { template: ref, data, locale, ...rest } = input;
   const profileLocale =
     locale === undefined && input.recipient.id
       ? (await profiles(args.tenantId, input.recipient.id))?.locale
       : undefined;
-  const rendered = await Template.render(
-    args.tenantId,
-    ref,
+  const rendered = await Template.renderChannel(
+    await templates(args.tenantId, ref),
     input.channel,
     data,
     locale ?? profileLocale,
@@ -279,6 +285,7 @@ export function prepareRequest(args: {
   now?: Date;
   id?: string;
   profiles?: ProfileLookup;
+  templates?: TemplateLookup;
 }): Promise<Prepared> {
   const { input } = args;
   if (isTemplated(input)) return prepareTemplate({ ...args, input: input as TemplateSendInput });
@@ -286,6 +293,7 @@ export function prepareRequest(args: {
 }
 
 const readProfile: ProfileLookup = (tenantId, id) => Recipient.find(tenantId, id);
+const readTemplate: TemplateLookup = (tenantId, ref) => Template.get({ tenantId, ...ref });
 
 /**
  * The recipient as sent, completed from their profile: contact points, timezone and window the

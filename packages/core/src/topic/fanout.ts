@@ -8,6 +8,7 @@ import { type Dispatch, dispatchMany } from "../notification/dispatch";
 import * as NotificationStore from "../notification/store";
 import { settle } from "../pool";
 import * as Recipient from "../recipient";
+import * as Template from "../template";
 import { enqueueFanOut, type FanOutMessage } from "./index";
 import * as Store from "./store";
 
@@ -48,17 +49,20 @@ export async function fanOut(
 ): Promise<"done" | "continue"> {
   const { tenant_id: tenantId, topic, id } = message;
   const pageSize = tuning().HERALD_FANOUT_PAGE_SIZE;
+  // The topic send pinned its template's version: read once for every page of this run.
+  const cache = new Map<string, Promise<Template.Template>>();
+  const templates: Notification.TemplateLookup = (tenant, ref) => {
+    const key = `${ref.id}@${ref.version ?? "latest"}`;
+    if (!cache.has(key)) cache.set(key, Template.get({ tenantId: tenant, ...ref }));
+    return cache.get(key) as Promise<Template.Template>;
+  };
   for (;;) {
     const send = await Store.readSend(tenantId, topic, id);
     if (!send || send.done) return "done";
     const page = await Store.pageSubscribers(tenantId, topic, pageSize, send.after);
     const now = new Date();
-    const result = await sendPage(
-      tenantId,
-      send,
-      page.items.map((s) => s.recipient),
-      now,
-    );
+    const recipients = page.items.map((subscriber) => subscriber.recipient);
+    const result = await sendPage(tenantId, send, recipients, now, templates);
     await hooks.afterPage?.(send.pages);
     const moved = await Store.checkpoint(tenantId, topic, id, {
       page: send.pages,
@@ -85,6 +89,7 @@ async function sendPage(
   send: Store.Send,
   recipients: string[],
   now: Date,
+  templates: Notification.TemplateLookup,
 ): Promise<PageResult> {
   const result: PageResult = { accepted: 0, skipped: 0, byChannel: new Map() };
   if (recipients.length === 0) return result;
@@ -102,6 +107,7 @@ async function sendPage(
       test: send.test,
       now,
       profiles: lookup,
+      templates,
     });
   });
   const prepared: Notification.Prepared[] = [];

@@ -8,6 +8,7 @@ import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
 import { RecipientId, SendInput, TemplateSendInput } from "../notification/model";
 import { parseSendAt, plan, zone } from "../schedule";
+import * as Template from "../template";
 import * as Store from "./store";
 
 /**
@@ -149,13 +150,24 @@ export const send = fn(
   async ({ tenantId, topic, input, idempotencyKey, test, now = new Date() }) => {
     checkSendAt(input.send_at, now);
     const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("base64url");
+    // Every subscriber gets the same version of a template: the latest one now, pinned.
+    const request =
+      "template" in input
+        ? {
+            ...input,
+            template: {
+              ...input.template,
+              version: (await Template.get({ tenantId, ...input.template })).version,
+            },
+          }
+        : input;
     const id = idempotencyKey
       ? deterministicId("tps", tenantId, topic, idempotencyKey)
       : createId("tps", now.getTime());
     const created: Store.Send = {
       id,
       topic,
-      request: JSON.stringify(input),
+      request: JSON.stringify(request),
       request_hash: requestHash,
       ...(test ? { test: true } : {}),
       created_at: now.toISOString(),
