@@ -134,9 +134,11 @@ async function sendPage(
     const p = prepared[i] as Notification.Prepared;
     const { created, item } = outcome.value;
     if (!item) throw new Error(`Notification ${p.info.id} vanished between write and read`);
+    // Counted once per page (only the run whose checkpoint moves counts), so a page done again
+    // after a crash counts what the crashed run stored too.
     result.accepted++;
+    result.byChannel.set(channel, (result.byChannel.get(channel) ?? 0) + 1);
     if (created) {
-      result.byChannel.set(channel, (result.byChannel.get(channel) ?? 0) + 1);
       dispatches.push(Notification.dispatchOf(p));
     } else if (Notification.mayHaveLostItsMessage(item)) {
       dispatches.push(Notification.redispatchOf(tenantId, item, now));
