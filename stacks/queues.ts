@@ -37,44 +37,30 @@ export const queues = Object.fromEntries(
 ) as Record<Channel, ChannelQueues>;
 
 /**
- * The status callbacks' queue (not a channel: no notification rides on it). Its dead-letter
- * queue has no consumer: a message lands there only when the worker kept crashing on it.
+ * A queue that is not a channel, with a dead-letter queue nothing consumes: a message lands
+ * there only when its worker kept crashing on it, and stays 14 days (its depth is alarmed).
  */
-const callbackDlq = new sst.aws.Queue("CallbackDlq", {
-  visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-  transform: {
-    queue: (args) => {
-      args.messageRetentionSeconds = FOURTEEN_DAYS;
-    },
-  },
-});
-export const callbackQueues: ChannelQueues = {
-  dlq: callbackDlq,
-  queue: new sst.aws.Queue("CallbackQueue", {
+function ownQueue(name: string): ChannelQueues {
+  const dlq = new sst.aws.Queue(`${name}Dlq`, {
     visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-    dlq: { queue: callbackDlq.arn, retry: queueSettings.maxReceiveCount },
-  }),
-};
+    transform: {
+      queue: (args) => {
+        args.messageRetentionSeconds = FOURTEEN_DAYS;
+      },
+    },
+  });
+  const queue = new sst.aws.Queue(`${name}Queue`, {
+    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: dlq.arn, retry: queueSettings.maxReceiveCount },
+  });
+  return { queue, dlq };
+}
 
-/**
- * The topic fan-out queue. Its dead-letter queue has no consumer either: a fan-out that kept
- * crashing waits there (alarmed) and resumes from its checkpoint when redriven.
- */
-const fanoutDlq = new sst.aws.Queue("FanoutDlq", {
-  visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-  transform: {
-    queue: (args) => {
-      args.messageRetentionSeconds = FOURTEEN_DAYS;
-    },
-  },
-});
-export const fanoutQueues: ChannelQueues = {
-  dlq: fanoutDlq,
-  queue: new sst.aws.Queue("FanoutQueue", {
-    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-    dlq: { queue: fanoutDlq.arn, retry: queueSettings.maxReceiveCount },
-  }),
-};
+/** The status callbacks' queue (no notification rides on it). */
+export const callbackQueues = ownQueue("Callback");
+
+/** The topic fan-out queue: a fan-out redriven from its DLQ resumes from its checkpoint. */
+export const fanoutQueues = ownQueue("Fanout");
 
 /**
  * `Resource.Queues`: `{ [channel]: { url, arn, dlq } }`. The built-in queue link has no `arn` and

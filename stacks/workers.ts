@@ -8,7 +8,15 @@ import {
 import { api } from "./api";
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
-import { type Channel, callbackQueues, channels, fanoutQueues, queues, queuesLink } from "./queues";
+import {
+  type Channel,
+  type ChannelQueues,
+  callbackQueues,
+  channels,
+  fanoutQueues,
+  queues,
+  queuesLink,
+} from "./queues";
 import { socket } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
@@ -97,64 +105,55 @@ for (const channel of channels) {
   queues[channel].dlq.subscribe(deadLetterHandler.arn, { batch });
 }
 
+/** A worker of a queue that is not a channel's (it alone consumes it). */
+function queueWorker(
+  name: string,
+  queues: ChannelQueues,
+  args: { handler: string; description: string; link: unknown[] },
+) {
+  const worker = new sst.aws.Function(name, {
+    ...lambda,
+    ...args,
+    timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
+    permissions: [
+      {
+        actions: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueAttributes",
+        ],
+        resources: [queues.queue.arn],
+      },
+    ],
+  });
+  queues.queue.subscribe(worker.arn, {
+    batch,
+    transform: {
+      eventSourceMapping: (mapping) => {
+        mapping.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
+      },
+    },
+  });
+  return worker;
+}
+
 /** POSTs signed status callbacks; re-enqueues (delays) failed ones on the retry schedule. */
-export const callbackWorker = new sst.aws.Function("CallbackWorker", {
-  ...lambda,
+export const callbackWorker = queueWorker("CallbackWorker", callbackQueues, {
   handler: callbacks.worker,
   description: "Delivers status callbacks from the callback queue",
-  timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
   link: [table, queuesLink],
-  permissions: [
-    {
-      actions: [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes",
-      ],
-      resources: [callbackQueues.queue.arn],
-    },
-  ],
-});
-callbackQueues.queue.subscribe(callbackWorker.arn, {
-  batch,
-  transform: {
-    eventSourceMapping: (args) => {
-      args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
-    },
-  },
 });
 
 /**
  * Fans topic sends out to their subscribers: plans, stores and enqueues (or schedules) one
  * notification per subscriber, a page at a time, checkpointing each page.
  */
-export const fanoutWorker = new sst.aws.Function("FanoutWorker", {
-  ...lambda,
+export const fanoutWorker = queueWorker("FanoutWorker", fanoutQueues, {
   handler: fanout.worker,
   description: "Fans topic sends out to their subscribers",
-  timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
   // Scheduler: a subscriber's send due in more than 15 minutes is a one-time schedule.
   link: [table, queuesLink, scheduler],
-  permissions: [
-    {
-      actions: [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes",
-      ],
-      resources: [fanoutQueues.queue.arn],
-    },
-  ],
-});
-fanoutQueues.queue.subscribe(fanoutWorker.arn, {
-  batch,
-  transform: {
-    eventSourceMapping: (args) => {
-      args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
-    },
-  },
 });
 
 /** Every function of this stack, by logical name (for alarms). */

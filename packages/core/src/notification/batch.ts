@@ -1,6 +1,6 @@
 import { z } from "zod";
 import * as Counters from "../counters";
-import { ValidationError, VisibleError } from "../error";
+import { HTTP_STATUS, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
 import { settle } from "../pool";
@@ -130,19 +130,6 @@ export const BatchResult = z.object({
 });
 export type BatchResult = z.infer<typeof BatchResult>;
 
-/** HTTP status of each error kind, as the API answers a single send (functions/lib/errors.ts). */
-const STATUS: Record<VisibleError["kind"], number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
 function refused(index: number, error: unknown): ItemResult {
   if (!(error instanceof VisibleError)) {
     log.error("batch item failed", { index, ...errorFields(error) });
@@ -156,7 +143,7 @@ function refused(index: number, error: unknown): ItemResult {
   return {
     index,
     accepted: false,
-    http_status: STATUS[error.kind],
+    http_status: HTTP_STATUS[error.kind],
     error: {
       code: error.code,
       message: error.message,
