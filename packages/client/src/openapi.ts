@@ -409,7 +409,7 @@ export type paths = {
         put?: never;
         /**
          * Send many notifications
-         * @description Up to 1000 sends (a body of at most 5 MiB), each a POST /v1/notifications body with its own optional `idempotency_key`. Each item succeeds or fails on its own: one result per item, in order, either accepted (id, status) or refused with the code and status a single send would answer (nothing is stored for it). Each item counts as a request against the key's rate limit; items past what the window holds are refused as rate_limited. 400 only when the envelope itself is invalid (too_many_items past the limit).
+         * @description Up to 1000 sends (a body of at most 4 MiB), each a POST /v1/notifications body with its own optional `idempotency_key`. Each item succeeds or fails on its own: one result per item, in order, either accepted (id, status) or refused with the code and status a single send would answer (nothing is stored for it). Each item counts as a request against the key's rate limit; items past what the window holds are refused as rate_limited. 400 only when the envelope itself is invalid (too_many_items past the limit).
          */
         post: operations["postNotificationsBatch"];
         delete?: never;
@@ -2235,7 +2235,7 @@ export type components = {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over 256 KiB, 5 MiB for a batch (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
+        /** @description The body is over 256 KiB, 4 MiB for a batch (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;

@@ -713,7 +713,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
   413: {
     name: "PayloadTooLarge",
     description:
-      "The body is over 256 KiB, 5 MiB for a batch (payload_too_large). Past API Gateway's own " +
+      "The body is over 256 KiB, 4 MiB for a batch (payload_too_large). Past API Gateway's own " +
       "10 MB limit the " +
       "gateway refuses it before Herald runs, as {message}.",
     body: "PayloadTooLarge",
