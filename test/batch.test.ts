@@ -136,12 +136,19 @@ describe("POST /v1/notifications/batch", () => {
       items: [inApp("r")],
       x: 1,
     });
+    const huge = await api.request("POST", "/v1/notifications/batch", {
+      items: Array.from({ length: 300 }, () =>
+        inApp("r", { metadata: { pad: "x".repeat(15_000) } }),
+      ),
+    });
 
     // Assess
     expect(over.status).toBe(400);
     expect(over.body.error.code).toBe("too_many_items");
     expect(empty.status).toBe(400);
     expect(extra.status).toBe(400);
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("payload_too_large");
     const listed = await api.request("GET", "/v1/notifications");
     expect(listed.body.items).toEqual([]);
   });
