@@ -48,7 +48,7 @@ export const IdempotencyKey = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[^\u0000]+$/);
+  .refine((key) => !key.includes("\u0000"), "no NUL character");
 
 const keyField = {
   idempotency_key: IdempotencyKey.optional().describe(
