@@ -124,6 +124,39 @@ describe("POST /v1/notifications/batch", () => {
     }
   });
 
+  it("renders templated items as single sends do, each in its locale", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const id = unique("tpl");
+    await api.request("PUT", `/v1/templates/${id}`, {
+      locale: "en",
+      channels: { in_app: { title: "Hi {{ name }}" } },
+      locales: { fr: { in_app: { title: "Salut {{ name }}" } } },
+    });
+    const item = (name: string, locale?: string) => ({
+      channel: "in_app",
+      recipient: { id: unique("r") },
+      template: { id },
+      data: { name },
+      ...(locale ? { locale } : {}),
+      immediate: true,
+    });
+
+    // Act
+    const response = await api.request("POST", "/v1/notifications/batch", {
+      items: [item("Ada"), item("Bob", "fr"), item("Cy")],
+    });
+
+    // Assess
+    expect(response.body.accepted).toBe(3);
+    const titles = [];
+    for (const result of response.body.results) {
+      const one = await api.request("GET", `/v1/notifications/${result.id}`);
+      titles.push(one.body.content.title);
+    }
+    expect(titles).toEqual(["Hi Ada", "Salut Bob", "Hi Cy"]);
+  });
+
   it("refuses an envelope over the item limit, or invalid, and stores nothing", async () => {
     // Prepare
     const { api } = await tenant();

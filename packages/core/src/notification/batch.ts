@@ -14,6 +14,7 @@ import {
   type ProfileLookup,
   prepareRequest,
   redispatchOf,
+  templateCache,
 } from "./index";
 import { SendInput, TemplateSendInput } from "./model";
 import * as Store from "./store";
@@ -252,6 +253,7 @@ export const send = fn(
   async ({ tenantId, batch, allowed = Infinity, test, now = new Date() }): Promise<BatchResult> => {
     const results: ItemResult[] = new Array(batch.items.length);
     const profiles = await profileLookup(tenantId, batch.items);
+    const templates = templateCache();
 
     // 1. Plan each item as a single send would; an item that fails stores nothing.
     const prepared = await settle(batch.items, 16, async (raw, index) => {
@@ -276,6 +278,7 @@ export const send = fn(
         test,
         now,
         profiles,
+        templates,
       });
     });
 

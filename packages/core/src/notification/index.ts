@@ -295,6 +295,16 @@ export function prepareRequest(args: {
 const readProfile: ProfileLookup = (tenantId, id) => Recipient.find(tenantId, id);
 const readTemplate: TemplateLookup = (tenantId, ref) => Template.get({ tenantId, ...ref });
 
+/** Templates read once each, for the sends of one batch or one fan-out run. */
+export function templateCache(): TemplateLookup {
+  const cache = new Map<string, Promise<Template.Template>>();
+  return (tenantId, ref) => {
+    const key = `${tenantId}\n${ref.id}@${ref.version ?? "latest"}`;
+    if (!cache.has(key)) cache.set(key, readTemplate(tenantId, ref));
+    return cache.get(key) as Promise<Template.Template>;
+  };
+}
+
 /**
  * The recipient as sent, completed from their profile: contact points, timezone and window the
  * request leaves out come from there. The channel's contact point must then be known.

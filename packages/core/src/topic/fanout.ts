@@ -8,7 +8,6 @@ import { type Dispatch, dispatchMany } from "../notification/dispatch";
 import * as NotificationStore from "../notification/store";
 import { settle } from "../pool";
 import * as Recipient from "../recipient";
-import * as Template from "../template";
 import { enqueueFanOut, type FanOutMessage } from "./index";
 import * as Store from "./store";
 
@@ -50,12 +49,7 @@ export async function fanOut(
   const { tenant_id: tenantId, topic, id } = message;
   const pageSize = tuning().HERALD_FANOUT_PAGE_SIZE;
   // The topic send pinned its template's version: read once for every page of this run.
-  const cache = new Map<string, Promise<Template.Template>>();
-  const templates: Notification.TemplateLookup = (tenant, ref) => {
-    const key = `${ref.id}@${ref.version ?? "latest"}`;
-    if (!cache.has(key)) cache.set(key, Template.get({ tenantId: tenant, ...ref }));
-    return cache.get(key) as Promise<Template.Template>;
-  };
+  const templates = Notification.templateCache();
   for (;;) {
     const send = await Store.readSend(tenantId, topic, id);
     if (!send || send.done) return "done";
