@@ -7,8 +7,10 @@ import { NotFoundError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
 import { RecipientId, SendInput, TemplateSendInput } from "../notification/model";
+import { expiresAt } from "../retention";
 import { parseSendAt, plan, zone } from "../schedule";
 import * as Template from "../template";
+import { retentionDays } from "../tenant/settings";
 import * as Store from "./store";
 
 /**
@@ -175,6 +177,8 @@ export const send = fn(
       accepted: 0,
       skipped: 0,
       done: false,
+      // Kept as long as the notifications it made (DynamoDB TTL, the tenant's retention).
+      expires_at: expiresAt(now, await retentionDays(tenantId)),
     };
     let stored = created;
     let replayed = false;

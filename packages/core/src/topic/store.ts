@@ -9,6 +9,7 @@ import {
 import { dynamo } from "../aws/clients";
 import { tableName } from "../config";
 import * as Cursor from "../cursor";
+import { expired } from "../retention";
 
 /**
  * Topics in the single table (`../table.ts`): subscribers and topic sends share the topic's
@@ -132,6 +133,8 @@ export interface Send {
   skipped: number;
   done: boolean;
   done_at?: string;
+  /** Epoch seconds: DynamoDB TTL removes it after the tenant's retention. */
+  expires_at?: number;
 }
 
 /** Store a new topic send; false when one with this id exists (an Idempotency-Key replay). */
@@ -163,7 +166,8 @@ export async function readSend(
       ConsistentRead: true,
     }),
   );
-  if (!result.Item) return undefined;
+  // TTL deletes up to days after expiry: an expired send is gone already.
+  if (!result.Item || expired(result.Item.expires_at)) return undefined;
   const { pk: _pk, sk: _sk, ...send } = result.Item;
   return send as Send;
 }
