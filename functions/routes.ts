@@ -44,12 +44,19 @@ export interface RouteDeclaration extends RouteDoc {
 
 type Entry = Omit<RouteDoc, "auth" | "tag"> & { tag?: Tag };
 
+/** Route keys seen so far: a key in two groups would otherwise silently lose one of them. */
+const declared = new Set<string>();
+
 /** One handler's routes: `shared` (auth, links, default tag) applies to each of them. */
 function serve<const Handler extends string, const Routes extends Record<string, Entry>>(
   handler: Handler,
   shared: Pick<RouteDoc, "auth" | "tag"> & { links: LinkName[] },
   routes: Routes,
 ): { [Key in keyof Routes]: RouteDeclaration & { handler: Handler } } {
+  for (const route of Object.keys(routes)) {
+    if (declared.has(route)) throw new Error(`Route "${route}" is declared twice`);
+    declared.add(route);
+  }
   return Object.fromEntries(
     Object.entries(routes).map(([route, entry]) => [
       route,
