@@ -16,32 +16,10 @@ export interface ChannelQueues {
   dlq: sst.aws.Queue;
 }
 
-export const queues = Object.fromEntries(
-  channels.map((channel) => {
-    const name = pascal(channel);
-    const dlq = new sst.aws.Queue(`${name}Dlq`, {
-      // At least the dead-letter handler's timeout, as for any queue Lambda consumes.
-      visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-      transform: {
-        queue: (args) => {
-          args.messageRetentionSeconds = FOURTEEN_DAYS;
-        },
-      },
-    });
-    const queue = new sst.aws.Queue(`${name}Queue`, {
-      visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-      dlq: { queue: dlq.arn, retry: queueSettings.maxReceiveCount },
-    });
-    return [channel, { queue, dlq }];
-  }),
-) as Record<Channel, ChannelQueues>;
-
-/**
- * A queue that is not a channel, with a dead-letter queue nothing consumes: a message lands
- * there only when its worker kept crashing on it, and stays 14 days (its depth is alarmed).
- */
-function ownQueue(name: string): ChannelQueues {
+/** A queue and its own dead-letter queue, which keeps what lands there 14 days. */
+function queueWithDlq(name: string): ChannelQueues {
   const dlq = new sst.aws.Queue(`${name}Dlq`, {
+    // At least the dead-letter handler's timeout, as for any queue Lambda consumes.
     visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
     transform: {
       queue: (args) => {
@@ -56,11 +34,19 @@ function ownQueue(name: string): ChannelQueues {
   return { queue, dlq };
 }
 
-/** The status callbacks' queue (no notification rides on it). */
-export const callbackQueues = ownQueue("Callback");
+export const queues = Object.fromEntries(
+  channels.map((channel) => [channel, queueWithDlq(pascal(channel))]),
+) as Record<Channel, ChannelQueues>;
+
+/**
+ * The status callbacks' queue (no notification rides on it). Like the fan-out's below, not a
+ * channel: its dead-letter queue has no consumer, so a message lands there only when the worker
+ * kept crashing on it (its depth is alarmed).
+ */
+export const callbackQueues = queueWithDlq("Callback");
 
 /** The topic fan-out queue: a fan-out redriven from its DLQ resumes from its checkpoint. */
-export const fanoutQueues = ownQueue("Fanout");
+export const fanoutQueues = queueWithDlq("Fanout");
 
 /**
  * `Resource.Queues`: `{ [channel]: { url, arn, dlq } }`. The built-in queue link has no `arn` and
