@@ -65,7 +65,8 @@ async function deliveredCount(cloud: LocalCloud, tenantId: string): Promise<numb
       }),
     );
     for (const item of page.Items ?? []) {
-      if (String(item.sk).endsWith("#in_app#delivered")) total += Number(item.count);
+      // `<hour>#in_app#delivered`, or with a `#<shard>` where counters are sharded.
+      if (/#in_app#delivered(#\d+)?$/.test(String(item.sk))) total += Number(item.count);
     }
     start = page.LastEvaluatedKey;
   } while (start);
