@@ -123,7 +123,13 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
 
 /** Attach the counters. Call once, after `startLocalCloud` (the clients read its environment). */
 export async function attachMeter(): Promise<Meter> {
-  const clients = await import("@herald/core/aws/clients");
+  const clients = {
+    ...(await import("@herald/core/aws/dynamo")),
+    ...(await import("@herald/core/aws/sqs")),
+    ...(await import("@herald/core/aws/scheduler")),
+    ...(await import("@herald/core/aws/ses")),
+    ...(await import("@herald/core/aws/sms")),
+  };
   const { redis } = await import("@herald/core/aws/redis");
   let reading = emptyReading();
   let active = false;

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { Resource } from "sst";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The one place configuration reaches code from: linked resources (`SST_RESOURCE_*`, read by

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import * as Callbacks from "./callback";
 import * as Counters from "./counters";
 import * as Endpoint from "./delivery/endpoint";

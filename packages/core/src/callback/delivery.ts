@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
-import { sqs } from "../aws/clients";
+import { sqs } from "../aws/sqs";
 import { queueFor, retrySchedule, tuning } from "../config";
 import { resolveDestination } from "../delivery/destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "../delivery/errors";

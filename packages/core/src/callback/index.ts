@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { OverlapSeconds } from "../delivery/secret-overlap";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";

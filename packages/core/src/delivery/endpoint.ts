@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { tuning } from "../config";
 import { NotFoundError } from "../error";
 import { errorFields, log } from "../log";

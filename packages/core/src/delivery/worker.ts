@@ -1,7 +1,8 @@
 import { retrySchedule, tuning } from "../config";
 import { errorFields, log } from "../log";
-import * as Notification from "../notification";
 import { dispatch, routeFor } from "../notification/dispatch";
+import * as Notification from "../notification/lifecycle";
+import { type Channel, type Info, Message } from "../notification/model";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
 import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
@@ -15,7 +16,7 @@ import { isSimulated, simulate } from "./simulate";
 import { putProviderRef } from "./store";
 
 /** Channels whose provider reports back (feedback), by the provider name feedback carries. */
-const FEEDBACK_PROVIDER: Partial<Record<Notification.Channel, string>> = {
+const FEEDBACK_PROVIDER: Partial<Record<Channel, string>> = {
   email: "ses",
   sms: "sms",
 };
@@ -40,7 +41,7 @@ export interface BatchResult {
  * that failed. Records run concurrently, and what one endpoint does never holds another's.
  */
 export async function deliverBatch(
-  channel: Notification.Channel,
+  channel: Channel,
   provider: Provider,
   records: QueueRecord[],
 ): Promise<BatchResult> {
@@ -60,7 +61,7 @@ type Claimed = Extract<Notification.Claim, { kind: "claimed" }>;
 
 /** True when the record is settled (SQS may delete it), false to have it delivered again. */
 async function deliverOne(
-  channel: Notification.Channel,
+  channel: Channel,
   provider: Provider,
   record: QueueRecord,
 ): Promise<boolean> {
@@ -102,7 +103,7 @@ async function deliverOne(
 }
 
 async function attempt(
-  channel: Notification.Channel,
+  channel: Channel,
   provider: Provider,
   tenantId: string,
   claimed: Claimed,
@@ -226,7 +227,7 @@ async function attempt(
  * notification is released in its current generation and this record is handed back to SQS.
  */
 async function redispatch(
-  channel: Notification.Channel,
+  channel: Channel,
   tenantId: string,
   { notification, attempt, gen }: Claimed,
   error: string,
@@ -276,7 +277,7 @@ function conflict(channel: string, id: string, attempt: number, write: string): 
 }
 
 /** A recipient who opted out of the channel since the notification was accepted gets nothing. */
-async function checkConsent(tenantId: string, notification: Notification.Info) {
+async function checkConsent(tenantId: string, notification: Info) {
   if (!notification.recipient.id) return;
   const profile = await Recipient.find(tenantId, notification.recipient.id);
   if (profile?.opt_out?.includes(notification.channel)) {
@@ -284,7 +285,7 @@ async function checkConsent(tenantId: string, notification: Notification.Info) {
   }
 }
 
-function parse(record: QueueRecord): Notification.Message | undefined {
+function parse(record: QueueRecord): Message | undefined {
   let body: unknown;
   try {
     body = JSON.parse(record.body);
@@ -295,7 +296,7 @@ function parse(record: QueueRecord): Notification.Message | undefined {
     });
     return undefined;
   }
-  const parsed = Notification.Message.safeParse(body);
+  const parsed = Message.safeParse(body);
   if (parsed.success) return parsed.data;
   log.error("dropped: message body is not a Herald message", { messageId: record.messageId });
   return undefined;

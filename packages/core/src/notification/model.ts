@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { tuning } from "../config";
 import { checkUrl } from "../delivery/destination";
 import { ValidationError } from "../error";

@@ -7,7 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { dynamo } from "../aws/clients";
+import { dynamo } from "../aws/dynamo";
 import { derivedKey, tableName } from "../config";
 import { ValidationError } from "../error";
 import { expired } from "../retention";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fn } from "../fn";
 import { DEFAULT_RETENTION_DAYS } from "../retention";
 import * as Store from "./settings-store";
