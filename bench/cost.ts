@@ -230,7 +230,7 @@ function usd(m: Measured, d: Durations, batch: 1 | 10) {
 
 const ASSUMPTIONS = [
   "Herald's requests are counted, not modelled: SDK middleware on the core clients (one count per HTTP attempt) and the Upstash client's use() hook (one count per command, pipelines unpacked).",
-  "DynamoDB units: table units as the emulator reports them (ReturnConsumedCapacity); GSI write units computed from the item before/after each write for Herald's ALL-projection indexes (dynalite reports none).",
+  "DynamoDB units: table units as the emulator reports them (ReturnConsumedCapacity); GSI write units computed from the item before/after each write by each index's projection (table.ts: gsi1, gsi2 keys only, gsi3 all; dynalite reports none).",
   "Authorizer: one invocation per API request. That is the worst case in general, and exactly Herald's configuration: stacks/api.ts sets the authorizer cache TTL to 0 s.",
   "Lambda SQS poller: ReceiveMessage + DeleteMessageBatch per batch, so 2 requests per message at batch size 1 (worst case) and 0.2 at full batches of 10; the worker then runs once per message or once per 10. Empty long polls of idle queues are a fixed monthly cost, not per notification, and left out.",
   `Lambda compute: ${LAMBDA.architecture}, ${LAMBDA.memoryMb} MB (SST default; stacks set no memory), billed ms = each invocation's median duration measured in this run, rounded up; the full-batch worker duration is the 10-record invocation divided by 10.`,
@@ -263,7 +263,7 @@ function report(rows: Priced[], d: Durations) {
   );
 
   table(
-    "DynamoDB request units per notification (on-demand; GSI writes computed for ALL projections)",
+    "DynamoDB request units per notification (on-demand; GSI writes computed by each index's projection)",
     rows.map((r) => ({
       scenario: r.scenario,
       "read units": r.dynamo.readUnits,

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type IndexName, schema } from "@herald/core/table";
 
 /**
  * Counts what Herald asks of AWS and Upstash, where it asks: middleware on the very SDK clients
@@ -10,9 +11,10 @@ import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
  * `ReturnConsumedCapacity: "TOTAL"`, so the emulator reports the table's read and write units
  * (item size, eventually vs strongly consistent reads, the larger of old and new item on an
  * update). dynalite reports nothing for global secondary indexes, so index writes are computed
- * here from the item before and after each write, by DynamoDB's rules for `ALL` projections
- * (Herald's three GSIs): an item entering an index is one index write, leaving it one, changing
- * its index key two, and any other change to an indexed item one, each of ceil(size / 1 KB).
+ * here from the item before and after each write, by DynamoDB's rules: an item entering an index
+ * is one index write, leaving it one, changing its index key two, each of ceil(size of what the
+ * index projects / 1 KB); any other change to an indexed item is one write when the index
+ * projects all attributes, and none when it projects keys only (no projected attribute changed).
  */
 
 export interface Reading {
@@ -62,7 +64,7 @@ interface Upstash {
   ): void;
 }
 
-const INDEXES = ["gsi1", "gsi2", "gsi3"] as const;
+const INDEXES = Object.keys(schema.indexes) as IndexName[];
 
 /** DynamoDB's item size rules, on unmarshalled values (what the document client handles). */
 export function valueBytes(value: unknown): number {
@@ -99,7 +101,8 @@ export function itemBytes(item: Item): number {
   );
 }
 
-const kb = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / 1024));
+const itemKb = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / 1024));
+const kb = itemKb;
 
 function emptyReading(): Reading {
   return {
@@ -252,10 +255,14 @@ function pick(item: Item | undefined): Item | undefined {
   return item && { pk: item.pk, sk: item.sk };
 }
 
-/** Write units one index takes for a change from `before` to `after` (projection ALL). */
-function indexWrite(index: string, before: Item | undefined, after: Item | undefined): number {
+/** Write units one index takes for a change from `before` to `after`. */
+function indexWrite(index: IndexName, before: Item | undefined, after: Item | undefined): number {
   const pk = `${index}pk`;
   const sk = `${index}sk`;
+  const all = schema.indexes[index].projection === "all";
+  // A keys-only index item: the table's and the index's keys.
+  const kb = (item: Item) =>
+    all ? itemKb(item) : Math.max(1, Math.ceil(itemBytes(pickKeys(item, pk, sk)) / 1024));
   const inBefore = before?.[pk] !== undefined && before?.[sk] !== undefined;
   const inAfter = after?.[pk] !== undefined && after?.[sk] !== undefined;
   if (!inBefore && !inAfter) return 0;
@@ -263,5 +270,9 @@ function indexWrite(index: string, before: Item | undefined, after: Item | undef
   if (!inAfter && before) return kb(before);
   if (!before || !after) return 0;
   if (before[pk] !== after[pk] || before[sk] !== after[sk]) return kb(before) + kb(after);
-  return Math.max(kb(before), kb(after));
+  return all ? Math.max(kb(before), kb(after)) : 0;
+}
+
+function pickKeys(item: Item, pk: string, sk: string): Item {
+  return { pk: item.pk, sk: item.sk, [pk]: item[pk], [sk]: item[sk] };
 }

@@ -115,8 +115,11 @@ describe("metrics", () => {
       });
     }
 
-    // Act
-    const mine = await api.request("GET", "/v1/metrics");
+    // Act: a worker writes its batch's counts when the batch is done, just after the statuses.
+    const mine = await eventually(async () => {
+      const answer = await api.request("GET", "/v1/metrics");
+      return answer.body.totals?.email?.sent === 2 ? answer : undefined;
+    }, "both sends counted");
     const theirs = await other.api.request("GET", "/v1/metrics");
     const bad = await api.request(
       "GET",

@@ -422,7 +422,9 @@ describe("table", () => {
       ).toMatchObject({
         hashKey: `${name}pk`,
         rangeKey: `${name}sk`,
-        projectionType: "ALL",
+        projectionType: schema.indexes[name as keyof typeof schema.indexes].projection
+          .toUpperCase()
+          .replace("-", "_"),
       });
     }
     for (const attribute of table.attributes) expect(attribute.type).toBe("S");
@@ -439,7 +441,12 @@ describe("table", () => {
     ]);
     expect(indexes.sort()).toEqual(
       Object.entries(schema.indexes)
-        .map(([name, i]) => [name, i.partitionKey, i.sortKey, i.projection.toUpperCase()])
+        .map(([name, i]) => [
+          name,
+          i.partitionKey,
+          i.sortKey,
+          i.projection.toUpperCase().replace("-", "_"),
+        ])
         .sort(),
     );
     expect(table.ttl).toEqual({ attributeName: schema.ttl, enabled: true });

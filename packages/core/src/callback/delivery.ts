@@ -10,6 +10,7 @@ import { post, USER_AGENT } from "../delivery/webhook";
 import { ulid } from "../id";
 import { errorFields, log } from "../log";
 import type { Info } from "../notification/model";
+import { endpointsOf } from "./endpoints";
 import * as Store from "./store";
 import { SECRET_PREFIX } from "./store";
 
@@ -62,7 +63,7 @@ interface Message {
  * body is built once (without the notification's content), so every retry sends the same bytes.
  */
 export async function announce(tenantId: string, notification: Info): Promise<void> {
-  const endpoints = (await Store.all(tenantId)).filter(
+  const endpoints = (await endpointsOf(tenantId)).filter(
     (item) => !item.disabled_at && item.events.includes(notification.status),
   );
   if (endpoints.length === 0) return;

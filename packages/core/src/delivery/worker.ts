@@ -1,4 +1,5 @@
 import { retrySchedule, tuning } from "../config";
+import * as Counters from "../counters";
 import { errorFields, log } from "../log";
 import { dispatch, routeFor } from "../notification/dispatch";
 import * as Notification from "../notification/lifecycle";
@@ -45,9 +46,12 @@ export async function deliverBatch(
   provider: Provider,
   records: QueueRecord[],
 ): Promise<BatchResult> {
-  const outcomes = await Promise.all(
-    records.map(async (record) =>
-      (await deliverOne(channel, provider, record)) ? undefined : record,
+  // The batch's hourly counts are written once per counter when it is done (Counters.batched).
+  const outcomes = await Counters.batched(() =>
+    Promise.all(
+      records.map(async (record) =>
+        (await deliverOne(channel, provider, record)) ? undefined : record,
+      ),
     ),
   );
   return {
@@ -99,6 +103,9 @@ async function deliverOne(
   } catch (error) {
     log.error("delivery bookkeeping failed", { id, ...errorFields(error) });
     return false;
+  } finally {
+    // A `sending` publish still held back is dropped, one under way finishes in this invocation.
+    await Notification.settle(id);
   }
 }
 

@@ -1,4 +1,5 @@
 import * as Callbacks from "../callback/delivery";
+import { tuning } from "../config";
 import * as Counters from "../counters";
 import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
@@ -64,7 +65,9 @@ export async function claim(
   if (item) {
     return {
       kind: "claimed",
-      notification: await changed(tenantId, item),
+      // `sending` is published only if the attempt is still running after a moment: the
+      // attempt's outcome, published at once, supersedes it (see `changed`).
+      notification: await changed(tenantId, item, { holdPublish: true }),
       attempt: item.attempts,
       gen,
       roundStart: item.round_start ?? 0,
@@ -325,14 +328,53 @@ export async function observe(
  * Every status write ends here: the new state goes out on the real-time feed, and to the
  * tenant's status callbacks (only enqueued here; a failure to enqueue is logged, the write stands).
  */
-export async function changed(tenantId: string, item: Store.Item): Promise<Info> {
+export async function changed(
+  tenantId: string,
+  item: Store.Item,
+  options: { holdPublish?: boolean } = {},
+): Promise<Info> {
   const info = Store.toInfo(item);
   await Promise.all([
-    Realtime.publish(tenantId, info),
+    options.holdPublish
+      ? publishLater(tenantId, info)
+      : settle(info.id).then(() => Realtime.publish(tenantId, info)),
     Counters.record(tenantId, info.channel, info.status, new Date(info.updated_at)),
     Callbacks.announce(tenantId, info).catch((error: unknown) =>
       log.warn("status callbacks not enqueued", { id: info.id, ...errorFields(error) }),
     ),
   ]);
   return info;
+}
+
+/** Publishes held back by `changed(..., { holdPublish })`, by notification id (this container's). */
+const held = new Map<string, { timer?: NodeJS.Timeout; published?: Promise<void> }>();
+
+/**
+ * The `sending` publish, neither awaited nor always made: it goes out when the attempt is still
+ * running HERALD_SENDING_PUBLISH_DELAY_MS after the claim (a slow provider, so a watcher sees
+ * it), and is dropped when the attempt's outcome is written first, since that publish carries
+ * the newer state. It never holds the provider call back, and the status write, not the
+ * publish, is the truth (a feed that reconnects replays from the table).
+ */
+function publishLater(tenantId: string, info: Info): void {
+  const entry: { timer?: NodeJS.Timeout; published?: Promise<void> } = {};
+  entry.timer = setTimeout(() => {
+    entry.timer = undefined;
+    entry.published = Realtime.publish(tenantId, info);
+  }, tuning().HERALD_SENDING_PUBLISH_DELAY_MS);
+  entry.timer.unref();
+  held.set(info.id, entry);
+}
+
+/**
+ * The attempt on this notification is over (or a newer state is about to be published): a held
+ * publish not made yet is dropped, one under way is awaited, so publishes stay in order and none
+ * is left running when the invocation ends. The worker calls it after every record.
+ */
+export async function settle(id: string): Promise<void> {
+  const entry = held.get(id);
+  if (!entry) return;
+  held.delete(id);
+  if (entry.timer) clearTimeout(entry.timer);
+  await entry.published;
 }
