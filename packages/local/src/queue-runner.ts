@@ -300,13 +300,18 @@ async function receiveBatch(state: RunnerState, mapping: Mapping): Promise<Messa
   if (batch.length === 0) return batch;
   const deadline = Date.now() + mapping.windowMs;
   while (batch.length < mapping.batchSize && !signal.aborted) {
+    let more: Message[];
     try {
-      batch.push(...(await receive(state, mapping, mapping.batchSize - batch.length, 0)));
+      more = await receive(state, mapping, mapping.batchSize - batch.length, 0);
     } catch (error) {
       state.report(new PollError(mapping.queueUrl, { cause: error }));
       break;
     }
-    if (Date.now() >= deadline) break;
+    batch.push(...more);
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    // Nothing arrived: look again shortly rather than in a tight loop.
+    if (more.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50, left)));
   }
   return batch;
 }

@@ -6,6 +6,7 @@ import * as Notification from "../notification/lifecycle";
 import { type Channel, type Info, Message } from "../notification/model";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
+import * as Telemetry from "../telemetry";
 import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
@@ -46,11 +47,14 @@ export async function deliverBatch(
   provider: Provider,
   records: QueueRecord[],
 ): Promise<BatchResult> {
-  // The batch's hourly counts are written once per counter when it is done (Counters.batched).
+  // The batch's hourly counts and CloudWatch metrics are written when it is done, once per
+  // counter and one EMF line per dimension set, not once per notification.
   const outcomes = await Counters.batched(() =>
-    Promise.all(
-      records.map(async (record) =>
-        (await deliverOne(channel, provider, record)) ? undefined : record,
+    Telemetry.batched(() =>
+      Promise.all(
+        records.map(async (record) =>
+          (await deliverOne(channel, provider, record)) ? undefined : record,
+        ),
       ),
     ),
   );
@@ -163,7 +167,9 @@ async function attempt(
       conflict(channel, id, attempt, "complete");
       return true;
     }
-    log.info("delivered", { id, channel, status: outcome.status, attempt });
+    // Success is on the item, in the Notifications metric and on the feed: a line per delivery
+    // would be most of the log bytes a notification costs, so it is a debug line.
+    log.debug("delivered", { id, channel, status: outcome.status, attempt });
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
     // Test keys: what the provider would report next, through the same status machine.
     for (const event of outcome.simulated ?? []) {
