@@ -24,7 +24,9 @@ if (wanted("bundles")) await measureBundles();
 if (wanted("cost") || wanted("latency")) {
   const cloud = await startLocalCloud({
     env: {
-      AWS_LAMBDA_LOG_LEVEL: "silent",
+      // The cost part measures the log bytes the handlers write (the meter swallows them).
+      AWS_LAMBDA_LOG_LEVEL: wanted("cost") ? "INFO" : "silent",
+      POWERTOOLS_METRICS_DISABLED: wanted("cost") ? "false" : "true",
       HERALD_RATE_LIMIT: "1000000",
       // Sends due within a few seconds use SQS DelaySeconds, later ones the Scheduler, so both
       // routes can be measured in seconds rather than 15 minutes.
