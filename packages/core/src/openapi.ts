@@ -90,6 +90,27 @@ const Listing = z.object({
     .describe("Pass as `cursor` for the next page; absent on the last page"),
 });
 
+const Cost = z
+  .object({
+    currency: z.literal("USD"),
+    retention_days: z.number().int().describe("The tenant's retention the storage is priced for"),
+    by_channel: z.record(
+      z.string(),
+      z.object({
+        notifications: z.number().int().describe("Notifications accepted in the period"),
+        infrastructure: z
+          .number()
+          .describe("USD: AWS and Upstash requests, compute, logs, transfer, storage"),
+        provider_fees: z.number().describe("USD: SES and SMS per-message fees, for those sent"),
+      }),
+    ),
+    infrastructure: z.number().describe("USD, all channels"),
+    provider_fees: z.number().describe("USD, all channels"),
+  })
+  .describe(
+    "What the period's notifications cost, from list prices (us-east-1) and the usage per notification `npm run bench cost` measures; an estimate, not a bill",
+  );
+
 const Counts = z.object({
   from: z.string().describe("Start of the period, UTC"),
   to: z.string().describe("End of the period, UTC"),
@@ -104,6 +125,7 @@ const Counts = z.object({
       count: z.number().int(),
     }),
   ),
+  cost: Cost,
 });
 
 /** Request bodies, converted as what a caller may send (defaults optional). */
@@ -238,9 +260,9 @@ const operations: Record<string, Operation> = {
     ok: { status: 200, description: "HTML page", body: "html" },
   },
   "GET /v1/metrics": {
-    summary: "Notification counts by channel and status",
+    summary: "Notification counts by channel and status, and what they cost",
     description:
-      "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
+      "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).",
     tag: "tenant",
     query: Counters.QueryInput,
     ok: { status: 200, description: "Counts over the period", body: "Metrics" },

@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as z from "zod";
+import { costOf } from "../cost";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
+import { retentionDays } from "../tenant/settings";
 import * as Store from "./store";
 
 /**
@@ -86,6 +88,8 @@ export interface Counts {
   /** channel → status → count over the whole period */
   totals: Record<string, Record<string, number>>;
   hours: { hour: string; channel: string; status: string; count: number }[];
+  /** What the period's accepted notifications cost (../cost: list prices × usage per channel). */
+  cost: ReturnType<typeof costOf>;
 }
 
 /** Counts for a tenant over a period (default: the last 24 hours; at most 31 days). */
@@ -103,6 +107,7 @@ export const query = fn(
       totals[channel] ??= {};
       totals[channel][status] = (totals[channel][status] ?? 0) + count;
     }
-    return { from: from.toISOString(), to: to.toISOString(), totals, hours };
+    const cost = costOf(totals, await retentionDays(tenantId));
+    return { from: from.toISOString(), to: to.toISOString(), totals, hours, cost };
   },
 );
