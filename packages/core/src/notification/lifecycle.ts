@@ -3,15 +3,8 @@ import { tuning } from "../config";
 import * as Counters from "../counters";
 import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
-import {
-  CLAIMABLE,
-  FEEDBACK,
-  type FeedbackEvent,
-  FINAL,
-  type Info,
-  type Route,
-  type Status,
-} from "./model";
+import type { Info, Route } from "./model";
+import { CLAIMABLE, FEEDBACK, type FeedbackEvent, FINAL, type Status } from "./status";
 import * as Store from "./store";
 
 /**
