@@ -77,6 +77,7 @@ async function deliverOne(
   const message = parse(record);
   if (!message) return true;
   const { tenant_id: tenantId, id, gen = 0 } = message;
+  let claimedHere = false;
   try {
     // Early (a Scheduler send fires ahead on purpose): wait out the rest before claiming.
     if ((await hold(channel, message)) === "requeued") return true;
@@ -104,13 +105,16 @@ async function deliverOne(
       );
       return true;
     }
+    claimedHere = true;
     return await attempt(channel, provider, tenantId, claimed);
   } catch (error) {
     log.error("delivery bookkeeping failed", { id, ...errorFields(error) });
     return false;
   } finally {
-    // A `sending` publish still held back is dropped, one under way finishes in this invocation.
-    await Notification.settle(id);
+    // This record's attempt is over: its `sending` publish, if still held back, is dropped, and
+    // one under way finishes in this invocation. Only the record that claimed: a duplicate
+    // copy that found the notification busy must not touch the attempt another record runs.
+    if (claimedHere) await Notification.settle(id);
   }
 }
 
