@@ -266,6 +266,9 @@ const CONFIG = (() => {
       ? 1 / (m.authorizerCacheSeconds * KEY_REQUESTS_PER_SECOND)
       : 1,
     initMs: (fn: string) => initMs[fn] ?? 250,
+    countersPerBatch: /export async function batched/.test(
+      readFileSync(new URL("../packages/core/src/counters/index.ts", import.meta.url), "utf8"),
+    ),
   };
 })();
 
