@@ -298,11 +298,16 @@ function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
     dynamoReadUnits: m.dynamo.readUnits,
     // A worker writes each counter once per batch: what the local runner's batches wrote,
     // rescaled to batches of `batch` records.
+    // A worker that writes each counter once per batch (Counters.batched): what the local
+    // runner's batches wrote, rescaled to batches of `batch` records. (Code from before that
+    // wrote one per notification is priced as counted.)
     dynamoWriteUnits:
       m.dynamo.tableWriteUnits +
-      m.dynamo.indexWriteUnits -
-      m.dynamo.counterWrites.other +
-      m.dynamo.counterWrites.other / Math.max(m.onBehalf.workerInvocationsLocal, 1e-9) / batch,
+      m.dynamo.indexWriteUnits +
+      (CONFIG.countersPerBatch
+        ? m.dynamo.counterWrites.other / Math.max(m.onBehalf.workerInvocationsLocal, 1e-9) / batch -
+          m.dynamo.counterWrites.other
+        : 0),
     sqsRequests: heraldSqs + m.onBehalf.schedulerSendMessage + 2 / batch,
     schedulerInvocations: m.onBehalf.schedulerInvocations,
     apiRequests: m.onBehalf.apiGatewayRequests,
