@@ -296,8 +296,6 @@ function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
   const logEvents = m.logs.lines + m.onBehalf.apiGatewayRequests + invocations * 3;
   return {
     dynamoReadUnits: m.dynamo.readUnits,
-    // A worker writes each counter once per batch: what the local runner's batches wrote,
-    // rescaled to batches of `batch` records.
     // A worker that writes each counter once per batch (Counters.batched): what the local
     // runner's batches wrote, rescaled to batches of `batch` records. (Code from before that
     // wrote one per notification is priced as counted.)
