@@ -340,7 +340,8 @@ export async function changed(
 }
 
 /** Publishes held back by `changed(..., { holdPublish })`, by notification id (this container's). */
-const held = new Map<string, { timer?: NodeJS.Timeout; published?: Promise<void> }>();
+type Held = { timer?: ReturnType<typeof setTimeout>; published?: Promise<void> };
+const held = new Map<string, Held>();
 
 /**
  * The `sending` publish, neither awaited nor always made: it goes out when the attempt is still
@@ -350,12 +351,14 @@ const held = new Map<string, { timer?: NodeJS.Timeout; published?: Promise<void>
  * publish, is the truth (a feed that reconnects replays from the table).
  */
 function publishLater(tenantId: string, info: Info): void {
-  const entry: { timer?: NodeJS.Timeout; published?: Promise<void> } = {};
-  entry.timer = setTimeout(() => {
+  const entry: Held = {};
+  const timer = setTimeout(() => {
     entry.timer = undefined;
     entry.published = Realtime.publish(tenantId, info);
   }, tuning().HERALD_SENDING_PUBLISH_DELAY_MS);
-  entry.timer.unref();
+  // Never what keeps a process alive (Lambda freezes it; settle() clears it anyway).
+  (timer as { unref?: () => void }).unref?.();
+  entry.timer = timer;
   held.set(info.id, entry);
 }
 
