@@ -136,9 +136,9 @@ export const httpRoutes = {
     { auth: "apiKey", tag: "tenant", links: ["Table"] },
     {
       "GET /v1/metrics": {
-        summary: "Notification counts by channel and status",
+        summary: "Notification counts by channel and status, and what they cost",
         description:
-          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
+          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).",
         query: Counters.QueryInput,
         responses: { 200: { description: "Counts over the period", body: Counts } },
       },

@@ -14,7 +14,11 @@ import { table } from "./storage";
  * partial batch failures, so one bad record never sends its batch-mates again.
  */
 
-const batch = { size: queueSettings.batchSize, partialResponses: true };
+const batch = {
+  size: queueSettings.batchSize,
+  window: `${queueSettings.batchingWindowSeconds} seconds` as const,
+  partialResponses: true,
+};
 
 /** What each channel's provider needs besides the table, the queues and Redis. */
 const providerLinks: Record<Channel, unknown[]> = {

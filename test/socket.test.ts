@@ -89,7 +89,7 @@ function forge(token: string, recipient: string): string {
 }
 
 async function stored(key: { pk: string; sk: string }) {
-  const { dynamo } = await import("@herald/core/aws/clients");
+  const { dynamo } = await import("@herald/core/aws/dynamo");
   const { Item } = await dynamo().send(new GetCommand({ TableName: cloud().tableName, Key: key }));
   return Item;
 }

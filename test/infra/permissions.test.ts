@@ -48,6 +48,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        "dynamodb:BatchGetItem",
         MANAGE,
       ],
       links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks", "Socket"],
@@ -60,6 +61,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        "dynamodb:BatchGetItem",
         MANAGE,
       ],
       why: `the Realtime namespace carries feed replay (table reads) besides token issuing; ${SOCKET}`,
@@ -86,19 +88,18 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     "functions/dead-letter.handler": {
       // sqs:SendMessage is called: a status change enqueues its callbacks.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Scheduler", "Realtime", "Webhooks"],
-      why: `${VERBS}; ${CURSORS}`,
+      links: ["Realtime"],
+      why: `the dispatch module (retries) rides along with the lifecycle verbs; ${TOKENS}`,
     },
-    "functions/feedback.handler": {
-      // sqs:SendMessage is called: a status change enqueues its callbacks.
-      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Scheduler", "Realtime", "Webhooks"],
-      why: `${VERBS}; ${CURSORS}`,
+    "functions/feedback.handler": { links: ["Realtime"], why: TOKENS },
+    "functions/workers/email.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
     },
     ...Object.fromEntries(
-      ["email", "push", "sms", "in-app"].map((worker) => [
+      ["push", "sms", "in-app"].map((worker) => [
         `functions/workers/${worker}.handler`,
-        { links: ["Realtime", "Webhooks"], why: `${TOKENS}; ${CURSORS}` },
+        { links: ["Realtime"], why: TOKENS },
       ]),
     ),
     "functions/workers/webhook.handler": { links: ["Realtime"], why: TOKENS },

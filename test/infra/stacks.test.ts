@@ -188,6 +188,9 @@ describe("queues", () => {
       const mapping = consumers[0];
       expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
       expect(mapping.batchSize).toBe(manifest.queueSettings.batchSize);
+      expect(mapping.maximumBatchingWindowInSeconds).toBe(
+        manifest.queueSettings.batchingWindowSeconds,
+      );
 
       const fn = inputs(fnByArn(mapping.functionName));
       const channel = channels.find((c) => link[c]?.arn === arn);
@@ -364,6 +367,18 @@ describe("API", () => {
     expect(open).toContain("GET /health");
   });
 
+  it("logs JSON, without Lambda's START/END/REPORT lines, and a compact access log", () => {
+    for (const fn of lambdas()) {
+      expect(inputs(fn).loggingConfig, String(inputs(fn).handler)).toMatchObject({
+        logFormat: "JSON",
+        systemLogLevel: "WARN",
+        applicationLogLevel: "INFO",
+      });
+    }
+    const [stage] = s.ofType("aws:apigatewayv2/stage:Stage").map(inputs);
+    expect(stage.accessLogSettings.format).toBe(manifest.accessLogFormat);
+  });
+
   it("authorizes from the Authorization header with simple responses", () => {
     const authorizer = inputs(s.ofType("aws:apigatewayv2/authorizer:Authorizer")[0]!);
     expect(authorizer).toMatchObject({
@@ -371,7 +386,7 @@ describe("API", () => {
       identitySources: ["$request.header.Authorization"],
       enableSimpleResponses: true,
       authorizerPayloadFormatVersion: "2.0",
-      authorizerResultTtlInSeconds: 0,
+      authorizerResultTtlInSeconds: manifest.authorizerCacheSeconds,
     });
     const invokeArn = String(authorizer.authorizerUri);
     const fn = lambdas().find((f) => invokeArn.includes(`/functions/${f.state.arn}/`));
@@ -422,7 +437,9 @@ describe("table", () => {
       ).toMatchObject({
         hashKey: `${name}pk`,
         rangeKey: `${name}sk`,
-        projectionType: "ALL",
+        projectionType: schema.indexes[name as keyof typeof schema.indexes].projection
+          .toUpperCase()
+          .replace("-", "_"),
       });
     }
     for (const attribute of table.attributes) expect(attribute.type).toBe("S");
@@ -439,7 +456,12 @@ describe("table", () => {
     ]);
     expect(indexes.sort()).toEqual(
       Object.entries(schema.indexes)
-        .map(([name, i]) => [name, i.partitionKey, i.sortKey, i.projection.toUpperCase()])
+        .map(([name, i]) => [
+          name,
+          i.partitionKey,
+          i.sortKey,
+          i.projection.toUpperCase().replace("-", "_"),
+        ])
         .sort(),
     );
     expect(table.ttl).toEqual({ attributeName: schema.ttl, enabled: true });

@@ -282,8 +282,8 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Notification counts by channel and status
-         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).
+         * Notification counts by channel and status, and what they cost
+         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).
          */
         get: operations["getMetrics"];
         put?: never;
@@ -779,6 +779,27 @@ export type components = {
             ok: true;
         };
         Metrics: {
+            /** @description What the period's notifications cost, from list prices (us-east-1) and the usage per notification `npm run bench cost` measures; an estimate, not a bill */
+            cost: {
+                by_channel: {
+                    [key: string]: {
+                        /** @description USD: AWS and Upstash requests, compute, logs, transfer, storage */
+                        infrastructure: number;
+                        /** @description Notifications accepted in the period */
+                        notifications: number;
+                        /** @description USD: SES and SMS per-message fees, for those sent */
+                        provider_fees: number;
+                    };
+                };
+                /** @constant */
+                currency: "USD";
+                /** @description USD, all channels */
+                infrastructure: number;
+                /** @description USD, all channels */
+                provider_fees: number;
+                /** @description The tenant's retention the storage is priced for */
+                retention_days: number;
+            };
             /** @description Start of the period, UTC */
             from: string;
             hours: {

@@ -54,6 +54,10 @@ export interface LocalCloudOptions {
    * event-source mapping in AWS).
    */
   workerConcurrency?: number;
+  /** API Gateway's authorizer result cache, seconds (default the manifest's). */
+  authorizerCacheSeconds?: number;
+  /** The channel workers' batching window (default the manifest's `batchingWindowSeconds`). */
+  batchingWindowMs?: number;
   /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
   workerTimeoutSeconds?: number;
   /** Scheduler emulator in AWS-like mode: schedules fire up to this many ms late (AWS: 60 000). */
@@ -355,6 +359,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
               : manifest.workers[channel as keyof typeof manifest.workers],
           ),
           batchSize: manifest.queueSettings.batchSize,
+          maximumBatchingWindowMs:
+            options.batchingWindowMs ?? manifest.queueSettings.batchingWindowSeconds * 1000,
           timeoutMs: workerTimeoutSeconds * 1000,
           concurrency: options.workerConcurrency ?? manifest.queueSettings.maximumConcurrency,
         };
@@ -383,7 +389,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const api = await startApiGateway({
       port: ports.api ?? 0,
       routes,
-      authorizer: { handler: loader(manifest.authorizer) },
+      authorizer: {
+        handler: loader(manifest.authorizer),
+        resultsTtlSeconds: options.authorizerCacheSeconds ?? manifest.authorizerCacheSeconds,
+      },
       onError,
     });
     stops.push(api.stop);

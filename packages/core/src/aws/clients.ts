@@ -1,45 +1,13 @@
-import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-
 /**
  * One client per AWS service, created on first use and reused for the life of the container.
  * Endpoints and credentials come from the standard SDK environment (`AWS_ENDPOINT_URL_<SERVICE>`),
  * which is how the local cloud redirects them; nothing here branches on where it runs.
+ *
+ * Each client is a module of its own (./dynamo, ./sqs, ./scheduler, ./ses, ./sms,
+ * ./connections) and code imports that module, so a function's bundle (and its init) holds only
+ * the SDK packages it calls: an import of an external package stays in a bundle even when
+ * tree-shaking drops every use of it, so one module creating five clients put all five into
+ * every function. This file only re-exports what `realtime/socket.ts` imports from it.
  */
-function once<T>(create: () => T): () => T {
-  let value: T | undefined;
-  return () => {
-    value ??= create();
-    return value;
-  };
-}
-
-export const dynamo = once(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  }),
-);
-export const sqs = once(() => new SQSClient({}));
-export const scheduler = once(() => new SchedulerClient({}));
-export const ses = once(() => new SESv2Client({}));
-/** End User Messaging SMS (the service id is "Pinpoint SMS Voice V2"). */
-export const sms = once(() => new PinpointSMSVoiceV2Client({}));
-
-const managers = new Map<string, ApiGatewayManagementApiClient>();
-/**
- * The `@connections` Management API of a WebSocket API. Its endpoint is the API's own (from the
- * `Socket` link), not a regional service endpoint, so there is one client per endpoint.
- */
-export function connections(endpoint: string): ApiGatewayManagementApiClient {
-  let client = managers.get(endpoint);
-  if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
-    managers.set(endpoint, client);
-  }
-  return client;
-}
+export { connections } from "./connections";
+export { dynamo } from "./dynamo";

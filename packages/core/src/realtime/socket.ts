@@ -11,7 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { connections, dynamo } from "../aws/clients";
 import { link } from "../config";
 import { errorFields, log } from "../log";

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { link } from "../config";
 import { VisibleError } from "../error";
 import { fn } from "../fn";
-import { RecipientId } from "../notification/model";
+import { RecipientId } from "../notification/status";
 
 /**
  * Recipient tokens: short-lived, HMAC-SHA256-signed credentials that let one recipient of one
