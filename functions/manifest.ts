@@ -11,7 +11,7 @@ export type LinkName =
   | "Upstash"
   | "Realtime"
   | "Webhooks"
-  | "Socket";
+  | "Events";
 
 export interface RouteSpec {
   route: string;
@@ -30,9 +30,9 @@ const group = (handler: string, links: LinkName[], routes: string[]) =>
 
 /**
  * Accepting and changing notifications: the table, the queues and schedules they go to, and the
- * WebSocket API every status change is posted to (`Realtime.publish`).
+ * AppSync Events API every status change is published on (`Realtime.publish`).
  */
-const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Socket"];
+const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Events"];
 
 export const routes: RouteSpec[] = [
   { route: "GET /health", handler: "functions/api/health.handler", auth: false },
@@ -58,9 +58,9 @@ export const routes: RouteSpec[] = [
   ]),
   ...group(
     "functions/api/recipients.handler",
-    // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a
+    // Webhooks: inbox cursors are signed with a key derived from its signing key. Events: a
     // read or seen mark is a change the WebSocket feed carries.
-    ["Table", "Webhooks", "Socket"],
+    ["Table", "Webhooks", "Events"],
     [
       "PUT /v1/recipients/{id}",
       "GET /v1/recipients/{id}",
@@ -73,10 +73,10 @@ export const routes: RouteSpec[] = [
   ),
   // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
   // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed,
-  // Socket the WebSocket feed that carries each mark.
+  // Events the WebSocket feed that carries each mark.
   ...group(
     "functions/api/inbox.handler",
-    ["Table", "Webhooks", "Realtime", "Upstash", "Socket"],
+    ["Table", "Webhooks", "Realtime", "Upstash", "Events"],
     [
       "GET /v1/inbox",
       "GET /v1/inbox/unread-count",
@@ -134,7 +134,8 @@ export const routes: RouteSpec[] = [
   {
     route: "POST /v1/recipients/{id}/tokens",
     handler: "functions/api/tokens.handler",
-    links: ["Realtime"],
+    // Events: the WebSocket feed's endpoints, returned with the token.
+    links: ["Realtime", "Events"],
   },
   // Anything else: a 404 in Herald's error format rather than API Gateway's own.
   { route: "$default", handler: "functions/api/not-found.handler", auth: false },
@@ -146,27 +147,14 @@ export const routes: RouteSpec[] = [
  */
 export const stream = "functions/stream.handler";
 
-export interface SocketRouteSpec {
-  /** `$connect`, `$disconnect`, `$default`, or a value of the message's `action`. */
-  route: string;
-  handler: string;
-}
-
 /**
- * The WebSocket feed: an API Gateway WebSocket API whose route is the message's `action`
- * (`$request.body.action`). Every route is linked to `links`; the token is checked at `$connect`.
+ * The WebSocket feed is an AppSync Events API (stacks/realtime.ts, the local emulator in
+ * packages/local/src/appsync-events.ts); Herald runs only its Lambda authorizer, which checks
+ * recipient tokens on connect and subscribe.
  */
 export const socket = {
-  routeSelection: "$request.body.action",
-  links: ["Table", "Realtime", "Socket"] as LinkName[],
-  routes: [
-    { route: "$connect", handler: "functions/socket.connect" },
-    { route: "$disconnect", handler: "functions/socket.disconnect" },
-    { route: "subscribe", handler: "functions/socket.message" },
-    { route: "unsubscribe", handler: "functions/socket.message" },
-    { route: "ping", handler: "functions/socket.message" },
-    { route: "$default", handler: "functions/socket.message" },
-  ] satisfies SocketRouteSpec[],
+  authorizer: "functions/socket.handler",
+  links: ["Realtime"] as LinkName[],
 };
 
 /** The feed URL's CORS (AWS and the local cloud): browsers send the token as a header. */

@@ -1,4 +1,3 @@
-import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -29,17 +28,3 @@ export const scheduler = once(() => new SchedulerClient({}));
 export const ses = once(() => new SESv2Client({}));
 /** End User Messaging SMS (the service id is "Pinpoint SMS Voice V2"). */
 export const sms = once(() => new PinpointSMSVoiceV2Client({}));
-
-const managers = new Map<string, ApiGatewayManagementApiClient>();
-/**
- * The `@connections` Management API of a WebSocket API. Its endpoint is the API's own (from the
- * `Socket` link), not a regional service endpoint, so there is one client per endpoint.
- */
-export function connections(endpoint: string): ApiGatewayManagementApiClient {
-  let client = managers.get(endpoint);
-  if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
-    managers.set(endpoint, client);
-  }
-  return client;
-}
