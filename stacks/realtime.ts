@@ -60,23 +60,6 @@ new aws.lambda.Permission("SocketAuthorizerInvoke", {
 export const socketUrl = $interpolate`wss://${socketApi.dns.apply((dns) => dns.REALTIME)}/event/realtime`;
 
 /**
- * `Resource.Events`: the publish endpoint and the real-time URL; publishing granted on the
- * `feed` namespace of this API and nothing else.
- */
-export const events = new sst.Linkable("Events", {
-  properties: {
-    http: $interpolate`https://${socketApi.dns.apply((dns) => dns.HTTP)}/event`,
-    realtime: socketUrl,
-  },
-  include: [
-    sst.aws.permission({
-      actions: ["appsync:EventPublish"],
-      resources: [$interpolate`${socketApi.apiArn}/channelNamespace/${socketNamespace.name}`],
-    }),
-  ],
-});
-
-/**
  * The SSE feed stays for servers: `waitFor` in `@herald/client` (Node) holds it for seconds,
  * not hours, and WebSocket clients fetch their replay from it (`?replay=only`). Browsers use
  * the WebSocket feed.
@@ -101,6 +84,25 @@ export const feed = new sst.aws.Function("Feed", {
     cors: streamCors,
   },
   link: [table, upstash, realtime],
+});
+
+/**
+ * `Resource.Events`: the publish endpoint and the real-time URL; publishing granted on the
+ * `feed` namespace of this API and nothing else.
+ */
+export const events = new sst.Linkable("Events", {
+  properties: {
+    http: $interpolate`https://${socketApi.dns.apply((dns) => dns.HTTP)}/event`,
+    realtime: socketUrl,
+    // Where WebSocket clients fetch their replay (returned with recipient tokens).
+    feed: feed.url,
+  },
+  include: [
+    sst.aws.permission({
+      actions: ["appsync:EventPublish"],
+      resources: [$interpolate`${socketApi.apiArn}/channelNamespace/${socketNamespace.name}`],
+    }),
+  ],
 });
 
 /** Every function of this stack, by logical name (for alarms). */

@@ -39,9 +39,9 @@ const Links = {
   /**
    * The WebSocket feed (AppSync Events API, linked as `Events`): `http` is its publish endpoint
    * (`https://<http domain>/event`), `realtime` where browsers connect
-   * (`wss://<realtime domain>/event/realtime`).
+   * (`wss://<realtime domain>/event/realtime`), `feed` the SSE feed's URL (replay), when known.
    */
-  Events: z.object({ http: z.url(), realtime: z.string() }),
+  Events: z.object({ http: z.url(), realtime: z.string(), feed: z.string().optional() }),
   /** Master key from which each tenant's webhook signing secret (and `derivedKey`s) derive. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };

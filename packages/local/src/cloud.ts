@@ -316,7 +316,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:dev@herald.local" }),
       SST_RESOURCE_Sms: JSON.stringify({}),
       SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
-      SST_RESOURCE_Events: JSON.stringify({ http: socket.httpUrl, realtime: socket.realtimeUrl }),
+      SST_RESOURCE_Events: JSON.stringify({
+        http: socket.httpUrl,
+        realtime: socket.realtimeUrl,
+        feed: feed.url,
+      }),
       SST_RESOURCE_Realtime: JSON.stringify({
         tokenKey: randomBytes(32).toString("base64url"),
         url: feed.url,

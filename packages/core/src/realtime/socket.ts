@@ -74,7 +74,7 @@ export const issue = fn(
   z.object({ tenantId: z.string().min(1), recipientId: RecipientId, request: TokenRequest }),
   ({ tenantId, recipientId, request }): TokenResponse => {
     const issued = issueToken({ tenantId, recipientId, ttlSeconds: request.ttl_seconds });
-    const url = feedUrl();
+    const url = feedUrl() ?? link("Events").feed;
     const socket = endpoints();
     return {
       ...issued,
