@@ -165,9 +165,16 @@ export async function startAppSyncEvents(
       for (const sub of wildcard.get(prefix) ?? []) targets.add(sub);
     }
     for (const event of events) {
+      // One frame per subscription id (ids repeat across connections), built once.
+      const frames = new Map<string, Buffer>();
       for (const sub of targets) {
         if (sub.connection.socket.readyState !== sub.connection.socket.OPEN) continue;
-        sub.connection.socket.send(JSON.stringify({ type: "data", id: sub.id, event }));
+        let frame = frames.get(sub.id);
+        if (frame === undefined) {
+          frame = Buffer.from(JSON.stringify({ type: "data", id: sub.id, event }));
+          frames.set(sub.id, frame);
+        }
+        sub.connection.socket.send(frame, { binary: false });
         counts.deliveries++;
       }
     }
@@ -194,7 +201,8 @@ export async function startAppSyncEvents(
     const events = parsed.events as string[];
     counts.publishes++;
     counts.events += events.length;
-    fanOut(channel, events);
+    // AppSync answers the publisher, then broadcasts; publishes still go out in arrival order.
+    setImmediate(() => fanOut(channel, events));
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
