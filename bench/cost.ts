@@ -53,6 +53,8 @@ interface Measured {
   /** Upstash commands per notification, by command. */
   redisCommands: Record<string, number>;
   redisHttpRequests: number;
+  /** AppSync Events publishes (one signed request per status change; events metered apart). */
+  appSync: { publishes: number; events: number };
   dynamo: {
     readUnits: number;
     tableWriteUnits: number;
@@ -121,6 +123,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       invocations: cloud.runner.invocations,
       fired: cloud.scheduler.fired.length,
       hits: webhookHits,
+      appSync: cloud.socket.counts(),
     };
     pushed.length = 0;
     meter.start();
@@ -149,6 +152,10 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       requests: per(reading.requests, n),
       redisCommands: per(reading.redisCommands, n),
       redisHttpRequests: reading.redisRequests / n,
+      appSync: {
+        publishes: (cloud.socket.counts().publishes - before.appSync.publishes) / n,
+        events: (cloud.socket.counts().events - before.appSync.events) / n,
+      },
       dynamo: {
         readUnits: reading.dynamo.readUnits / n,
         tableWriteUnits: reading.dynamo.tableWriteUnits / n,
@@ -217,6 +224,9 @@ function usd(m: Measured, d: Durations, batch: 1 | 10) {
     lambda: lambdaInvocations * PRICES.lambdaRequest + gbSeconds * PRICES.lambdaGbSecond,
     apiGateway: m.onBehalf.apiGatewayRequests * PRICES.httpApiRequest,
     redis: sum(Object.values(m.redisCommands)) * PRICES.redisCommand,
+    // Each published event is one inbound operation; deliveries depend on who is connected
+    // (the socket bench prices those).
+    appSync: m.appSync.events * PRICES.appSyncOperation,
   };
   const million = Object.fromEntries(
     Object.entries(parts).map(([k, v]) => [k, v * 1e6]),
@@ -288,6 +298,7 @@ function report(rows: Priced[], d: Durations) {
       "λ worker (local runner)": r.onBehalf.workerInvocationsLocal,
       "Scheduler invoke": r.onBehalf.schedulerInvocations,
       "Scheduler→SQS Send": r.onBehalf.schedulerSendMessage,
+      "AppSync publish": r.appSync.publishes,
       "poller SQS @1": 2,
       "poller SQS @10": 0.2,
     })),
@@ -318,6 +329,7 @@ function report(rows: Priced[], d: Durations) {
           Lambda: u.lambda,
           "API GW": u.apiGateway,
           Redis: u.redis,
+          AppSync: u.appSync,
           total: u.total,
           "λ billed ms / notification": u.lambdaBilledMs,
         };

@@ -10,6 +10,7 @@
  * - "Amazon API Gateway pricing" → "HTTP APIs" (first 300 M requests a month, 512 KB increments)
  * - Upstash "Redis Pricing" (upstash.com/pricing/redis) and its "Pricing & Billing" docs page:
  *   Pay as You Go, per command
+ * - "AWS AppSync pricing" → "Event APIs" (operations and connection-minutes)
  * Provider fees (what a message costs to hand to its carrier) are in PROVIDER_FEES, apart.
  */
 export const PRICES = {
@@ -30,6 +31,11 @@ export const PRICES = {
   httpApiRequest: 1.0 / 1e6,
   /** Upstash Redis pay as you go: $0.20 per 100 000 commands. */
   redisCommand: 0.2 / 1e5,
+  /**
+   * AppSync Events: per Event API operation (a publish's each event, each delivery, connects,
+   * subscribes; 5 KB increments). Connection-minutes ($0.08/M) are priced in bench/realtime.ts.
+   */
+  appSyncOperation: 1.0 / 1e6,
 } as const;
 
 /**

@@ -32,7 +32,7 @@ export const SOCKET_PRICES = {
    * AppSync Events: per Event API operation — a connect, a subscribe, an inbound (published)
    * event and each outbound delivery, metered in 5 KB increments; keep-alives are not billed.
    */
-  appSyncOperation: 1.0 / 1e6,
+  appSyncOperation: PRICES.appSyncOperation,
   appSyncOperationBytes: 5 * 1024,
 } as const;
 
