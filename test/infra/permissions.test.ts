@@ -54,12 +54,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       why: "the OpenAPI document imports the domain namespaces for their zod schemas",
     },
     "functions/api/tokens.handler": {
-      actions: [
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:Query",
-      ],
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
       why: "the Realtime namespace carries feed replay (table reads) besides token issuing",
     },
     "functions/api/notifications/list.handler": {

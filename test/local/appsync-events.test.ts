@@ -222,3 +222,40 @@ describe("the AppSync Events emulator", () => {
     expect(answer.errors[0].errorType).toBe("UnauthorizedException");
   });
 });
+
+describe("@herald/client against the emulator", () => {
+  it("reconnects when keep-alives stop coming for connectionTimeoutMs", async () => {
+    // Prepare: an API that promises a keep-alive every 300 ms and never sends one.
+    const silent = await startAppSyncEvents({
+      region: REGION,
+      namespaces: ["feed"],
+      authorizer: { functionName: "test-authorizer", handler: async () => authorizer },
+      keepAliveMs: 60_000,
+      connectionTimeoutMs: 300,
+    });
+    const { connectSocket } = await import("@herald/client");
+    let opened = 0;
+    const timeouts: string[] = [];
+
+    // Act
+    const socket = connectSocket(
+      {
+        token: "ok-a",
+        socket_url: silent.realtimeUrl,
+        socket_host: new URL(silent.httpUrl).host,
+        channel: "/feed/a",
+      },
+      {
+        minRetryMs: 10,
+        onOpen: () => opened++,
+        onError: (error) => timeouts.push(error.code),
+      },
+    );
+    await eventually(() => (opened >= 2 ? true : undefined), { what: "a second connection" });
+    socket.close();
+    await silent.stop();
+
+    // Assess
+    expect(timeouts).toContain("timeout");
+  });
+});

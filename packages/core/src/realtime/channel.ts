@@ -54,14 +54,12 @@ export interface AuthorizerResult {
   handlerContext?: Record<string, string>;
 }
 
-/** Connect decisions are cached at most this long (and never past the token's expiry). */
-export const CONNECT_CACHE_SECONDS = 300;
-
 /**
  * The authorizer's decision: a valid, unexpired recipient token may connect, and subscribe to
  * its own feed (`…/*`) or to one notification channel under it; nothing else, and never
- * publish (only Herald's role publishes, over IAM). Subscribe answers are never cached, since
- * they depend on the channel.
+ * publish (only Herald's role publishes, over IAM). No answer may be cached (`ttlOverride` 0):
+ * AppSync's cache is keyed by the token, and a subscribe answer depends on the channel too; the
+ * authorizer runs twice per connection, a negligible cost.
  */
 export function authorize(event: AuthorizerEvent, now = new Date()): AuthorizerResult {
   const denied: AuthorizerResult = { isAuthorized: false, ttlOverride: 0 };
@@ -74,10 +72,7 @@ export function authorize(event: AuthorizerEvent, now = new Date()): AuthorizerR
   }
   const { operation, channel } = event.requestContext;
   const own = feedChannel(claims.tenantId, claims.recipientId);
-  if (operation === "EVENT_CONNECT") {
-    const left = Math.floor((claims.expiresAt.getTime() - now.getTime()) / 1000);
-    return { isAuthorized: true, ttlOverride: Math.max(0, Math.min(CONNECT_CACHE_SECONDS, left)) };
-  }
+  if (operation === "EVENT_CONNECT") return { isAuthorized: true, ttlOverride: 0 };
   if (operation === "EVENT_SUBSCRIBE" && typeof channel === "string") {
     const rest = channel.startsWith(`${own}/`) ? channel.slice(own.length + 1) : undefined;
     if (rest === "*" || (rest !== undefined && /^[0-9a-f]{32}$/.test(rest))) {
