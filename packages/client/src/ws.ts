@@ -70,6 +70,8 @@ export interface SocketOptions {
   maxRetryMs?: number;
   /** Close when no keep-alive came for this long (default: what the server says, 5 min). */
   keepAliveTimeoutMs?: number;
+  /** Give up on a connection not acknowledged within this long (default 10 s). */
+  connectTimeoutMs?: number;
   /** Ends the socket, like `close()`. */
   signal?: AbortSignal;
   WebSocket?: WebSocketConstructor;
@@ -251,6 +253,7 @@ export class HeraldSocket {
     const socket = new Socket(token.socket_url, [PROTOCOL, `header-${header}`]);
     this.socket = socket;
     this.acknowledged = false;
+    this.arm(this.options.connectTimeoutMs ?? 10_000, "The WebSocket feed did not acknowledge");
     socket.onopen = () => this.send({ type: "connection_init" });
     socket.onmessage = (message) => {
       if (this.socket !== socket) return;
@@ -307,17 +310,23 @@ export class HeraldSocket {
 
   /** Any message from the server proves the connection alive; silence past the timeout ends it. */
   private touch() {
+    this.arm(
+      this.options.keepAliveTimeoutMs ?? this.keepAliveMs,
+      "No keep-alive from the WebSocket feed",
+    );
+  }
+
+  /** Give up on the current connection (and reconnect) unless something arrives within `ms`. */
+  private arm(ms: number, reason: string) {
     clearTimeout(this.keepAlive);
     const socket = this.socket;
     this.keepAlive = setTimeout(() => {
       if (this.socket !== socket || !socket) return;
-      this.options.onError?.(
-        new HeraldError(0, "timeout", "No keep-alive from the WebSocket feed; reconnecting"),
-      );
-      socket.close(4000, "keep-alive timeout");
+      this.options.onError?.(new HeraldError(0, "timeout", `${reason}; reconnecting`));
+      socket.close(4000, "timeout");
       // A socket that never finishes closing is given up on now.
       this.lost(socket);
-    }, this.options.keepAliveTimeoutMs ?? this.keepAliveMs);
+    }, ms);
   }
 
   /** Subscribe an entry's channels (sharing any already held), then replay what it missed. */
