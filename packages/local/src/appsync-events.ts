@@ -192,7 +192,8 @@ export async function startAppSyncEvents(
     let parsed: { channel?: unknown; events?: unknown };
     try {
       parsed = JSON.parse(body?.toString("utf8") ?? "") as typeof parsed;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
       return reply(res, 400, "BadRequestException", "The body is not JSON");
     }
     const problem = publishProblem(parsed.channel, parsed.events, namespaces);
@@ -287,7 +288,8 @@ export async function startAppSyncEvents(
     let message: Record<string, unknown>;
     try {
       message = JSON.parse(data) as Record<string, unknown>;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
       return send({ type: "error", errors: errors("BadRequestException", "Not JSON") });
     }
     const id = typeof message.id === "string" ? message.id : undefined;
@@ -395,7 +397,8 @@ function authorizationOf(protocols: string[]): Record<string, string> | undefine
     return typeof value === "object" && value !== null
       ? (value as Record<string, string>)
       : undefined;
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     return undefined;
   }
 }
@@ -449,7 +452,8 @@ function publishProblem(
     if (Buffer.byteLength(event) > MAX_EVENT_BYTES) return "An event is larger than 240 KB";
     try {
       JSON.parse(event);
-    } catch {
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
       return "Each event is a JSON string";
     }
   }
