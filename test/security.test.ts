@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { routes } from "../functions/manifest";
+import { httpRoutes } from "../functions/routes";
 import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
 
 const cloud = useLocalCloud();
@@ -19,7 +20,7 @@ describe("credentials and tenants", () => {
     const answers = await Promise.all(
       routes
         .filter(({ route }) => route !== "$default")
-        .map(async ({ route, auth, handler }) => {
+        .map(async ({ route }) => {
           const [method, path] = route.split(" ") as [string, string];
           const concrete = path.replace(/\{[^}]+\}/g, "x1");
           const response = await anonymous.request(
@@ -28,7 +29,8 @@ describe("credentials and tenants", () => {
             method === "GET" ? undefined : {},
           );
           // The recipient-token inbox routes pass API Gateway and authenticate in the handler.
-          const guarded = (auth ?? true) || handler === "functions/api/inbox.handler";
+          const kind = httpRoutes[route as keyof typeof httpRoutes]?.auth ?? "none";
+          const guarded = kind === "apiKey" || kind === "recipientToken";
           return { route, auth: guarded, status: response.status };
         }),
     );

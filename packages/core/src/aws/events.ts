@@ -92,7 +92,7 @@ export async function publishEvents(channel: string, events: string[]): Promise<
     headers: { host: url.host, "content-type": "application/json" },
     body,
   });
-  const response = await fetch(url, {
+  const response = await fetch(url.href, {
     method: "POST",
     headers: request.headers as Record<string, string>,
     body,
