@@ -60,6 +60,8 @@ interface Measured {
   redisBodyBytes: number;
   /** Log lines the handlers wrote per notification (Herald's JSON lines and EMF), and bytes. */
   logs: { lines: number; bytes: number };
+  /** AppSync Events publishes (one signed request per status change; events metered apart). */
+  appSync: { publishes: number; events: number };
   dynamo: {
     readUnits: number;
     tableWriteUnits: number;
@@ -132,6 +134,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       invocations: cloud.runner.invocations,
       fired: cloud.scheduler.fired.length,
       hits: webhookHits,
+      appSync: cloud.socket.counts(),
     };
     pushed.length = 0;
     meter.start();
@@ -162,6 +165,10 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       redisHttpRequests: reading.redisRequests / n,
       redisBodyBytes: reading.redisBodyBytes / n,
       logs: { lines: reading.logLines / n, bytes: reading.logBytes / n },
+      appSync: {
+        publishes: (cloud.socket.counts().publishes - before.appSync.publishes) / n,
+        events: (cloud.socket.counts().events - before.appSync.events) / n,
+      },
       dynamo: {
         readUnits: reading.dynamo.readUnits / n,
         tableWriteUnits: reading.dynamo.tableWriteUnits / n,
@@ -320,6 +327,7 @@ function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
         LOG_EVENT_OVERHEAD,
     transferBytes: m.redisBodyBytes + m.redisHttpRequests * UPSTASH_HTTP_OVERHEAD_BYTES,
     storedBytes: m.dynamo.storedBytes,
+    appSyncEvents: m.appSync.events,
   };
 }
 
@@ -395,6 +403,7 @@ function report(rows: Priced[], d: Durations) {
       "λ worker (local runner)": r.onBehalf.workerInvocationsLocal,
       "Scheduler invoke": r.onBehalf.schedulerInvocations,
       "Scheduler→SQS Send": r.onBehalf.schedulerSendMessage,
+      "AppSync publish": r.appSync.publishes,
       "poller SQS @1": 2,
       "poller SQS @10": 0.2,
     })),
@@ -429,6 +438,7 @@ function report(rows: Priced[], d: Durations) {
           Logs: u.logs,
           Transfer: u.transfer,
           Storage: u.storage,
+          AppSync: u.appSync,
           total: u.total,
           "λ billed ms / notification": u.lambdaBilledMs,
         };

@@ -4,7 +4,7 @@ import { type IndexName, schema } from "@herald/core/table";
 
 /**
  * Counts what Herald asks of AWS and Upstash, where it asks: middleware on the very SDK clients
- * the handlers use (`packages/core/src/aws/clients.ts`, same process, same singletons) and the
+ * the handlers use (`packages/core/src/aws/<client>.ts`, same process, same singletons) and the
  * `use` hook of the `@upstash/redis` client (`redis()`).
  *
  * DynamoDB is metered in request units, not only requests: every call is sent with
@@ -143,14 +143,9 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
 
 /** Attach the counters. Call once, after `startLocalCloud` (the clients read its environment). */
 export async function attachMeter(): Promise<Meter> {
-  // One module per client; a checkout from before that split has them all in aws/clients.
-  const client = async (name: string): Promise<Record<string, unknown>> => {
-    try {
-      return await import(`@herald/core/aws/${name}`);
-    } catch {
-      return await import("@herald/core/aws/clients");
-    }
-  };
+  // One module per client (packages/core/src/aws/<name>.ts).
+  const client = async (name: string): Promise<Record<string, unknown>> =>
+    await import(`@herald/core/aws/${name}`);
   const clients = {
     dynamo: (await client("dynamo")).dynamo as () => unknown,
     sqs: (await client("sqs")).sqs as () => unknown,

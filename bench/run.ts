@@ -5,14 +5,14 @@ import { closeWatcher } from "./herald";
 import { measureIsolation } from "./isolation";
 import { measureLatency } from "./latency";
 import { measureLateness } from "./lateness";
-import { measureSocket } from "./socket";
+import { measureRealtime } from "./realtime";
 
 /**
  * `npm run bench [bundles|cost|latency|lateness|isolation|socket]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
- * from a hanging endpoint, the WebSocket feed. Tables on stdout, JSON in bench/results/.
+ * from a hanging endpoint, the real-time feeds (`socket`: cost per connected hour and per event,
+ * fan-out to 1,000 subscribers against raw Redis). Tables on stdout, JSON in bench/results/.
  * Loopback only; a few minutes on 2 cores. Nothing is asserted: numbers are reported.
- * The real-time fan-out bench is separate: `npx tsx bench/realtime.ts`.
  */
 const only = process.argv[2];
 // A request a stopped local cloud can no longer answer (an emulator closed under a call still
@@ -61,8 +61,8 @@ if (wanted("isolation")) {
     await cloud.stop();
   }
 }
-// Its own local cloud: a thousand WebSocket connections would weigh on the other parts.
-if (wanted("socket")) await measureSocket();
+// Its own local cloud: thousands of connections would weigh on the other parts.
+if (wanted("socket")) await measureRealtime();
 process.stdout.write(
   `\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
 );

@@ -13,7 +13,7 @@ export type LinkName =
   | "Upstash"
   | "Realtime"
   | "Webhooks"
-  | "Socket";
+  | "Events";
 
 /** A route as both clouds serve it (derived from `functions/routes.ts`). */
 export interface RouteSpec {
@@ -46,27 +46,14 @@ export const routes: RouteSpec[] = [
  */
 export const stream = "functions/stream.handler";
 
-export interface SocketRouteSpec {
-  /** `$connect`, `$disconnect`, `$default`, or a value of the message's `action`. */
-  route: string;
-  handler: string;
-}
-
 /**
- * The WebSocket feed: an API Gateway WebSocket API whose route is the message's `action`
- * (`$request.body.action`). Every route is linked to `links`; the token is checked at `$connect`.
+ * The WebSocket feed is an AppSync Events API (stacks/realtime.ts, the local emulator in
+ * packages/local/src/appsync-events.ts); Herald runs only its Lambda authorizer, which checks
+ * recipient tokens on connect and subscribe.
  */
 export const socket = {
-  routeSelection: "$request.body.action",
-  links: ["Table", "Realtime", "Socket"] as LinkName[],
-  routes: [
-    { route: "$connect", handler: "functions/socket.connect" },
-    { route: "$disconnect", handler: "functions/socket.disconnect" },
-    { route: "subscribe", handler: "functions/socket.message" },
-    { route: "unsubscribe", handler: "functions/socket.message" },
-    { route: "ping", handler: "functions/socket.message" },
-    { route: "$default", handler: "functions/socket.message" },
-  ] satisfies SocketRouteSpec[],
+  authorizer: "functions/socket.handler",
+  links: ["Realtime"] as LinkName[],
 };
 
 /** The feed URL's CORS (AWS and the local cloud): browsers send the token as a header. */

@@ -81,9 +81,9 @@ const TemplateId = z.object({ id: Template.TemplateId });
 
 /**
  * Accepting and changing notifications: the table, the queues and schedules they go to, and the
- * WebSocket API every status change is posted to (`Realtime.publish`).
+ * AppSync Events API every status change is published on (`Realtime.publish`).
  */
-const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Socket"];
+const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Events"];
 
 const inboxMark = (mark: "read" | "seen") =>
   ({
@@ -216,9 +216,9 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/recipients.handler",
-    // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a
+    // Webhooks: inbox cursors are signed with a key derived from its signing key. Events: a
     // read or seen mark is a change the WebSocket feed carries.
-    { auth: "apiKey", tag: "recipients", links: ["Table", "Webhooks", "Socket"] },
+    { auth: "apiKey", tag: "recipients", links: ["Table", "Webhooks", "Events"] },
     {
       "PUT /v1/recipients/{id}": {
         summary: "Create or replace a recipient profile",
@@ -266,7 +266,8 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/tokens.handler",
-    { auth: "apiKey", tag: "recipients", links: ["Realtime"] },
+    // Events: the WebSocket feed's endpoints, returned with the token.
+    { auth: "apiKey", tag: "recipients", links: ["Realtime", "Events"] },
     {
       "POST /v1/recipients/{id}/tokens": {
         summary: "Issue a real-time feed token",
@@ -281,13 +282,13 @@ export const httpRoutes = {
   ),
   // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
   // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed,
-  // Socket the WebSocket feed that carries each mark.
+  // Events the WebSocket feed that carries each mark.
   ...serve(
     "functions/api/inbox.handler",
     {
       auth: "recipientToken",
       tag: "inbox",
-      links: ["Table", "Webhooks", "Realtime", "Upstash", "Socket"],
+      links: ["Table", "Webhooks", "Realtime", "Upstash", "Events"],
     },
     {
       "GET /v1/inbox": {

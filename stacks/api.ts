@@ -7,7 +7,7 @@ import {
 } from "../functions/manifest";
 import { lambda, pascal } from "./lambda";
 import { queuesLink } from "./queues";
-import { socket } from "./realtime";
+import { events } from "./realtime";
 import { scheduler } from "./scheduler";
 import { realtime, upstash, webhooks } from "./secrets";
 import { table } from "./storage";
@@ -58,7 +58,7 @@ const linkables: Record<LinkName, unknown> = {
   Upstash: upstash,
   Realtime: realtime,
   Webhooks: webhooks,
-  Socket: socket,
+  Events: events,
 };
 
 /** What a handler's routes are linked to (the manifest's `links`; Upstash for the rate limit). */

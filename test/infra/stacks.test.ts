@@ -29,13 +29,6 @@ import {
 const WILDCARD_EXCEPTIONS: Array<{ pattern: RegExp; reason: string }> = [
   {
     pattern: new RegExp(
-      `^arn:aws:execute-api:${REGION}:${ACCOUNT}:[a-z0-9]+/\\*/\\*/@connections/\\*$`,
-    ),
-    reason:
-      "WebSocket connection ids are made at connect time; scoped to the Socket API's connections",
-  },
-  {
-    pattern: new RegExp(
       `^arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/herald-[a-z0-9-]+-schedules/\\*$`,
     ),
     reason:
@@ -298,32 +291,30 @@ function routesOf(protocol: "HTTP" | "WEBSOCKET") {
 }
 
 describe("API", () => {
-  it("serves exactly the manifest's WebSocket routes, each with its handler and links", () => {
-    const routes = routesOf("WEBSOCKET");
-    expect(routes.map((r) => r.routeKey).sort()).toEqual(
-      manifest.socket.routes.map((r) => r.route).sort(),
+  it("serves the WebSocket feed on AppSync Events: tokens connect and subscribe, only IAM publishes", () => {
+    const [api] = s.ofType("aws:appsync/api:Api");
+    expect(api).toBeDefined();
+    const config = inputs(api as RecordedResource).eventConfig;
+    const authorizerArn = config.authProviders.find(
+      (p: { authType: string }) => p.authType === "AWS_LAMBDA",
+    )?.lambdaAuthorizerConfig?.authorizerUri;
+    const authorizer = inputs(fnByArn(authorizerArn));
+    expect(authorizer.handler).toBe(manifest.socket.authorizer);
+    expect(Object.keys(buildOf(manifest.socket.authorizer).links).sort()).toEqual(
+      [...manifest.socket.links].sort(),
     );
-    for (const spec of manifest.socket.routes) {
-      const route = routes.find((r) => r.routeKey === spec.route);
-      const integrationId = String(route?.target).replace("integrations/", "");
-      const integration = s
-        .ofType("aws:apigatewayv2/integration:Integration")
-        .find((i) => i.id === integrationId);
-      expect(integration, spec.route).toBeDefined();
-      // WebSocket integrations name the function by its API Gateway invocation path.
-      const uri = String(inputs(integration as RecordedResource).integrationUri);
-      const fn = inputs(fnByArn(/\/functions\/(.+)\/invocations$/.exec(uri)?.[1] ?? uri));
-      expect(fn.handler, spec.route).toBe(spec.handler);
-      expect(Object.keys(buildOf(spec.handler).links).sort(), spec.route).toEqual(
-        expect.arrayContaining(manifest.socket.links),
-      );
-    }
-    const api = s
-      .ofType("aws:apigatewayv2/api:Api")
-      .find((a) => inputs(a).protocolType === "WEBSOCKET");
-    expect(inputs(api as RecordedResource).routeSelectionExpression).toBe(
-      manifest.socket.routeSelection,
-    );
+    expect(config.connectionAuthModes).toEqual([{ authType: "AWS_LAMBDA" }]);
+    expect(config.defaultSubscribeAuthModes).toEqual([{ authType: "AWS_LAMBDA" }]);
+    expect(config.defaultPublishAuthModes).toEqual([{ authType: "AWS_IAM" }]);
+    const namespaces = s.ofType("aws:appsync/channelNamespace:ChannelNamespace").map(inputs);
+    expect(namespaces.map((n) => n.name)).toEqual(["feed"]);
+    // No namespace overrides the API's auth modes (a token must never publish).
+    for (const n of namespaces) expect(n.publishAuthModes).toBeUndefined();
+    const invoke = s
+      .ofType("aws:lambda/permission:Permission")
+      .map(inputs)
+      .find((p) => p.principal === "appsync.amazonaws.com");
+    expect(invoke?.sourceArn).toBe((api as RecordedResource).state.apiArn);
   });
 
   it("serves exactly the manifest's routes, each with its handler", () => {

@@ -1033,9 +1033,15 @@ export type components = {
             webhook_url?: string;
         };
         RecipientToken: {
+            /** @description The recipient's channel: subscribe to `<channel>/*` for every notification, or `<channel>/<segment>` for one */
+            channel: string;
             expires_at: string;
-            /** @description Where to subscribe with it, when Herald knows */
+            /** @description The server-sent events feed (and replay) with this token, when Herald knows */
             feed_url?: string;
+            /** @description The host to name in the WebSocket authorization (AppSync's HTTP domain) */
+            socket_host: string;
+            /** @description The WebSocket feed (AppSync Events real-time endpoint) to connect to */
+            socket_url: string;
             /** @description Short-lived bearer token for the real-time feed */
             token: string;
         };

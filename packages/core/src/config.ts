@@ -37,10 +37,11 @@ const Links = {
     url: z.url().optional(),
   }),
   /**
-   * The WebSocket feed (API Gateway WebSocket API, linked as itself): `url` for clients,
-   * `managementEndpoint` for the `@connections` API the fan-out posts through.
+   * The WebSocket feed (AppSync Events API, linked as `Events`): `http` is its publish endpoint
+   * (`https://<http domain>/event`), `realtime` where browsers connect
+   * (`wss://<realtime domain>/event/realtime`), `feed` the SSE feed's URL (replay), when known.
    */
-  Socket: z.object({ url: z.string(), managementEndpoint: z.string() }),
+  Events: z.object({ http: z.url(), realtime: z.string(), feed: z.string().optional() }),
   /** Master key from which each tenant's webhook signing secret (and `derivedKey`s) derive. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };

@@ -31,6 +31,9 @@ export interface Usage {
   transferBytes: number;
   /** Bytes the notification keeps in DynamoDB (items and index entries) until it expires. */
   storedBytes: number;
+  /** AppSync Events operations: each event published to a recipient's channels (deliveries to
+   * connected browsers depend on who is connected; the socket bench prices those). */
+  appSyncEvents: number;
 }
 
 export interface Usd {
@@ -43,6 +46,7 @@ export interface Usd {
   logs: number;
   transfer: number;
   storage: number;
+  appSync: number;
   total: number;
 }
 
@@ -64,6 +68,7 @@ export function usd(usage: Usage, retentionDays: number): Usd {
     logs: (usage.logBytes / GB) * PRICES.logsIngestedGb,
     transfer: (usage.transferBytes / GB) * PRICES.transferOutGb,
     storage: (usage.storedBytes / GB) * PRICES.dynamoStorageGbMonth * (retentionDays / 30),
+    appSync: usage.appSyncEvents * PRICES.appSyncOperation,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }
@@ -86,6 +91,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     logBytes: 610,
     transferBytes: 2350,
     storedBytes: 1200,
+    appSyncEvents: 0,
   },
   push: {
     dynamoReadUnits: 0,
@@ -99,6 +105,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     logBytes: 620,
     transferBytes: 2640,
     storedBytes: 1190,
+    appSyncEvents: 0,
   },
   sms: {
     dynamoReadUnits: 0,
@@ -112,6 +119,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     logBytes: 600,
     transferBytes: 2330,
     storedBytes: 1180,
+    appSyncEvents: 0,
   },
   webhook: {
     dynamoReadUnits: 0.03,
@@ -125,6 +133,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     logBytes: 610,
     transferBytes: 2320,
     storedBytes: 990,
+    appSyncEvents: 0,
   },
   in_app: {
     dynamoReadUnits: 1,
@@ -138,6 +147,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     logBytes: 610,
     transferBytes: 2320,
     storedBytes: 2280,
+    appSyncEvents: 0,
   },
 };
 

@@ -15,6 +15,7 @@
  * - "Amazon EC2 On-Demand Pricing" → "Data Transfer OUT From Amazon EC2 To Internet" (the rate
  *   Lambda's traffic to Upstash's public endpoint pays; first 10 TB a month tier)
  * - "Amazon DynamoDB pricing" → "Data storage" (Standard table class, after the free 25 GB)
+ * - "AWS AppSync pricing" → "Event APIs" (operations and connection-minutes)
  * Provider fees (what a message costs to hand to its carrier) are in PROVIDER_FEES, apart.
  */
 export const PRICES = {
@@ -41,6 +42,11 @@ export const PRICES = {
   transferOutGb: 0.09,
   /** DynamoDB storage, per GB-month (items and index entries, 100 bytes overhead each). */
   dynamoStorageGbMonth: 0.25,
+  /**
+   * AppSync Events: per Event API operation (a publish's each event, each delivery, connects,
+   * subscribes; 5 KB increments). Connection-minutes ($0.08/M) are priced in bench/realtime.ts.
+   */
+  appSyncOperation: 1.0 / 1e6,
 } as const;
 
 /**
