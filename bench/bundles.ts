@@ -29,7 +29,7 @@ function handlers(): string[] {
     manifest.deadLetter,
     manifest.feedback,
     manifest.stream,
-    ...manifest.socket.routes.map((r) => r.handler),
+    manifest.socket.authorizer,
   ];
   return [...new Set(all.map((h) => h.slice(0, h.lastIndexOf("."))))];
 }
