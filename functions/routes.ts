@@ -83,9 +83,9 @@ const TemplateId = z.object({ id: Template.TemplateId });
 
 /**
  * Accepting and changing notifications: the table, the queues and schedules they go to, and the
- * WebSocket API every status change is posted to (`Realtime.publish`).
+ * AppSync Events API every status change is published on (`Realtime.publish`).
  */
-const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Socket"];
+const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Events"];
 
 const inboxMark = (mark: "read" | "seen") =>
   ({
@@ -138,9 +138,9 @@ export const httpRoutes = {
     { auth: "apiKey", tag: "tenant", links: ["Table"] },
     {
       "GET /v1/metrics": {
-        summary: "Notification counts by channel and status",
+        summary: "Notification counts by channel and status, and what they cost",
         description:
-          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
+          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).",
         query: Counters.QueryInput,
         responses: { 200: { description: "Counts over the period", body: Counts } },
       },
@@ -237,9 +237,9 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/recipients.handler",
-    // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a
+    // Webhooks: inbox cursors are signed with a key derived from its signing key. Events: a
     // read or seen mark is a change the WebSocket feed carries.
-    { auth: "apiKey", tag: "recipients", links: ["Table", "Webhooks", "Socket"] },
+    { auth: "apiKey", tag: "recipients", links: ["Table", "Webhooks", "Events"] },
     {
       "PUT /v1/recipients/{id}": {
         summary: "Create or replace a recipient profile",
@@ -358,7 +358,8 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/tokens.handler",
-    { auth: "apiKey", tag: "recipients", links: ["Realtime"] },
+    // Events: the WebSocket feed's endpoints, returned with the token.
+    { auth: "apiKey", tag: "recipients", links: ["Realtime", "Events"] },
     {
       "POST /v1/recipients/{id}/tokens": {
         summary: "Issue a real-time feed token",
@@ -373,13 +374,13 @@ export const httpRoutes = {
   ),
   // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
   // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed,
-  // Socket the WebSocket feed that carries each mark.
+  // Events the WebSocket feed that carries each mark.
   ...serve(
     "functions/api/inbox.handler",
     {
       auth: "recipientToken",
       tag: "inbox",
-      links: ["Table", "Webhooks", "Realtime", "Upstash", "Socket"],
+      links: ["Table", "Webhooks", "Realtime", "Upstash", "Events"],
     },
     {
       "GET /v1/inbox": {

@@ -21,9 +21,9 @@ import { type RecordedResource, ROOT, type Synth, synth, unwrap } from "./synth"
 const SENDING = ["sqs:SendMessage", "scheduler:CreateSchedule", "scheduler:DeleteSchedule"];
 const VERBS = "the Notification namespace carries send/force/cancel, which dispatch";
 const TOKENS = "the Realtime namespace carries recipient tokens (link Realtime) besides publish";
-/** `Realtime.publish` posts to WebSocket connections; a bundle that only reads feeds holds it too. */
-const SOCKET = "the Realtime namespace carries publish, which posts to WebSocket connections";
-const MANAGE = "execute-api:ManageConnections";
+/** `Realtime.publish` publishes on AppSync Events; a bundle that only reads feeds holds it too. */
+const SOCKET = "the Realtime namespace carries publish, which publishes on AppSync Events";
+const PUBLISH = "appsync:EventPublish";
 /** Cursor signing (`derivedKey`, from the webhook signing key) rides along with the list verbs. */
 const CURSORS = "the Notification namespace carries list/inbox, whose cursors are signed";
 const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[]; why: string }> =
@@ -50,9 +50,9 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:Query",
         "dynamodb:BatchWriteItem",
         "dynamodb:BatchGetItem",
-        MANAGE,
+        PUBLISH,
       ],
-      links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks", "Socket"],
+      links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks", "Events"],
       why: "the OpenAPI document imports the domain namespaces for their zod schemas",
     },
     "functions/api/tokens.handler": {
@@ -60,19 +60,18 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
         "dynamodb:Query",
         "dynamodb:BatchWriteItem",
-        MANAGE,
+        "dynamodb:BatchGetItem",
       ],
-      why: `the Realtime namespace carries feed replay (table reads) besides token issuing; ${SOCKET}`,
+      why: "the Realtime namespace carries feed replay (table reads) besides token issuing",
     },
     "functions/api/notifications/list.handler": {
-      actions: [...SENDING, MANAGE],
-      links: ["Queues", "Scheduler", "Realtime", "Socket"],
+      actions: [...SENDING, PUBLISH],
+      links: ["Queues", "Scheduler", "Realtime", "Events"],
       why: `${VERBS}; ${SOCKET}`,
     },
-    "functions/stream.handler": { actions: [MANAGE], why: SOCKET },
+    "functions/stream.handler": { links: ["Events"], why: SOCKET },
     "functions/api/recipients.handler": {
       actions: SENDING,
       links: ["Queues", "Scheduler", "Realtime"],
@@ -82,14 +81,9 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Realtime", "Webhooks"],
       why: `${TOKENS}; ${CURSORS}`,
     },
-    "functions/api/notifications/batch.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
-    },
     "functions/workers/fanout.handler": {
-      actions: [MANAGE],
-      links: ["Upstash", "Realtime", "Socket", "Webhooks"],
-      why: `it plans sends with the Notification namespace, which carries the status verbs (publish, callbacks, rate limit); ${CURSORS}`,
+      links: ["Webhooks"],
+      why: "it stores notifications with the notification store, which signs listing cursors",
     },
     "functions/api/notifications/by-id.handler": {
       links: ["Realtime", "Webhooks"],
@@ -98,19 +92,18 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     "functions/dead-letter.handler": {
       // sqs:SendMessage is called: a status change enqueues its callbacks.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Scheduler", "Realtime", "Webhooks"],
-      why: `${VERBS}; ${CURSORS}`,
+      links: ["Realtime"],
+      why: `the dispatch module (retries) rides along with the lifecycle verbs; ${TOKENS}`,
     },
-    "functions/feedback.handler": {
-      // sqs:SendMessage is called: a status change enqueues its callbacks.
-      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Scheduler", "Realtime", "Webhooks"],
-      why: `${VERBS}; ${CURSORS}`,
+    "functions/feedback.handler": { links: ["Realtime"], why: TOKENS },
+    "functions/workers/email.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
     },
     ...Object.fromEntries(
-      ["email", "push", "sms", "in-app"].map((worker) => [
+      ["push", "sms", "in-app"].map((worker) => [
         `functions/workers/${worker}.handler`,
-        { links: ["Realtime", "Webhooks"], why: `${TOKENS}; ${CURSORS}` },
+        { links: ["Realtime"], why: TOKENS },
       ]),
     ),
     "functions/workers/webhook.handler": { links: ["Realtime"], why: TOKENS },
@@ -124,7 +117,6 @@ const SERVICE: Record<string, string> = {
   "@aws-sdk/client-scheduler": "scheduler",
   "@aws-sdk/client-sesv2": "ses",
   "@aws-sdk/client-pinpoint-sms-voice-v2": "sms-voice",
-  "@aws-sdk/client-apigatewaymanagementapi": "execute-api",
 };
 
 /** lib-dynamodb's document commands and the DynamoDB operations they send. */
@@ -179,17 +171,16 @@ async function needsOf(handler: string): Promise<Needs> {
       const action =
         pkg === "@aws-sdk/lib-dynamodb"
           ? DOCUMENT[operation]
-          : // Every @connections operation (post, get, delete) is one IAM action.
-            service === "execute-api"
-            ? "ManageConnections"
-            : // SQS authorizes a SendMessageBatch as SendMessage.
-              (BATCHED[`${service}:${operation}`] ?? operation);
+          : // SQS authorizes a SendMessageBatch as SendMessage.
+            (BATCHED[`${service}:${operation}`] ?? operation);
       expect(action, `${handler}: ${name}`).toBeDefined();
       actions.add(`${service}:${action}`);
     }
   }
   const links = new Set([...text.matchAll(/\blink\d*\("(\w+)"\)/g)].map((m) => m[1] as string));
   if (/\bqueueFor\d*\(/.test(text)) links.add("Queues");
+  // AppSync Events has no SDK client: a bundle that can sign a publish (aws/events.ts) needs it.
+  if (/\bpublishEvents\d*\(/.test(text)) actions.add("appsync:EventPublish");
   return { actions, links };
 }
 
@@ -243,11 +234,9 @@ function resourcesFor(action: string, queues: string[]): RegExp[] {
       return [/^arn:aws:scheduler:[^:]+:\d+:schedule\/herald-[a-z0-9-]+-schedules\/\*$/];
     case "ses":
       return [/^arn:aws:ses:[^:]+:\d+:identity\/.+$/];
-    case "execute-api": {
-      const api = s
-        .ofType("aws:apigatewayv2/api:Api")
-        .find((a) => unwrap(a.inputs).protocolType === "WEBSOCKET");
-      return [new RegExp(`^${api?.state.executionArn}/\\*/\\*/@connections/\\*$`)];
+    case "appsync": {
+      const api = s.ofType("aws:appsync/api:Api")[0];
+      return [new RegExp(`^${api?.state.apiArn}/channelNamespace/feed$`)];
     }
     case "sms-voice":
       return [/^arn:aws:sms-voice:[^:]+:\d+:(phone-number|pool|sender-id)\/.+$/];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import * as Counters from "../counters";
 import { HTTP_STATUS, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
@@ -6,6 +6,7 @@ import { errorFields, log } from "../log";
 import { settle } from "../pool";
 import * as Recipient from "../recipient";
 import { type Dispatch, dispatchMany } from "./dispatch";
+import { SendInput, TemplateSendInput } from "./model";
 import {
   checkReplay,
   dispatchOf,
@@ -15,8 +16,7 @@ import {
   prepareRequest,
   redispatchOf,
   templateCache,
-} from "./index";
-import { SendInput, TemplateSendInput } from "./model";
+} from "./send";
 import * as Store from "./store";
 
 /**

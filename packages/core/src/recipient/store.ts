@@ -6,7 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { dynamo } from "../aws/clients";
+import { dynamo } from "../aws/dynamo";
 import { tableName } from "../config";
 
 /**

@@ -3,8 +3,9 @@ import { tuning } from "../config";
 import * as Counters from "../counters";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
-import * as Notification from "../notification";
 import { type Dispatch, dispatchMany } from "../notification/dispatch";
+import type { Channel } from "../notification/model";
+import * as Notification from "../notification/send";
 import * as NotificationStore from "../notification/store";
 import { settle } from "../pool";
 import * as Recipient from "../recipient";
@@ -88,7 +89,7 @@ async function sendPage(
   const result: PageResult = { accepted: 0, skipped: 0, byChannel: new Map() };
   if (recipients.length === 0) return result;
   const request = JSON.parse(send.request) as Record<string, unknown>;
-  const channel = request.channel as Notification.Channel;
+  const channel = request.channel as Channel;
   const profiles = await Recipient.findMany(tenantId, recipients);
   const lookup: Notification.ProfileLookup = async (_tenant, recipientId) =>
     profiles.get(recipientId);

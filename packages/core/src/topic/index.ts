@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { z } from "zod";
-import { sqs } from "../aws/clients";
+import * as z from "zod";
+import { sqs } from "../aws/sqs";
 import { queueFor } from "../config";
 import { NotFoundError, VisibleError } from "../error";
 import { fn } from "../fn";
