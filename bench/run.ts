@@ -23,6 +23,17 @@ process.on("unhandledRejection", (error) => {
     `late error after a part ended (ignored): ${e.name ?? ""} ${e.code ?? ""} ${e.message ?? String(error)}\n`,
   );
 });
+// The same for a socket error nobody listens to (an emulator's keep-alive connection refused
+// after its part stopped it), which Node raises as an uncaught exception: a connection error is
+// reported and the run goes on; anything else still ends it.
+process.on("uncaughtException", (error) => {
+  const code = (error as { code?: string }).code ?? "";
+  if (!["ECONNREFUSED", "ECONNRESET", "EPIPE"].includes(code)) {
+    process.stderr.write(`${error.stack ?? String(error)}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`late connection error after a part ended (ignored): ${code}\n`);
+});
 const wanted = (part: string) => !only || only === part;
 const started = performance.now();
 
