@@ -69,6 +69,9 @@ export const routes: RouteSpec[] = [
       "GET /v1/recipients/{id}/inbox/unread-count",
       "POST /v1/recipients/{id}/inbox/{notification}/read",
       "POST /v1/recipients/{id}/inbox/{notification}/seen",
+      "GET /v1/recipients/{id}/preferences",
+      "PUT /v1/recipients/{id}/preferences",
+      "POST /v1/recipients/{id}/preferences/link",
     ],
   ),
   // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
@@ -131,6 +134,13 @@ export const routes: RouteSpec[] = [
     // Webhooks: unsubscribe tokens are signed with a key derived from its signing key.
     links: ["Table", "Webhooks"],
   },
+  // A recipient's own preference page: the signed token is the credential (Webhooks: its key
+  // derives from the signing key).
+  ...group(
+    "functions/api/preferences.handler",
+    ["Table", "Webhooks"],
+    ["GET /v1/preferences/{token}", "POST /v1/preferences/{token}"],
+  ).map((route) => ({ ...route, auth: false })),
   {
     route: "POST /v1/recipients/{id}/tokens",
     handler: "functions/api/tokens.handler",

@@ -36,6 +36,10 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
     },
+    "functions/api/preferences.handler": {
+      links: ["Upstash"],
+      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
+    },
     "functions/api/not-found.handler": {
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",

@@ -398,6 +398,30 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/preferences/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The recipient's preference page
+         * @description An HTML form of category × channel settings. No API key: the token is the credential.
+         */
+        get: operations["getPreferencesToken"];
+        put?: never;
+        /**
+         * Save the recipient's preferences from the page
+         * @description JSON `{categories}` (changes only; other settings stay) answers the preferences; the page's form (application/x-www-form-urlencoded, fields `<category>:<channel>`) answers the page again. Only categories the link offers or the recipient has may be set.
+         */
+        post: operations["postPreferencesToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recipients/{id}": {
         parameters: {
             query?: never;
@@ -491,6 +515,47 @@ export type paths = {
         get: operations["getRecipientsIdInboxUnreadCount"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a recipient's preferences
+         * @description category → channel → on | off | digest. Anything not named is on. A send whose category the recipient turned off on its channel is accepted as `skipped` (skip_reason preference), and checked again when it is sent.
+         */
+        get: operations["getRecipientsIdPreferences"];
+        /** Replace a recipient's preferences */
+        put: operations["putRecipientsIdPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/preferences/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a signed preference link
+         * @description A link (`/v1/preferences/{token}`) the recipient opens to set their own preferences for the categories named here and those they already have settings for.
+         */
+        post: operations["postRecipientsIdPreferencesLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -701,7 +766,7 @@ export type components = {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
             disabled_at?: string;
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped")[];
             /** @description When the current run of failed attempts began (cleared by a success) */
             failing_since?: string;
             id: string;
@@ -712,7 +777,7 @@ export type components = {
         };
         CallbackInput: {
             /** @description The statuses to be called about */
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped")[];
             /**
              * Format: uri
              * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
@@ -726,7 +791,7 @@ export type components = {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
             disabled_at?: string;
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped")[];
             /** @description When the current run of failed attempts began (cleared by a success) */
             failing_since?: string;
             id: string;
@@ -803,6 +868,8 @@ export type components = {
             attempts: number;
             bounced_at?: string;
             cancelled_at?: string;
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @enum {string} */
             channel: "email" | "push" | "sms" | "webhook" | "in_app";
             complained_at?: string;
@@ -873,6 +940,8 @@ export type components = {
             };
             /** @description While waiting to retry: when the next attempt is planned */
             next_attempt_at?: string;
+            /** @enum {string} */
+            priority?: "normal" | "critical";
             /** @description When a provider accepted it although its status had meanwhile been changed by another writer; such a notification is never sent again */
             provider_accepted_at?: string;
             provider_message_id?: string;
@@ -909,8 +978,14 @@ export type components = {
             /** @description In-app: when the recipient saw it in a list */
             seen_at?: string;
             sent_at?: string;
+            /**
+             * @description Status skipped: preference (the recipient turned this category off on this channel), budget (the tenant's monthly budget for the channel is spent), workflow_settled (an earlier step of its workflow was read, seen or delivered), critical_only (a step only for critical notifications)
+             * @enum {string}
+             */
+            skip_reason?: "preference" | "budget" | "workflow_settled" | "critical_only";
+            skipped_at?: string;
             /** @enum {string} */
-            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
+            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped";
             /** @description Set when the content was rendered from a template */
             template?: {
                 id: string;
@@ -931,11 +1006,45 @@ export type components = {
             next_cursor?: string;
         };
         PayloadTooLarge: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+        PreferenceLink: {
+            expires_at: string;
+            token: string;
+            /** @description The page, when the API's public URL is known */
+            url?: string;
+        };
+        PreferenceLinkInput: {
+            /**
+             * @description Categories the page offers (those with settings are always shown)
+             * @default []
+             */
+            categories: string[];
+            /**
+             * @description How long the link works
+             * @default 30
+             */
+            ttl_days: number;
+        };
         ReadAll: {
             /** @description Messages this request marked read */
             marked: number;
             /** @description Unread messages left (ones that arrived meanwhile) */
             unread: number;
+        };
+        RecipientPreferences: {
+            categories: {
+                [key: string]: {
+                    [key: string]: "on" | "off" | "digest";
+                };
+            };
+            updated_at?: string;
+        };
+        RecipientPreferencesInput: {
+            /** @description category → channel → on | off | digest; anything not named is on */
+            categories: {
+                [key: string]: {
+                    [key: string]: "on" | "off" | "digest";
+                };
+            };
         };
         RecipientProfile: {
             /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
@@ -1037,6 +1146,8 @@ export type components = {
             overlap_seconds: number;
         };
         SendEmail: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1060,6 +1171,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1090,6 +1206,8 @@ export type components = {
             send_at?: string;
         };
         SendInApp: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1117,6 +1235,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1148,6 +1271,8 @@ export type components = {
         };
         SendNotification: components["schemas"]["SendWithContent"] | components["schemas"]["SendWithTemplate"];
         SendPush: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1177,6 +1302,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1207,6 +1337,8 @@ export type components = {
             send_at?: string;
         };
         SendSms: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1228,6 +1360,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1258,6 +1395,8 @@ export type components = {
             send_at?: string;
         };
         SendWebhook: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1280,6 +1419,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1311,6 +1455,8 @@ export type components = {
         };
         SendWithContent: components["schemas"]["SendEmail"] | components["schemas"]["SendPush"] | components["schemas"]["SendSms"] | components["schemas"]["SendWebhook"] | components["schemas"]["SendInApp"];
         SendWithTemplate: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @enum {string} */
             channel: "email" | "push" | "sms" | "webhook" | "in_app";
             /**
@@ -1335,6 +1481,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1563,7 +1714,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -2075,7 +2226,7 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
                 recipient?: string;
-                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
+                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped";
             };
             header?: never;
             path?: never;
@@ -2247,6 +2398,59 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    getPreferencesToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Signed token from the preference link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postPreferencesToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Signed token from the preference link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipientPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
         };
     };
     getRecipientsId: {
@@ -2449,6 +2653,97 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getRecipientsIdPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    putRecipientsIdPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipientPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description The stored preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postRecipientsIdPreferencesLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreferenceLinkInput"];
+            };
+        };
+        responses: {
+            /** @description The link */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
         };
     };

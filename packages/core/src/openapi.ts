@@ -6,6 +6,8 @@ import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook-
 import * as Notification from "./notification";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
+import * as PreferenceLink from "./recipient/preference-link";
+import * as Preferences from "./recipient/preferences";
 import * as Suppression from "./suppression";
 import * as Template from "./template";
 import * as Settings from "./tenant/settings";
@@ -114,6 +116,8 @@ const inputs = {
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
+  RecipientPreferencesInput: Preferences.PreferencesInput,
+  PreferenceLinkInput: PreferenceLink.LinkInput,
   RecipientTokenInput: Realtime.TokenRequest,
   SettingsInput: Settings.SettingsInput,
   CallbackInput: Callbacks.CreateInput,
@@ -135,6 +139,8 @@ const outputs = {
   Notification: Notification.Info,
   NotificationList: Listing,
   RecipientProfile: Recipient.Profile,
+  RecipientPreferences: Preferences.Preferences,
+  PreferenceLink: PreferenceLink.Link,
   UnreadCount: z.object({ unread: z.number().int() }),
   Metrics: Counts,
   WebhookSecret: WebhookSecretInfo,
@@ -197,6 +203,7 @@ const NotificationId = Notification.get.schema.shape.id.describe("Notification i
 const RecipientPathId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
 const CallbackPathId = Callbacks.get.schema.shape.id.describe("Callback endpoint id (cb_...)");
 const SuppressedAddress = Suppression.get.schema.shape.address.describe("An email address");
+const PreferenceToken = z.string().max(4096).describe("Signed token from the preference link");
 const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
 
 const inboxMark = (mark: "read" | "seen"): Operation => ({
@@ -334,6 +341,55 @@ const operations: Record<string, Operation> = {
     tag: "inbox",
     path: { id: RecipientPathId },
     ok: { status: 200, description: "The count", body: "UnreadCount" },
+  },
+  "GET /v1/recipients/{id}/preferences": {
+    summary: "Get a recipient's preferences",
+    description:
+      "category → channel → on | off | digest. Anything not named is on. A send whose " +
+      "category the recipient turned off on its channel is accepted as `skipped` " +
+      "(skip_reason preference), and checked again when it is sent.",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    ok: { status: 200, description: "The preferences", body: "RecipientPreferences" },
+  },
+  "PUT /v1/recipients/{id}/preferences": {
+    summary: "Replace a recipient's preferences",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    body: "RecipientPreferencesInput",
+    ok: { status: 200, description: "The stored preferences", body: "RecipientPreferences" },
+  },
+  "POST /v1/recipients/{id}/preferences/link": {
+    summary: "Issue a signed preference link",
+    description:
+      "A link (`/v1/preferences/{token}`) the recipient opens to set their own preferences " +
+      "for the categories named here and those they already have settings for.",
+    tag: "recipients",
+    path: { id: RecipientPathId },
+    body: "PreferenceLinkInput",
+    bodyOptional: true,
+    ok: { status: 200, description: "The link", body: "PreferenceLink" },
+  },
+  "GET /v1/preferences/{token}": {
+    summary: "The recipient's preference page",
+    description:
+      "An HTML form of category × channel settings. No API key: the token is the credential.",
+    tag: "recipients",
+    path: { token: PreferenceToken },
+    ok: { status: 200, description: "HTML page", body: "html" },
+    errors: [400],
+  },
+  "POST /v1/preferences/{token}": {
+    summary: "Save the recipient's preferences from the page",
+    description:
+      "JSON `{categories}` (changes only; other settings stay) answers the preferences; the " +
+      "page's form (application/x-www-form-urlencoded, fields `<category>:<channel>`) answers " +
+      "the page again. Only categories the link offers or the recipient has may be set.",
+    tag: "recipients",
+    path: { token: PreferenceToken },
+    body: "RecipientPreferencesInput",
+    ok: { status: 200, description: "The preferences", body: "RecipientPreferences" },
+    errors: [400],
   },
   "POST /v1/recipients/{id}/inbox/{notification}/read": inboxMark("read"),
   "POST /v1/recipients/{id}/inbox/{notification}/seen": inboxMark("seen"),
@@ -587,7 +643,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
       "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
       "too_many_callbacks, " +
-      "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period " +
+      "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), " +
+      "invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period " +
       "(metrics), template_render_failed (a template field did not render: details.field names " +
       "it, details.variable a missing variable), template_channel_missing",
     body: "Error",

@@ -11,6 +11,7 @@
  *                 gsi2 RCP#<tenant>#<recipient>      <created_at>#<id> (recipient history)
  *                 gsi3 BOX#<tenant>#<recipient>      <delivered_at>#<id> (in-app inbox)
  *   profile       pk RCP#<tenant>#<recipient>       sk PROFILE        (recipient/store.ts)
+ *   preferences   pk RCP#<tenant>#<recipient>       sk PREFS          (recipient/store.ts)
  *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)
  *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)

@@ -18,6 +18,7 @@ export const COUNTED = [
   "complained",
   "failed",
   "cancelled",
+  "skipped",
 ] as const;
 
 /** Add one to this hour's counter. Best effort: a lost count is logged, never an error. */

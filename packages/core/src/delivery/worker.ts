@@ -4,7 +4,8 @@ import * as Notification from "../notification";
 import { dispatch, routeFor } from "../notification/dispatch";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
-import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
+import { recordConflict, recordDeferral, recordOutcome, recordSkip } from "../telemetry";
+import * as Gate from "../workflow/gate";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
 import { suppressOn } from "./feedback";
@@ -109,6 +110,15 @@ async function attempt(
 ): Promise<boolean> {
   const { notification, attempt } = claimed;
   const { id } = notification;
+  // Preferences, budget, a settled workflow: not sent, and nothing failed.
+  const skip = await Gate.beforeSend(tenantId, notification, attempt);
+  if (skip) {
+    const skipped = await Notification.skip(tenantId, id, attempt, skip);
+    if (!skipped) return conflict(channel, id, attempt, "skip");
+    log.info("skipped", { id, channel, reason: skip });
+    recordSkip(channel, skip);
+    return true;
+  }
   const simulated = isSimulated(notification);
   // A test notification calls no endpoint, so no circuit applies to it.
   const endpoint = simulated ? undefined : Endpoint.endpointOf(channel, tenantId, notification);

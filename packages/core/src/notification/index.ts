@@ -13,6 +13,7 @@ import { plan } from "../schedule";
 import * as Suppression from "../suppression";
 import * as Template from "../template";
 import { retentionDays } from "../tenant/settings";
+import * as Gate from "../workflow/gate";
 import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
   CANCELLABLE,
@@ -89,14 +90,24 @@ export const send = fn(
     const requestHash = hash(request ?? input);
     const stamp = now.toISOString();
     const route = routeFor(when.sendAt, now);
+    // Accepted but not sent: the recipient turned this category off on this channel.
+    const skip = await Gate.atAcceptance({
+      tenantId,
+      recipientId: recipient.id,
+      category: input.category,
+      channel: input.channel,
+    });
     const info: Info = {
       id,
       channel: input.channel,
-      status: route === "schedule" ? "scheduled" : "queued",
+      status: skip ? "skipped" : route === "schedule" ? "scheduled" : "queued",
       recipient,
       content: input.content,
       ...(template ? { template } : {}),
       metadata: input.metadata,
+      ...(input.category ? { category: input.category } : {}),
+      ...(input.priority ? { priority: input.priority } : {}),
+      ...(skip ? { skip_reason: skip, skipped_at: stamp } : {}),
       timezone: when.timezone,
       scheduled_at: when.sendAt.toISOString(),
       local_scheduled_time: when.local,
@@ -113,8 +124,9 @@ export const send = fn(
     const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {
       await Promise.all([
-        dispatchFor(tenantId, info, now),
+        skip ? undefined : dispatchFor(tenantId, info, now),
         Counters.record(tenantId, info.channel, "accepted", now),
+        skip ? Counters.record(tenantId, info.channel, "skipped", now) : undefined,
       ]);
       return { notification: info, replayed: false };
     }
@@ -536,6 +548,30 @@ export async function fail(
       ...(options.exhausted ? { exhausted: true } : {}),
       ...(options.reason ? { failure_reason: options.reason } : {}),
     },
+    remove: ["lease_until"],
+    guard: { attempt },
+  });
+  return item && changed(tenantId, item);
+}
+
+/**
+ * Not sent, and nothing failed: a send-time check (`workflow/gate.ts`) said to skip it (the
+ * recipient's preference, the tenant's budget, a settled workflow).
+ */
+export async function skip(
+  tenantId: string,
+  id: string,
+  attempt: number,
+  reason: Info["skip_reason"],
+  now = new Date(),
+) {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["sending"],
+    to: "skipped",
+    now,
+    set: { skipped_at: now.toISOString(), skip_reason: reason },
     remove: ["lease_until"],
     guard: { attempt },
   });

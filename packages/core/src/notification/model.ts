@@ -17,6 +17,7 @@ export const Status = z.enum([
   "complained",
   "failed",
   "cancelled",
+  "skipped",
 ]);
 export type Status = z.infer<typeof Status>;
 
@@ -215,8 +216,27 @@ const Metadata = z
   .refine((value) => Object.keys(value).length <= 20, { message: "at most 20 metadata keys" })
   .refine((value) => jsonProblem(value) === undefined, { message: "reserved key in metadata" });
 
+/**
+ * What a notification is about (`order-updates`, `marketing`): recipients set preferences per
+ * category and channel (`recipient/preferences.ts`).
+ */
+export const Category = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "lowercase letters, digits and _ . - (at most 64)")
+  .describe("What the notification is about; recipients' preferences apply per category");
+
+/** `critical` notifications bypass quiet hours and run `critical_only` fallback steps. */
+export const Priority = z.enum(["normal", "critical"]);
+export type Priority = z.infer<typeof Priority>;
+
+/** Why a notification was not sent although nothing failed (status `skipped`). */
+export const SkipReason = z.enum(["preference", "budget", "workflow_settled", "critical_only"]);
+export type SkipReason = z.infer<typeof SkipReason>;
+
 const common = {
   recipient: Recipient,
+  category: Category.optional(),
+  priority: Priority.optional().describe("Default normal"),
   send_at: z
     .string()
     .max(40)
@@ -288,6 +308,8 @@ export const Info = z.object({
   content: Content,
   template: TemplateRef.optional().describe("Set when the content was rendered from a template"),
   metadata: Metadata.optional(),
+  category: Category.optional(),
+  priority: Priority.optional(),
   timezone: z.string(),
   scheduled_at: z.string().describe("When Herald sends it, UTC"),
   local_scheduled_time: z.string().describe("scheduled_at in the recipient's timezone"),
@@ -321,6 +343,13 @@ export const Info = z.object({
     .describe("push: the push service said the subscription is gone (404/410); it was removed"),
   events: z.array(FeedbackEvent).optional().describe("Provider feedback, in order of arrival"),
   cancelled_at: z.string().optional(),
+  skipped_at: z.string().optional(),
+  skip_reason: SkipReason.optional().describe(
+    "Status skipped: preference (the recipient turned this category off on this channel), " +
+      "budget (the tenant's monthly budget for the channel is spent), workflow_settled (an " +
+      "earlier step of its workflow was read, seen or delivered), critical_only (a step only " +
+      "for critical notifications)",
+  ),
   forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
   expires_at: z
     .number()
