@@ -56,6 +56,11 @@ export const routes: RouteSpec[] = [
     "POST /v1/notifications/{id}/force",
     "POST /v1/notifications/{id}/retry",
   ]),
+  // Workflows accept and read notifications (their steps) like the notification routes.
+  ...group("functions/api/workflows.handler", sending, [
+    "POST /v1/workflows",
+    "GET /v1/workflows/{id}",
+  ]),
   ...group(
     "functions/api/recipients.handler",
     // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a

@@ -11,6 +11,7 @@ import * as Preferences from "./recipient/preferences";
 import * as Suppression from "./suppression";
 import * as Template from "./template";
 import * as Settings from "./tenant/settings";
+import * as Workflow from "./workflow";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the domain
@@ -116,6 +117,7 @@ const inputs = {
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
+  WorkflowInput: Workflow.WorkflowInput,
   RecipientPreferencesInput: Preferences.PreferencesInput,
   PreferenceLinkInput: PreferenceLink.LinkInput,
   RecipientTokenInput: Realtime.TokenRequest,
@@ -140,6 +142,7 @@ const outputs = {
   NotificationList: Listing,
   RecipientProfile: Recipient.Profile,
   RecipientPreferences: Preferences.Preferences,
+  Workflow: Workflow.Info,
   PreferenceLink: PreferenceLink.Link,
   UnreadCount: z.object({ unread: z.number().int() }),
   Metrics: Counts,
@@ -307,6 +310,34 @@ const operations: Record<string, Operation> = {
     "Only for transient failures that went through the dead-letter queue.",
     [404, 409],
   ),
+  "POST /v1/workflows": {
+    summary: "Send through fallback steps",
+    description:
+      "One notification carried by several channels, cheapest first: each step is a " +
+      "notification of its own, sent at the workflow's start plus `after` (in the delivery " +
+      "window), skipped if `unless` names an outcome (read, seen, delivered) an earlier step " +
+      "reached, or if `critical_only` and the priority is not critical. Every step is checked " +
+      "before anything is stored.",
+    tag: "notifications",
+    headers: {
+      "Idempotency-Key": {
+        schema: Notification.send.schema.shape.idempotencyKey,
+        description:
+          "Retrying with the same key and body returns the workflow, creating nothing new",
+      },
+    },
+    body: "WorkflowInput",
+    ok: { status: 202, description: "Accepted: the workflow and its steps", body: "Workflow" },
+    errors: [404, 409],
+  },
+  "GET /v1/workflows/{id}": {
+    summary: "Get a workflow",
+    description: "Its combined status and each step's status.",
+    tag: "notifications",
+    path: { id: z.string().min(1).max(64).describe("Workflow id (wfl_...)") },
+    ok: { status: 200, description: "The workflow", body: "Workflow" },
+    errors: [404],
+  },
   "PUT /v1/recipients/{id}": {
     summary: "Create or replace a recipient profile",
     description: "Contact points, timezone, delivery window and channel opt-outs.",
@@ -666,7 +697,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     name: "NotFound",
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
-      "notification_not_found, recipient_not_found, inbox_message_not_found, " +
+      "notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, " +
       "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; " +
       "route_not_found for a path no route serves",
     body: "Error",

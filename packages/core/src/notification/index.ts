@@ -3,7 +3,7 @@ import { z } from "zod";
 import * as Callbacks from "../callback/delivery";
 import * as Counters from "../counters";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
-import { fn } from "../fn";
+import { codeOf, fn, issues } from "../fn";
 import { createId, deterministicId } from "../id";
 import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
@@ -14,6 +14,7 @@ import * as Suppression from "../suppression";
 import * as Template from "../template";
 import { retentionDays } from "../tenant/settings";
 import * as Gate from "../workflow/gate";
+import { outcomesOfStatus, reached } from "../workflow/outcome";
 import { dispatch, routeFor, unschedule } from "./dispatch";
 import {
   CANCELLABLE,
@@ -27,7 +28,9 @@ import {
   type ParsedSendInput,
   type Route,
   SendInput,
+  SkipReason,
   Status,
+  StepRef,
   TemplateRef,
   TemplateSendInput,
 } from "./model";
@@ -62,6 +65,8 @@ export const send = fn(
     template: TemplateRef.optional(),
     /** What the caller sent, when not `input` (a templated request): Idempotency-Key compares it. */
     request: z.unknown().optional(),
+    /** The workflow step this notification is (`workflow/`). */
+    step: StepRef.optional(),
   }),
   async ({
     tenantId,
@@ -71,6 +76,7 @@ export const send = fn(
     test,
     template,
     request,
+    step,
   }): Promise<Sent> => {
     const { recipient, window } = await resolveRecipient(tenantId, input);
     // A suppressed address is refused before anything is stored: no provider call, ever.
@@ -96,6 +102,8 @@ export const send = fn(
       recipientId: recipient.id,
       category: input.category,
       channel: input.channel,
+      priority: input.priority,
+      step,
     });
     const info: Info = {
       id,
@@ -107,6 +115,7 @@ export const send = fn(
       metadata: input.metadata,
       ...(input.category ? { category: input.category } : {}),
       ...(input.priority ? { priority: input.priority } : {}),
+      ...(step ? { workflow: step } : {}),
       ...(skip ? { skip_reason: skip, skipped_at: stamp } : {}),
       timezone: when.timezone,
       scheduled_at: when.sendAt.toISOString(),
@@ -161,6 +170,34 @@ export const send = fn(
     return { notification, replayed: true };
   },
 );
+
+/**
+ * Everything `send` refuses before it stores anything (the body, the contact point, a
+ * suppressed address, the send time), without storing: a workflow checks all its steps first,
+ * so a refused request stores none of them.
+ */
+export async function check(tenantId: string, raw: SendInput, now = new Date()): Promise<void> {
+  const parsed = SendInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      codeOf(parsed.error) ?? "invalid_request",
+      "The request is not valid",
+      issues(parsed.error),
+    );
+  }
+  const input = parsed.data;
+  const { recipient, window } = await resolveRecipient(tenantId, input);
+  if (input.channel === "email" && recipient.email) {
+    await Suppression.assertNotSuppressed(tenantId, recipient.email);
+  }
+  plan({
+    now,
+    sendAt: input.send_at,
+    timezone: recipient.timezone,
+    window,
+    immediate: input.immediate,
+  });
+}
 
 /**
  * Accept a send with a template: render the template's fields for the channel, in the request's
@@ -297,6 +334,29 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
   if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
   return changed(tenantId, item);
 });
+
+/**
+ * Skip a notification that is still waiting (a workflow step an outcome stopped): `skipped`
+ * with the reason, its schedule deleted. Undefined when it is no longer waiting (a worker has
+ * it, or it is final): the worker's own check decides then.
+ */
+export const skipWaiting = fn(
+  Ref.extend({ reason: SkipReason }),
+  async ({ tenantId, id, reason, now = new Date() }): Promise<Info | undefined> => {
+    const item = await Store.transition({
+      tenantId,
+      id,
+      from: CANCELLABLE,
+      to: "skipped",
+      now,
+      set: { skipped_at: now.toISOString(), skip_reason: reason },
+      remove: ["next_attempt_at"],
+    });
+    if (!item) return undefined;
+    if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
+    return changed(tenantId, item);
+  },
+);
 
 /**
  * Send a waiting notification now, ignoring its schedule and delivery window. The status write
@@ -749,6 +809,8 @@ async function changed(tenantId: string, item: Store.Item): Promise<Info> {
     Callbacks.announce(tenantId, info).catch((error: unknown) =>
       log.warn("status callbacks not enqueued", { id: info.id, ...errorFields(error) }),
     ),
+    // A workflow step that was delivered stops the later steps waiting on that outcome.
+    info.workflow ? reached(tenantId, info, outcomesOfStatus(info)) : undefined,
   ]);
   return info;
 }

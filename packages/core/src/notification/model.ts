@@ -211,7 +211,7 @@ export type SmsContent = z.infer<typeof SmsContent>;
 export type WebhookContent = z.infer<typeof WebhookContent>;
 export type InAppContent = z.infer<typeof InAppContent>;
 
-const Metadata = z
+export const Metadata = z
   .record(z.string().min(1).max(64), z.string().max(512))
   .refine((value) => Object.keys(value).length <= 20, { message: "at most 20 metadata keys" })
   .refine((value) => jsonProblem(value) === undefined, { message: "reserved key in metadata" });
@@ -228,6 +228,19 @@ export const Category = z
 /** `critical` notifications bypass quiet hours and run `critical_only` fallback steps. */
 export const Priority = z.enum(["normal", "critical"]);
 export type Priority = z.infer<typeof Priority>;
+
+/** What an earlier step of a workflow must not have reached for a later step to be sent. */
+export const Outcome = z.enum(["seen", "read", "delivered"]);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** A notification that is one step of a workflow (`workflow/`). */
+export const StepRef = z.object({
+  id: z.string().describe("The workflow (wfl_...)"),
+  step: z.number().int().min(0).describe("Index of this step in the workflow's steps"),
+  unless: Outcome.optional().describe("Skipped if an earlier step reached this outcome"),
+  critical_only: z.boolean().optional(),
+});
+export type StepRef = z.infer<typeof StepRef>;
 
 /** Why a notification was not sent although nothing failed (status `skipped`). */
 export const SkipReason = z.enum(["preference", "budget", "workflow_settled", "critical_only"]);
@@ -310,6 +323,7 @@ export const Info = z.object({
   metadata: Metadata.optional(),
   category: Category.optional(),
   priority: Priority.optional(),
+  workflow: StepRef.optional().describe("Set on a step of a workflow"),
   timezone: z.string(),
   scheduled_at: z.string().describe("When Herald sends it, UTC"),
   local_scheduled_time: z.string().describe("scheduled_at in the recipient's timezone"),

@@ -14,12 +14,22 @@ export const SettingsInput = z
       .min(1)
       .max(3650)
       .describe("Days a notification is kept after it was created (default 30)"),
+    sms_monthly_budget_usd: z
+      .number()
+      .min(0)
+      .max(10_000_000)
+      .optional()
+      .describe(
+        "At most this much SMS spend (USD, estimated per segment) per calendar month (UTC); " +
+          "an SMS that would exceed it is skipped (skip_reason budget). Absent: no limit",
+      ),
   })
   .strict();
 export type SettingsInput = z.input<typeof SettingsInput>;
 
 export const Settings = z.object({
   retention_days: z.number(),
+  sms_monthly_budget_usd: z.number().optional(),
   updated_at: z.string().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
@@ -45,11 +55,16 @@ export const put = fn(
   },
 );
 
-/** The tenant's retention in days, cached per container. */
-export async function retentionDays(tenantId: string): Promise<number> {
+/** The tenant's settings, cached per container for a minute. */
+export async function cached(tenantId: string): Promise<Settings> {
   const hit = cache.get(tenantId);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.settings.retention_days;
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.settings;
   const settings = await get({ tenantId });
   cache.set(tenantId, { at: Date.now(), settings });
-  return settings.retention_days;
+  return settings;
+}
+
+/** The tenant's retention in days, cached per container. */
+export async function retentionDays(tenantId: string): Promise<number> {
+  return (await cached(tenantId)).retention_days;
 }

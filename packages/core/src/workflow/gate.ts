@@ -1,21 +1,27 @@
-import type { Channel, Info, SkipReason } from "../notification/model";
+import type { Channel, Info, Outcome, Priority, SkipReason, StepRef } from "../notification/model";
 import * as Preferences from "../recipient/preferences";
+import * as Budget from "./budget";
+import * as Store from "./store";
 
 /**
  * The checks a notification passes before it is sent, apart from the channel opt-out (which
  * fails it, `delivery/worker.ts`): each answers a reason to skip it (status `skipped`), or
  * nothing. Run when a send is accepted (so the answer already says `skipped`) and again by the
- * worker before every attempt, since preferences can change while a notification waits.
+ * worker before every attempt, since preferences can change and a workflow can settle while a
+ * notification waits.
  */
 export interface Subject {
   tenantId: string;
   recipientId?: string;
   category?: string;
   channel: Channel;
+  priority?: Priority;
+  step?: StepRef;
 }
 
-/** At acceptance: the recipient's preference for the category on this channel. */
+/** At acceptance: a step only for critical notifications, then the recipient's preference. */
 export async function atAcceptance(subject: Subject): Promise<SkipReason | undefined> {
+  if (subject.step?.critical_only && subject.priority !== "critical") return "critical_only";
   const setting = await Preferences.settingFor(
     subject.tenantId,
     subject.recipientId,
@@ -25,16 +31,42 @@ export async function atAcceptance(subject: Subject): Promise<SkipReason | undef
   return setting === "off" ? "preference" : undefined;
 }
 
-/** In the worker, after the claim and before the provider is called. */
+/** The outcomes that stop a step: `seen` is implied by `read`. */
+export function stoppedBy(unless: Outcome | undefined): Outcome[] {
+  if (unless === undefined) return [];
+  return unless === "seen" ? ["seen", "read"] : [unless];
+}
+
+/**
+ * In the worker, after the claim and before the provider is called, in this order: the
+ * preference (a read); for a workflow step, the begin write on its workflow, conditional on no
+ * stopping outcome recorded (so an outcome recorded first always wins, and one recorded after
+ * this write came after the step was committed to); then the budget reservation, on the first
+ * attempt only.
+ */
 export async function beforeSend(
   tenantId: string,
   notification: Info,
-  _attempt: number,
+  attempt: number,
+  now = new Date(),
 ): Promise<SkipReason | undefined> {
-  return atAcceptance({
+  const skip = await atAcceptance({
     tenantId,
     recipientId: notification.recipient.id,
     category: notification.category,
     channel: notification.channel,
+    priority: notification.priority,
+    step: notification.workflow,
   });
+  if (skip) return skip;
+  const step = notification.workflow;
+  // A step that nothing stops needs no write.
+  if (step?.unless) {
+    const open = await Store.begin(tenantId, step.id, step.step, stoppedBy(step.unless), now);
+    if (!open) return "workflow_settled";
+  }
+  if (attempt === 1 && !notification.test) {
+    if (!(await Budget.reserve(tenantId, notification, now))) return "budget";
+  }
+  return undefined;
 }
