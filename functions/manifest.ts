@@ -64,8 +64,10 @@ export const routes: RouteSpec[] = [
   ...group(
     "functions/api/recipients.handler",
     // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a
-    // read or seen mark is a change the WebSocket feed carries.
-    ["Table", "Webhooks", "Socket"],
+    // read or seen mark is a change the WebSocket feed carries. Queues and Scheduler: a mark on
+    // a workflow step skips the steps it stops (their schedules deleted, status callbacks
+    // enqueued).
+    ["Table", "Queues", "Scheduler", "Webhooks", "Socket"],
     [
       "PUT /v1/recipients/{id}",
       "GET /v1/recipients/{id}",
@@ -84,7 +86,7 @@ export const routes: RouteSpec[] = [
   // Socket the WebSocket feed that carries each mark.
   ...group(
     "functions/api/inbox.handler",
-    ["Table", "Webhooks", "Realtime", "Upstash", "Socket"],
+    ["Table", "Queues", "Scheduler", "Webhooks", "Realtime", "Upstash", "Socket"],
     [
       "GET /v1/inbox",
       "GET /v1/inbox/unread-count",

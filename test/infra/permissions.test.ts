@@ -75,9 +75,19 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     },
     "functions/stream.handler": { actions: [MANAGE], why: SOCKET },
     "functions/api/recipients.handler": {
-      actions: SENDING,
-      links: ["Queues", "Scheduler", "Realtime"],
+      // A read or seen mark on a workflow step skips the steps it stops: DeleteSchedule, and
+      // SendMessage for their status callbacks, are called.
+      actions: ["scheduler:CreateSchedule"],
+      links: ["Realtime"],
       why: VERBS,
+    },
+    "functions/api/inbox.handler": {
+      actions: ["scheduler:CreateSchedule"],
+      why: VERBS,
+    },
+    "functions/api/workflows.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/api/notifications/send.handler": {
       links: ["Realtime", "Webhooks"],

@@ -758,6 +758,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send through fallback steps
+         * @description One notification carried by several channels, cheapest first: each step is a notification of its own, sent at the workflow's start plus `after` (in the delivery window), skipped if `unless` names an outcome (read, seen, delivered) an earlier step reached, or if `critical_only` and the priority is not critical. Every step is checked before anything is stored.
+         */
+        post: operations["postWorkflows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a workflow
+         * @description Its combined status and each step's status.
+         */
+        get: operations["getWorkflowsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -999,6 +1039,19 @@ export type components = {
             updated_at: string;
             /** @description Whether the delivery window moved the send */
             window_adjusted: boolean;
+            /** @description Set on a step of a workflow */
+            workflow?: {
+                critical_only?: boolean;
+                /** @description The workflow (wfl_...) */
+                id: string;
+                /** @description Index of this step in the workflow's steps */
+                step: number;
+                /**
+                 * @description Skipped if an earlier step reached this outcome
+                 * @enum {string}
+                 */
+                unless?: "seen" | "read" | "delivered";
+            };
         };
         NotificationList: {
             items: components["schemas"]["Notification"][];
@@ -1522,11 +1575,14 @@ export type components = {
         };
         Settings: {
             retention_days: number;
+            sms_monthly_budget_usd?: number;
             updated_at?: string;
         };
         SettingsInput: {
             /** @description Days a notification is kept after it was created (default 30) */
             retention_days: number;
+            /** @description At most this much SMS spend (USD, estimated per segment) per calendar month (UTC); an SMS that would exceed it is skipped (skip_reason budget). Absent: no limit */
+            sms_monthly_budget_usd?: number;
         };
         Suppression: {
             address: string;
@@ -1712,6 +1768,139 @@ export type components = {
             /** @description Verify webhook signatures with this */
             secret: string;
         };
+        Workflow: {
+            category?: string;
+            created_at: string;
+            id: string;
+            /** @enum {string} */
+            priority?: "normal" | "critical";
+            recipient_id?: string;
+            settled_at?: string;
+            /**
+             * @description The outcome that stopped the remaining steps
+             * @enum {string}
+             */
+            settled_by?: "seen" | "read" | "delivered";
+            /**
+             * @description active: a step is waiting or sending; completed: an outcome stopped it, or a step reached the recipient and none is left; failed: no step reached the recipient; cancelled: every step was cancelled
+             * @enum {string}
+             */
+            status: "active" | "completed" | "failed" | "cancelled";
+            steps: {
+                /** @description Seconds after the workflow's start */
+                after: number;
+                /** @enum {string} */
+                channel: "email" | "push" | "sms" | "webhook" | "in_app";
+                critical_only?: boolean;
+                /** @description The step's notification (ntf_...) */
+                id: string;
+                scheduled_at: string;
+                skip_reason?: string;
+                /** @enum {string} */
+                status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped";
+                /** @enum {string} */
+                unless?: "seen" | "read" | "delivered";
+            }[];
+        };
+        WorkflowInput: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /**
+             * @description The template's variables
+             * @default {}
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @default false */
+            immediate: boolean;
+            locale?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            priority?: "normal" | "critical";
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description When the first step goes (default now) */
+            send_at?: string;
+            steps: {
+                /** @description After the workflow's start (default 0) */
+                after?: string;
+                /** @enum {string} */
+                channel: "email" | "push" | "sms" | "webhook" | "in_app";
+                /** @description This channel's content; default the template's */
+                content?: {
+                    html?: string;
+                    subject: string;
+                    text?: string;
+                } | {
+                    body?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: uri */
+                    icon?: string;
+                    title: string;
+                    /** Format: uri */
+                    url?: string;
+                } | {
+                    text: string;
+                } | {
+                    data: unknown;
+                    event: string;
+                } | {
+                    body?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    title: string;
+                    /** Format: uri */
+                    url?: string;
+                };
+                /** @description Only for priority critical; skipped (critical_only) otherwise */
+                critical_only?: boolean;
+                /**
+                 * @description Skip this step once an earlier step was read (in-app), seen (in-app) or delivered
+                 * @enum {string}
+                 */
+                unless?: "seen" | "read" | "delivered";
+            }[];
+            /** @description Renders every step without content of its own */
+            template?: {
+                id: string;
+                version?: number;
+            };
+        };
     };
     responses: {
         /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
@@ -1741,7 +1930,7 @@ export type components = {
                 "application/json": components["schemas"]["GatewayError"];
             };
         };
-        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; route_not_found for a path no route serves */
+        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; route_not_found for a path no route serves */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -3102,6 +3291,68 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postWorkflows: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the workflow, creating nothing new */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowInput"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the workflow and its steps */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getWorkflowsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workflow id (wfl_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
         };
     };

@@ -18,6 +18,8 @@
  *   template      pk TPL#<tenant>#<id>              sk HEAD | V#<version> (template/store.ts)
  *   callback      pk CBK#<tenant>                   sk <callback id>  (callback/store.ts)
  *   webhook secret pk WHS#<tenant>                  sk SECRET         (delivery/webhook-secret-store.ts)
+ *   workflow      pk WFL#<tenant>#<id>              sk WFL            (workflow/store.ts)
+ *   spend         pk BUD#<tenant>                   sk <YYYY-MM>#<channel> (workflow/store.ts)
  */
 export const schema = {
   partitionKey: "pk",
