@@ -806,7 +806,7 @@ export type components = {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
             disabled_at?: string;
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested")[];
             /** @description When the current run of failed attempts began (cleared by a success) */
             failing_since?: string;
             id: string;
@@ -817,7 +817,7 @@ export type components = {
         };
         CallbackInput: {
             /** @description The statuses to be called about */
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested")[];
             /**
              * Format: uri
              * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
@@ -831,7 +831,7 @@ export type components = {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
             disabled_at?: string;
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested")[];
             /** @description When the current run of failed attempts began (cleared by a success) */
             failing_since?: string;
             id: string;
@@ -944,6 +944,18 @@ export type components = {
             created_at: string;
             delivered_at?: string;
             delivery_delayed_at?: string;
+            /** @description Set on a digest: one message for the held notifications of a category */
+            digest?: {
+                category: string;
+                /** @description How many notifications it carried */
+                count?: number;
+                /** @description Their ids, oldest first */
+                items?: string[];
+            };
+            /** @description Status held or digested: the digest (a notification) that carries it */
+            digest_id?: string;
+            /** @description When the digest carrying it was sent */
+            digested_at?: string;
             estimated_delivery_time: string;
             /** @description Provider feedback, in order of arrival */
             events?: {
@@ -1019,13 +1031,13 @@ export type components = {
             seen_at?: string;
             sent_at?: string;
             /**
-             * @description Status skipped: preference (the recipient turned this category off on this channel), budget (the tenant's monthly budget for the channel is spent), workflow_settled (an earlier step of its workflow was read, seen or delivered), critical_only (a step only for critical notifications)
+             * @description Status skipped: preference (the recipient turned this category off on this channel), budget (the tenant's monthly budget for the channel is spent), workflow_settled (an earlier step of its workflow was read, seen or delivered), critical_only (a step only for critical notifications), empty_digest (a digest whose notifications were all cancelled)
              * @enum {string}
              */
-            skip_reason?: "preference" | "budget" | "workflow_settled" | "critical_only";
+            skip_reason?: "preference" | "budget" | "workflow_settled" | "critical_only" | "empty_digest";
             skipped_at?: string;
             /** @enum {string} */
-            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped";
+            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested";
             /** @description Set when the content was rendered from a template */
             template?: {
                 id: string;
@@ -1216,6 +1228,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1279,6 +1296,11 @@ export type components = {
             delivery_window?: {
                 end: string;
                 start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
             };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
@@ -1347,6 +1369,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1404,6 +1431,11 @@ export type components = {
             delivery_window?: {
                 end: string;
                 start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
             };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
@@ -1464,6 +1496,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1523,6 +1560,11 @@ export type components = {
             delivery_window?: {
                 end: string;
                 start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
             };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
@@ -1797,7 +1839,7 @@ export type components = {
                 scheduled_at: string;
                 skip_reason?: string;
                 /** @enum {string} */
-                status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped";
+                status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested";
                 /** @enum {string} */
                 unless?: "seen" | "read" | "delivered";
             }[];
@@ -2415,7 +2457,7 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
                 recipient?: string;
-                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped";
+                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested";
             };
             header?: never;
             path?: never;

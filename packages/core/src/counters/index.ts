@@ -19,6 +19,7 @@ export const COUNTED = [
   "failed",
   "cancelled",
   "skipped",
+  "digested",
 ] as const;
 
 /** Add one to this hour's counter. Best effort: a lost count is logged, never an error. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import * as Callbacks from "../callback/delivery";
 import * as Counters from "../counters";
+import * as Digest from "../digest";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { codeOf, fn, issues } from "../fn";
 import { createId, deterministicId } from "../id";
@@ -9,7 +10,7 @@ import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
-import { plan } from "../schedule";
+import { formatLocal, plan, zone } from "../schedule";
 import * as Suppression from "../suppression";
 import * as Template from "../template";
 import { retentionDays } from "../tenant/settings";
@@ -83,12 +84,14 @@ export const send = fn(
     if (input.channel === "email" && recipient.email) {
       await Suppression.assertNotSuppressed(tenantId, recipient.email);
     }
+    // A critical notification is never held back by the window (nor held for a digest).
+    const immediate = input.immediate || input.priority === "critical";
     const when = plan({
       now,
       sendAt: input.send_at,
       timezone: recipient.timezone,
       window,
-      immediate: input.immediate,
+      immediate,
     });
     const id = idempotencyKey
       ? deterministicId("ntf", tenantId, idempotencyKey)
@@ -97,7 +100,7 @@ export const send = fn(
     const stamp = now.toISOString();
     const route = routeFor(when.sendAt, now);
     // Accepted but not sent: the recipient turned this category off on this channel.
-    const skip = await Gate.atAcceptance({
+    const { skip, setting } = await Gate.atAcceptance({
       tenantId,
       recipientId: recipient.id,
       category: input.category,
@@ -105,10 +108,28 @@ export const send = fn(
       priority: input.priority,
       step,
     });
+    // Quiet hours or a digest window: held for one message at the opening (digest/).
+    const hold = skip
+      ? undefined
+      : Digest.holdFor({
+          tenantId,
+          recipientId: recipient.id,
+          category: input.category,
+          channel: input.channel,
+          priority: input.priority,
+          step,
+          every: input.digest?.every,
+          setting,
+          when,
+          now,
+          timezone: recipient.timezone,
+          window,
+          immediate,
+        });
     const info: Info = {
       id,
       channel: input.channel,
-      status: skip ? "skipped" : route === "schedule" ? "scheduled" : "queued",
+      status: skip ? "skipped" : hold ? "held" : route === "schedule" ? "scheduled" : "queued",
       recipient,
       content: input.content,
       ...(template ? { template } : {}),
@@ -117,12 +138,13 @@ export const send = fn(
       ...(input.priority ? { priority: input.priority } : {}),
       ...(step ? { workflow: step } : {}),
       ...(skip ? { skip_reason: skip, skipped_at: stamp } : {}),
+      ...(hold ? { digest_id: hold.digestId } : {}),
       timezone: when.timezone,
-      scheduled_at: when.sendAt.toISOString(),
-      local_scheduled_time: when.local,
+      scheduled_at: (hold?.opensAt ?? when.sendAt).toISOString(),
+      local_scheduled_time: hold ? formatLocal(hold.opensAt, zone(when.timezone)) : when.local,
       appropriate_delivery: when.appropriate,
       window_adjusted: when.adjusted,
-      estimated_delivery_time: when.sendAt.toISOString(),
+      estimated_delivery_time: (hold?.opensAt ?? when.sendAt).toISOString(),
       attempts: 0,
       created_at: stamp,
       updated_at: stamp,
@@ -133,7 +155,11 @@ export const send = fn(
     const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {
       await Promise.all([
-        skip ? undefined : dispatchFor(tenantId, info, now),
+        skip
+          ? undefined
+          : hold
+            ? Digest.join(tenantId, info, hold, now)
+            : dispatchFor(tenantId, info, now),
         Counters.record(tenantId, info.channel, "accepted", now),
         skip ? Counters.record(tenantId, info.channel, "skipped", now) : undefined,
       ]);
@@ -156,6 +182,19 @@ export const send = fn(
     // it; a second schedule conflicts with the first. Once an attempt has begun, the worker owns
     // the next dispatch (a retry waiting on its schedule is not a lost message) and a replay sends
     // nothing.
+    // A held one may not have joined its digest yet: joining again changes nothing otherwise.
+    if (existing.status === "held" && existing.digest_id && existing.category) {
+      await Digest.join(
+        tenantId,
+        notification,
+        {
+          digestId: existing.digest_id,
+          opensAt: new Date(existing.scheduled_at),
+          category: existing.category,
+        },
+        now,
+      );
+    }
     if (mayHaveLostItsMessage(existing)) {
       await dispatch({
         tenantId,
@@ -357,6 +396,50 @@ export const skipWaiting = fn(
     return changed(tenantId, item);
   },
 );
+
+/**
+ * A held notification goes out in digest `digestId` (which is being sent): `digested`, final.
+ * Undefined when it is no longer held (cancelled, or released to be sent alone).
+ */
+export async function digestMember(
+  tenantId: string,
+  id: string,
+  digestId: string,
+  now = new Date(),
+): Promise<Info | undefined> {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["held"],
+    to: "digested",
+    now,
+    set: { digest_id: digestId, digested_at: now.toISOString() },
+  });
+  return item && changed(tenantId, item);
+}
+
+/**
+ * A held notification whose digest had already begun sending when it tried to join: send it
+ * on its own, now (the window has opened). Undefined when it is no longer held.
+ */
+export async function releaseHeld(tenantId: string, id: string, now = new Date()) {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["held"],
+    to: "queued",
+    now,
+    set: {
+      scheduled_at: now.toISOString(),
+      estimated_delivery_time: now.toISOString(),
+      route: "immediate",
+    },
+    remove: ["digest_id"],
+  });
+  if (!item) return undefined;
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  return changed(tenantId, item);
+}
 
 /**
  * Send a waiting notification now, ignoring its schedule and delivery window. The status write

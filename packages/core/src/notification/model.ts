@@ -18,13 +18,15 @@ export const Status = z.enum([
   "failed",
   "cancelled",
   "skipped",
+  "held",
+  "digested",
 ]);
 export type Status = z.infer<typeof Status>;
 
 /** Statuses a worker may claim a notification from. */
 export const CLAIMABLE: Status[] = ["accepted", "scheduled", "queued"];
 /** Statuses from which a notification can still be cancelled. */
-export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued"];
+export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued", "held"];
 /**
  * Final for sending: no worker claims it again. Provider feedback may still move `sent` (and
  * `delivered`, for a complaint) on: see FEEDBACK.
@@ -243,12 +245,29 @@ export const StepRef = z.object({
 export type StepRef = z.infer<typeof StepRef>;
 
 /** Why a notification was not sent although nothing failed (status `skipped`). */
-export const SkipReason = z.enum(["preference", "budget", "workflow_settled", "critical_only"]);
+export const SkipReason = z.enum([
+  "preference",
+  "budget",
+  "workflow_settled",
+  "critical_only",
+  "empty_digest",
+]);
 export type SkipReason = z.infer<typeof SkipReason>;
+
+/** A plain digest window: collect a category's notifications into slots of this length. */
+export const DigestEvery = z
+  .string()
+  .regex(/^([1-9]\d{0,3})(m|h)$/, 'minutes or hours, e.g. "15m" or "1h"')
+  .describe("Collect into one digest per slot of this length (aligned to the clock, UTC)");
 
 const common = {
   recipient: Recipient,
   category: Category.optional(),
+  digest: z
+    .object({ every: DigestEvery })
+    .strict()
+    .optional()
+    .describe("Collect this category's notifications to the recipient into one message per slot"),
   priority: Priority.optional().describe("Default normal"),
   send_at: z
     .string()
@@ -324,6 +343,18 @@ export const Info = z.object({
   category: Category.optional(),
   priority: Priority.optional(),
   workflow: StepRef.optional().describe("Set on a step of a workflow"),
+  digest_id: z
+    .string()
+    .optional()
+    .describe("Status held or digested: the digest (a notification) that carries it"),
+  digest: z
+    .object({
+      category: z.string(),
+      count: z.number().int().optional().describe("How many notifications it carried"),
+      items: z.array(z.string()).optional().describe("Their ids, oldest first"),
+    })
+    .optional()
+    .describe("Set on a digest: one message for the held notifications of a category"),
   timezone: z.string(),
   scheduled_at: z.string().describe("When Herald sends it, UTC"),
   local_scheduled_time: z.string().describe("scheduled_at in the recipient's timezone"),
@@ -362,7 +393,8 @@ export const Info = z.object({
     "Status skipped: preference (the recipient turned this category off on this channel), " +
       "budget (the tenant's monthly budget for the channel is spent), workflow_settled (an " +
       "earlier step of its workflow was read, seen or delivered), critical_only (a step only " +
-      "for critical notifications)",
+      "for critical notifications), empty_digest (a digest whose notifications were all " +
+      "cancelled)",
   ),
   forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
   expires_at: z
@@ -376,6 +408,7 @@ export const Info = z.object({
     .boolean()
     .optional()
     .describe("Sent with a test key: the outcome is simulated and no provider is called"),
+  digested_at: z.string().optional().describe("When the digest carrying it was sent"),
   read_at: z.string().optional().describe("In-app: when the recipient read it"),
   seen_at: z.string().optional().describe("In-app: when the recipient saw it in a list"),
 });

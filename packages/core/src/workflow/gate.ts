@@ -1,3 +1,4 @@
+import * as Digest from "../digest";
 import type { Channel, Info, Outcome, Priority, SkipReason, StepRef } from "../notification/model";
 import * as Preferences from "../recipient/preferences";
 import * as Budget from "./budget";
@@ -19,16 +20,25 @@ export interface Subject {
   step?: StepRef;
 }
 
+export interface Verdict {
+  /** Why not to send it at all. */
+  skip?: SkipReason;
+  /** The recipient's preference for the category on the channel (`digest` holds it). */
+  setting: Preferences.Setting;
+}
+
 /** At acceptance: a step only for critical notifications, then the recipient's preference. */
-export async function atAcceptance(subject: Subject): Promise<SkipReason | undefined> {
-  if (subject.step?.critical_only && subject.priority !== "critical") return "critical_only";
+export async function atAcceptance(subject: Subject): Promise<Verdict> {
+  if (subject.step?.critical_only && subject.priority !== "critical") {
+    return { skip: "critical_only", setting: "on" };
+  }
   const setting = await Preferences.settingFor(
     subject.tenantId,
     subject.recipientId,
     subject.category,
     subject.channel,
   );
-  return setting === "off" ? "preference" : undefined;
+  return setting === "off" ? { skip: "preference", setting } : { setting };
 }
 
 /** The outcomes that stop a step: `seen` is implied by `read`. */
@@ -38,7 +48,8 @@ export function stoppedBy(unless: Outcome | undefined): Outcome[] {
 }
 
 /**
- * In the worker, after the claim and before the provider is called, in this order: the
+ * In the worker, after the claim and before the provider is called (the notification to send,
+ * a digest's composed, or why to skip it), in this order: the
  * preference (a read); for a workflow step, the begin write on its workflow, conditional on no
  * stopping outcome recorded (so an outcome recorded first always wins, and one recorded after
  * this write came after the step was committed to); then the budget reservation, on the first
@@ -49,8 +60,10 @@ export async function beforeSend(
   notification: Info,
   attempt: number,
   now = new Date(),
-): Promise<SkipReason | undefined> {
-  const skip = await atAcceptance({
+): Promise<{ skip: SkipReason } | { notification: Info }> {
+  // A digest is the recipient's chosen form already: only its composition decides.
+  if (notification.digest) return Digest.compose(tenantId, notification, attempt, now);
+  const { skip } = await atAcceptance({
     tenantId,
     recipientId: notification.recipient.id,
     category: notification.category,
@@ -58,15 +71,15 @@ export async function beforeSend(
     priority: notification.priority,
     step: notification.workflow,
   });
-  if (skip) return skip;
+  if (skip) return { skip };
   const step = notification.workflow;
   // A step that nothing stops needs no write.
   if (step?.unless) {
     const open = await Store.begin(tenantId, step.id, step.step, stoppedBy(step.unless), now);
-    if (!open) return "workflow_settled";
+    if (!open) return { skip: "workflow_settled" };
   }
   if (attempt === 1 && !notification.test) {
-    if (!(await Budget.reserve(tenantId, notification, now))) return "budget";
+    if (!(await Budget.reserve(tenantId, notification, now))) return { skip: "budget" };
   }
-  return undefined;
+  return { notification };
 }
