@@ -1,5 +1,6 @@
 import { tuning } from "../config";
 import { NotFoundError } from "../error";
+import { escapeHtml } from "../html";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
 import { dispatch, routeFor } from "../notification/dispatch";
@@ -230,15 +231,10 @@ export function defaultContent(channel: Channel, category: string, items: Info[]
     text.length <= max ? text : `${text.slice(0, max - 1)}…`;
   switch (channel) {
     case "email": {
-      const escape = (text: string) =>
-        text.replace(
-          /[&<>"]/g,
-          (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c,
-        );
       return {
         subject: title,
         text: lines.length ? lines.map((line) => `- ${line}`).join("\n") : title,
-        html: `<p>${escape(title)}</p><ul>${lines.map((line) => `<li>${escape(line)}</li>`).join("")}</ul>`,
+        html: `<p>${escapeHtml(title)}</p><ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
       };
     }
     case "sms":

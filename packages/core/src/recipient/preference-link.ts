@@ -3,6 +3,7 @@ import { z } from "zod";
 import { derivedKey, tuning } from "../config";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
+import { escapeHtml } from "../html";
 import { Category, Channel, RecipientId } from "../notification/model";
 import { get, merge, type Preferences, Setting } from "./preferences";
 
@@ -90,13 +91,6 @@ export function verify(token: string, now = new Date()): LinkSubject {
 }
 
 const SETTING_LABEL: Record<Setting, string> = { on: "On", off: "Off", digest: "Digest" };
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] ?? "",
-  );
-}
 
 /** The preference page: a form of category × channel settings that POSTs to itself. */
 export async function page(token: string, saved = false): Promise<string> {
