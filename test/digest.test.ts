@@ -200,4 +200,39 @@ describe("hold-and-digest in quiet hours", () => {
     expect(digest.content.title).toBe("3 likes");
     expect(digest.content.body.split(";").sort()).toEqual(["", "a", "b", "c"]);
   });
+
+  it("throttles per recipient and category: the excess joins the digest at the period's end", async () => {
+    const { tenantId, api } = await tenant();
+    const recipient = unique("r");
+    const send = (title: string, category = "mentions") =>
+      api.request("POST", "/v1/notifications", {
+        channel: "in_app",
+        category,
+        throttle: { limit: 2, per: "1h" },
+        recipient: { id: recipient },
+        content: { title },
+        immediate: true,
+      });
+    const answers = await Promise.all(["1", "2", "3", "4", "5"].map((title) => send(title)));
+    const other = await send("other category", "billing");
+    const sent = answers.filter((a) => a.body.status === "queued");
+    const held = answers.filter((a) => a.body.status === "held");
+    const digestId = held[0]?.body.digest_id as string;
+    await openWindow(tenantId, digestId);
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the digest of the excess delivered");
+
+    expect(sent).toHaveLength(2);
+    expect(held).toHaveLength(3);
+    expect(new Set(held.map((a) => a.body.digest_id)).size).toBe(1);
+    const hour = 3_600_000;
+    // The end of the hour the sends were counted in.
+    const opens = Date.parse(held[0]?.body.scheduled_at);
+    expect(opens % hour).toBe(0);
+    expect(opens - Date.parse(held[0]?.body.created_at)).toBeLessThanOrEqual(hour);
+    expect(other.body.status).toBe("queued");
+    expect(digest.digest.count).toBe(3);
+  });
 });

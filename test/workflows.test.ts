@@ -138,7 +138,7 @@ describe("workflows: channel fallback", () => {
     if (claimed.kind !== "claimed") throw new Error(`not claimed: ${claimed.kind}`);
     const verdict = await Gate.beforeSend(tenantId, claimed.notification, claimed.attempt);
 
-    expect(verdict).toBe("workflow_settled");
+    expect(verdict).toEqual({ skip: "workflow_settled" });
     expect(texts(to)).toHaveLength(0);
   });
 

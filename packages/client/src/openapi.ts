@@ -1274,6 +1274,12 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendInApp: {
             /** @description What the notification is about; recipients' preferences apply per category */
@@ -1343,6 +1349,12 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendNotification: components["schemas"]["SendWithContent"] | components["schemas"]["SendWithTemplate"];
         SendPush: {
@@ -1415,6 +1427,12 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendSms: {
             /** @description What the notification is about; recipients' preferences apply per category */
@@ -1478,6 +1496,12 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendWebhook: {
             /** @description What the notification is about; recipients' preferences apply per category */
@@ -1542,6 +1566,12 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendWithContent: components["schemas"]["SendEmail"] | components["schemas"]["SendPush"] | components["schemas"]["SendSms"] | components["schemas"]["SendWebhook"] | components["schemas"]["SendInApp"];
         SendWithTemplate: {
@@ -1613,6 +1643,12 @@ export type components = {
                 id: string;
                 /** @description Pin a version; default the latest */
                 version?: number;
+            };
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
             };
         };
         Settings: {

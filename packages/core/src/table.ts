@@ -20,6 +20,7 @@
  *   webhook secret pk WHS#<tenant>                  sk SECRET         (delivery/webhook-secret-store.ts)
  *   workflow      pk WFL#<tenant>#<id>              sk WFL            (workflow/store.ts)
  *   spend         pk BUD#<tenant>                   sk <YYYY-MM>#<channel> (workflow/store.ts)
+ *   throttle      pk THR#<tenant>#<recipient>#<category> sk <period start> (digest/store.ts)
  */
 export const schema = {
   partitionKey: "pk",

@@ -9,6 +9,7 @@ import * as Store from "../notification/store";
 import type { Setting } from "../recipient/preferences";
 import { type Plan, plan, type Window } from "../schedule";
 import * as Template from "../template";
+import * as Throttle from "./store";
 
 /**
  * Hold-and-digest. A non-critical notification with a category, to a recipient with an id,
@@ -83,6 +84,32 @@ export function holdFor(args: {
     opensAt,
     category,
   };
+}
+
+/**
+ * Per-recipient throttle: at most `limit` notifications of a category per period (periods
+ * aligned to the clock, like digest slots). True when this one may go out on its own; false
+ * when the limit is reached, and it joins the digest at the period's end instead.
+ */
+export async function admit(args: {
+  tenantId: string;
+  recipientId: string;
+  category: string;
+  limit: number;
+  per: string;
+  now: Date;
+}): Promise<boolean> {
+  const length = everyMs(args.per);
+  const start = Math.floor(args.now.getTime() / length) * length;
+  return Throttle.take(
+    args.tenantId,
+    args.recipientId,
+    args.category,
+    new Date(start).toISOString(),
+    args.limit,
+    // Kept a day past its period, then DynamoDB TTL removes it.
+    Math.floor((start + length) / 1000) + 86_400,
+  );
 }
 
 /**

@@ -108,24 +108,36 @@ export const send = fn(
       priority: input.priority,
       step,
     });
-    // Quiet hours or a digest window: held for one message at the opening (digest/).
-    const hold = skip
-      ? undefined
-      : Digest.holdFor({
+    // Quiet hours, a digest window, or over its throttle: held for one message (digest/).
+    const holdArgs = {
+      tenantId,
+      recipientId: recipient.id,
+      category: input.category,
+      channel: input.channel,
+      priority: input.priority,
+      step,
+      every: input.digest?.every,
+      setting,
+      when,
+      now,
+      timezone: recipient.timezone,
+      window,
+      immediate,
+    };
+    let hold = skip ? undefined : Digest.holdFor(holdArgs);
+    if (!skip && !hold && input.throttle && recipient.id && input.category && !step) {
+      const admitted =
+        input.priority === "critical" ||
+        (await Digest.admit({
           tenantId,
           recipientId: recipient.id,
           category: input.category,
-          channel: input.channel,
-          priority: input.priority,
-          step,
-          every: input.digest?.every,
-          setting,
-          when,
+          limit: input.throttle.limit,
+          per: input.throttle.per,
           now,
-          timezone: recipient.timezone,
-          window,
-          immediate,
-        });
+        }));
+      if (!admitted) hold = Digest.holdFor({ ...holdArgs, every: input.throttle.per });
+    }
     const info: Info = {
       id,
       channel: input.channel,

@@ -268,6 +268,17 @@ const common = {
     .strict()
     .optional()
     .describe("Collect this category's notifications to the recipient into one message per slot"),
+  throttle: z
+    .object({
+      limit: z.number().int().min(1).max(1_000),
+      per: DigestEvery.describe("The period, aligned to the clock (UTC)"),
+    })
+    .strict()
+    .optional()
+    .describe(
+      "At most `limit` of this category to the recipient per period; the excess is held for " +
+        "the digest at the period's end",
+    ),
   priority: Priority.optional().describe("Default normal"),
   send_at: z
     .string()
