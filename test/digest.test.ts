@@ -1,3 +1,4 @@
+import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { describe, expect, it } from "vitest";
 import { client, eventually, unique, useLocalCloud } from "./support";
 
@@ -11,6 +12,18 @@ const cloud = useLocalCloud();
 async function tenant() {
   const tenantId = unique("tenant");
   return { tenantId, api: client(cloud().apiUrl, await cloud().createKey(tenantId)) };
+}
+
+/** The one-time schedule the Scheduler holds for a digest's opening, `at(...)` in UTC. */
+async function scheduleOf(name: string) {
+  const scheduler = new SchedulerClient({});
+  try {
+    return await scheduler.send(
+      new GetScheduleCommand({ Name: name, GroupName: "herald-local-schedules" }),
+    );
+  } finally {
+    scheduler.destroy();
+  }
 }
 
 async function openWindow(tenantId: string, digestId: string, copies = 2) {
@@ -69,6 +82,7 @@ describe("hold-and-digest in quiet hours", () => {
       const digestIds = new Set(accepted.map((a) => a.notification.digest_id));
       const [digestId = ""] = [...digestIds];
       const before = await api.request("GET", `/v1/notifications/${digestId}`);
+      const schedule = await scheduleOf(digestId);
 
       const results = await openWindow(tenantId, digestId);
       const digest = await eventually(async () => {
@@ -91,6 +105,9 @@ describe("hold-and-digest in quiet hours", () => {
       expect(digestIds.size, zone.timezone).toBe(1);
       expect(before.body).toMatchObject({ status: "scheduled", scheduled_at: zone.opening });
       expect(before.body.local_scheduled_time).toContain("T08:00:00");
+      // Set 2 minutes early (the worker holds an early message to its time), in UTC.
+      const early = new Date(Date.parse(zone.opening) - 120_000).toISOString().slice(0, 19);
+      expect(schedule.ScheduleExpression).toBe(`at(${early})`);
       expect(results.flatMap((r) => r.batchItemFailures).length).toBeLessThanOrEqual(1);
       expect(again.flatMap((r) => r.batchItemFailures)).toEqual([]);
       expect(digest.digest.count).toBe(50);

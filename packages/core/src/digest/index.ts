@@ -117,11 +117,26 @@ export async function admit(args: {
  * scheduled by whichever member comes first, then the member is added to it. If the digest has
  * already begun sending (its opening has come), the member is sent on its own, now.
  */
-export async function join(tenantId: string, member: Info, hold: Hold, now: Date) {
+export async function join(
+  tenantId: string,
+  member: Info,
+  hold: Hold,
+  now: Date,
+  options: { replay?: boolean } = {},
+) {
   const digest = digestInfo(member, hold, now);
   const route = routeFor(hold.opensAt, now);
   const created = await Store.create(Store.toItem(tenantId, digest, route, hold.digestId));
-  if (created) {
+  // A replay (Idempotency-Key) dispatches a digest still waiting again, in case the request
+  // that created it died before its dispatch: a second message finds it claimed, a second
+  // schedule conflicts with the first.
+  const again =
+    !created && options.replay
+      ? await Store.read(tenantId, hold.digestId).then(
+          (item) => item !== undefined && Store.mayHaveLostItsMessage(item),
+        )
+      : false;
+  if (created || again) {
     await dispatch({ tenantId, id: digest.id, channel: digest.channel, sendAt: hold.opensAt, now });
   }
   if (await Store.addMember(tenantId, hold.digestId, member.id)) return;

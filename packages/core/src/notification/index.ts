@@ -39,6 +39,7 @@ import * as Store from "./store";
 
 export * as Inbox from "./inbox";
 export * from "./model";
+export { mayHaveLostItsMessage } from "./store";
 
 const TenantId = z.string().min(1).max(64);
 const IdempotencyKey = z.string().min(1).max(255);
@@ -205,9 +206,10 @@ export const send = fn(
           category: existing.category,
         },
         now,
+        { replay: true },
       );
     }
-    if (mayHaveLostItsMessage(existing)) {
+    if (Store.mayHaveLostItsMessage(existing)) {
       await dispatch({
         tenantId,
         id,
@@ -326,11 +328,6 @@ async function resolveRecipient(tenantId: string, input: ParsedSendInput) {
     );
   }
   return { recipient, window: input.delivery_window ?? profile?.delivery_window };
-}
-
-/** Waiting for its first attempt, which no worker has begun. */
-export function mayHaveLostItsMessage(item: Pick<Store.Item, "status" | "attempts">): boolean {
-  return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
 }
 
 function dispatchFor(tenantId: string, info: Info, now: Date) {

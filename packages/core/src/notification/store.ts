@@ -54,6 +54,11 @@ export interface Item extends Info {
 
 const SK = "NTF";
 
+/** Waiting for its first attempt, which no worker has begun. */
+export function mayHaveLostItsMessage(item: Pick<Item, "status" | "attempts">): boolean {
+  return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
+}
+
 export function key(tenantId: string, id: string) {
   return { pk: `NTF#${tenantId}#${id}`, sk: SK };
 }
