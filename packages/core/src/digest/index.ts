@@ -37,22 +37,49 @@ function everyMs(every: string): number {
   return Number(amount) * (unit === "h" ? 3_600_000 : 60_000);
 }
 
-/** Whether an accepted send is held for a digest, and for which one. */
-export function holdFor(args: {
+export interface HoldInput {
   tenantId: string;
   recipientId?: string;
   category?: string;
   channel: Channel;
   priority?: string;
   step?: StepRef;
+  /** The send's plain digest window. */
   every?: string;
+  /** The recipient's preference for the category × channel. */
   setting: Setting;
+  /** The send's planned time. */
   when: Plan;
   now: Date;
   timezone?: string;
   window?: Window;
   immediate: boolean;
-}): Hold | undefined {
+}
+
+/**
+ * At acceptance: held for a digest (quiet hours, a digest window or preference), or over its
+ * throttle (then held for the digest at the period's end), or sent on its own (undefined).
+ */
+export async function decide(
+  args: HoldInput & { throttle?: { limit: number; per: string } },
+): Promise<Hold | undefined> {
+  const hold = holdFor(args);
+  const { throttle, recipientId, category } = args;
+  if (hold || !throttle || !recipientId || !category || args.step) return hold;
+  if (args.priority === "critical") return undefined;
+  const admitted = await admit({
+    tenantId: args.tenantId,
+    recipientId,
+    category,
+    limit: throttle.limit,
+    per: throttle.per,
+    now: args.now,
+  });
+  return admitted ? undefined : holdFor({ ...args, every: throttle.per });
+}
+
+/** Whether an accepted send is held for a digest, and for which one (throttles apart). */
+export function holdFor(args: HoldInput): Hold | undefined {
   const { recipientId, category } = args;
   if (!recipientId || !category || args.priority === "critical" || args.step) return undefined;
   const every =

@@ -110,35 +110,24 @@ export const send = fn(
       step,
     });
     // Quiet hours, a digest window, or over its throttle: held for one message (digest/).
-    const holdArgs = {
-      tenantId,
-      recipientId: recipient.id,
-      category: input.category,
-      channel: input.channel,
-      priority: input.priority,
-      step,
-      every: input.digest?.every,
-      setting,
-      when,
-      now,
-      timezone: recipient.timezone,
-      window,
-      immediate,
-    };
-    let hold = skip ? undefined : Digest.holdFor(holdArgs);
-    if (!skip && !hold && input.throttle && recipient.id && input.category && !step) {
-      const admitted =
-        input.priority === "critical" ||
-        (await Digest.admit({
+    const hold = skip
+      ? undefined
+      : await Digest.decide({
           tenantId,
           recipientId: recipient.id,
           category: input.category,
-          limit: input.throttle.limit,
-          per: input.throttle.per,
+          channel: input.channel,
+          priority: input.priority,
+          step,
+          every: input.digest?.every,
+          throttle: input.throttle,
+          setting,
+          when,
           now,
-        }));
-      if (!admitted) hold = Digest.holdFor({ ...holdArgs, every: input.throttle.per });
-    }
+          timezone: recipient.timezone,
+          window,
+          immediate,
+        });
     const info: Info = {
       id,
       channel: input.channel,
