@@ -258,7 +258,10 @@ describe("workflows: channel fallback", () => {
     expect(secondDone.steps[0]).toMatchObject({ status: "skipped", skip_reason: "budget" });
     expect(secondDone.status).toBe("failed");
     expect(texts(to).map((m) => m.body)).toEqual(["one"]);
-    expect(settings.body.sms_monthly_budget_usd).toBe(0.01);
+    expect(settings.body).toMatchObject({
+      sms_monthly_budget_usd: 0.01,
+      sms_spent_usd_this_month: 0.00581,
+    });
   });
 
   it("refuses a workflow with a step it cannot send, storing nothing", async () => {

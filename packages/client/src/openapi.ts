@@ -1654,6 +1654,8 @@ export type components = {
         Settings: {
             retention_days: number;
             sms_monthly_budget_usd?: number;
+            /** @description GET: the estimated SMS spend counted against the budget this month (UTC) */
+            sms_spent_usd_this_month?: number;
             updated_at?: string;
         };
         SettingsInput: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fn } from "../fn";
 import { DEFAULT_RETENTION_DAYS } from "../retention";
+import * as Spend from "../workflow/store";
 import * as Store from "./settings-store";
 
 /**
@@ -30,6 +31,10 @@ export type SettingsInput = z.input<typeof SettingsInput>;
 export const Settings = z.object({
   retention_days: z.number(),
   sms_monthly_budget_usd: z.number().optional(),
+  sms_spent_usd_this_month: z
+    .number()
+    .optional()
+    .describe("GET: the estimated SMS spend counted against the budget this month (UTC)"),
   updated_at: z.string().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
@@ -42,7 +47,16 @@ const cache = new Map<string, { at: number; settings: Settings }>();
 
 export const get = fn(z.object({ tenantId: TenantId }), async ({ tenantId }): Promise<Settings> => {
   const stored = await Store.read(tenantId);
-  return { retention_days: DEFAULT_RETENTION_DAYS, ...stored };
+  // With a budget, what this month has spent against it.
+  const spent =
+    stored?.sms_monthly_budget_usd === undefined
+      ? undefined
+      : (await Spend.spent(tenantId, new Date().toISOString().slice(0, 7), "sms")) / 1_000_000;
+  return {
+    retention_days: DEFAULT_RETENTION_DAYS,
+    ...stored,
+    ...(spent === undefined ? {} : { sms_spent_usd_this_month: spent }),
+  };
 });
 
 export const put = fn(
