@@ -60,6 +60,7 @@ export const routes: RouteSpec[] = [
   ...group("functions/api/workflows.handler", sending, [
     "POST /v1/workflows",
     "GET /v1/workflows/{id}",
+    "POST /v1/workflows/{id}/cancel",
   ]),
   ...group(
     "functions/api/recipients.handler",

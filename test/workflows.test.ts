@@ -311,4 +311,28 @@ describe("workflows: channel fallback", () => {
     expect(other.status).toBe(409);
     expect(texts(to)).toHaveLength(1);
   });
+
+  it("cancels the waiting steps of a workflow", async () => {
+    const { api } = await tenant();
+    const to = phone();
+    const accepted = await api.request("POST", "/v1/workflows", {
+      recipient: { id: unique("r"), phone: to },
+      steps: [inApp, sms("1h")],
+      immediate: true,
+    });
+    await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${accepted.body.steps[0].id}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the in-app step filed");
+
+    const cancelled = await api.request("POST", `/v1/workflows/${accepted.body.id}/cancel`);
+
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.steps.map((s: { status: string }) => s.status)).toEqual([
+      "delivered",
+      "cancelled",
+    ]);
+    expect(cancelled.body.status).toBe("completed");
+    expect(await scheduleExists(accepted.body.steps[1].id)).toBe(false);
+  });
 });

@@ -338,6 +338,15 @@ const operations: Record<string, Operation> = {
     ok: { status: 200, description: "The workflow", body: "Workflow" },
     errors: [404],
   },
+  "POST /v1/workflows/{id}/cancel": {
+    summary: "Cancel a workflow",
+    description:
+      "Cancels every step still waiting; a step already sending or final stays as it is.",
+    tag: "notifications",
+    path: { id: z.string().min(1).max(64).describe("Workflow id (wfl_...)") },
+    ok: { status: 200, description: "The workflow", body: "Workflow" },
+    errors: [404],
+  },
   "PUT /v1/recipients/{id}": {
     summary: "Create or replace a recipient profile",
     description: "Contact points, timezone, delivery window and channel opt-outs.",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { NotFoundError, ValidationError, VisibleError } from "../error";
+import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
 import { jsonObject } from "../json";
@@ -293,6 +293,27 @@ export const get = fn(
       steps,
       created_at: item.created_at,
     };
+  },
+);
+
+/**
+ * Cancel every step still waiting (each as `POST /v1/notifications/{id}/cancel` would); steps
+ * already sending or final stay as they are. Answers the workflow after it.
+ */
+export const cancel = fn(
+  z.object({ tenantId: TenantId, id: z.string().min(1).max(64), now: z.date().optional() }),
+  async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+    const item = await Store.read(tenantId, id);
+    if (!item) throw new NotFoundError("workflow", id);
+    for (const step of item.steps) {
+      try {
+        await Notification.cancel({ tenantId, id: step.id, now });
+      } catch (error) {
+        if (!(error instanceof InvalidTransitionError || error instanceof NotFoundError))
+          throw error;
+      }
+    }
+    return get({ tenantId, id });
   },
 );
 
