@@ -1,11 +1,11 @@
 import { openApiDocument } from "@herald/core/openapi";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { routes } from "../functions/manifest";
+import { httpRoutes } from "../functions/routes";
 
 /**
  * Every response a test sees, checked against the OpenAPI document /openapi.json serves (the
- * same document, built from the same manifest): the status must be one the operation documents
+ * same document, built from the same route declarations): the status must be one the operation documents
  * and a JSON body must match that response's schema (JSON Schema 2020-12, formats included).
  * The test client in ./support calls `checkResponse` on every answer, so each existing test is
  * also a contract test.
@@ -13,7 +13,7 @@ import { routes } from "../functions/manifest";
 
 type Json = Record<string, unknown>;
 
-const document = openApiDocument(routes) as unknown as {
+const document = openApiDocument(httpRoutes) as unknown as {
   paths: Record<string, Record<string, { responses: Record<string, Json> }>>;
   components: { responses: Record<string, Json> };
 };

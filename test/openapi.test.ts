@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { routes, workers } from "../functions/manifest";
+import { httpRoutes } from "../functions/routes";
 import { useLocalCloud } from "./support";
 
 const cloud = useLocalCloud();
@@ -12,8 +13,8 @@ let OpenApi: typeof import("@herald/core/openapi");
 beforeAll(async () => {
   OpenApi = await import("@herald/core/openapi");
 });
-const openApiDocument = (list: Parameters<typeof OpenApi.openApiDocument>[0]) =>
-  OpenApi.openApiDocument(list);
+const openApiDocument = (table: Parameters<typeof OpenApi.openApiDocument>[0] = httpRoutes) =>
+  OpenApi.openApiDocument(table);
 
 /** `GET /v1/notifications/{id}` → ["/v1/notifications/{id}", "get"]. */
 function locate(route: string): [string, string] {
@@ -27,12 +28,17 @@ function resolve(document: ReturnType<typeof OpenApi.openApiDocument>, ref: stri
 }
 
 describe("the OpenAPI document", () => {
-  it("is OpenAPI 3.1.0 and documents every manifest route with the right security", () => {
+  it("is OpenAPI 3.1.0 and documents every declared route with its auth kind's security", () => {
     // Prepare
-    const expected = operations.map(({ route, auth }) => ({ route, auth: auth ?? true }));
+    const expected = {
+      apiKey: { security: [{ apiKey: [] }], errors: ["401", "403", "429"] },
+      recipientToken: { security: [{ recipientToken: [] }], errors: ["401", "429"] },
+      signedLink: { security: [], errors: [] },
+      none: { security: [], errors: [] },
+    };
 
     // Act
-    const document = openApiDocument(routes);
+    const document = openApiDocument();
 
     // Assess
     expect(document.openapi).toBe("3.1.0");
@@ -43,29 +49,46 @@ describe("the OpenAPI document", () => {
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    expect(documented.sort()).toEqual(expected.map(({ route }) => route).sort());
-    for (const { route, auth } of expected) {
+    expect(documented.sort()).toEqual(operations.map(({ route }) => route).sort());
+    for (const [route, { auth }] of Object.entries(httpRoutes)) {
       const [path, method] = locate(route);
       const operation = document.paths[path]?.[method];
-      const responses = operation?.responses as Record<string, unknown>;
-      if (route.startsWith("GET /v1/inbox") || route.startsWith("POST /v1/inbox")) {
-        // The browser's own inbox: a recipient token, which the handler checks.
-        expect(operation?.security, route).toEqual([{ recipientToken: [] }]);
-        expect(Object.keys(responses), route).toEqual(expect.arrayContaining(["401", "429"]));
-        continue;
-      }
-      expect(operation?.security, route).toEqual(auth ? [{ apiKey: [] }] : []);
-      if (auth)
-        expect(Object.keys(responses), route).toEqual(
-          expect.arrayContaining(["401", "403", "429"]),
-        );
-      else expect(Object.keys(responses), route).not.toContain("401");
+      const responses = Object.keys(operation?.responses as Record<string, unknown>);
+      expect(operation?.security, route).toEqual(expected[auth].security);
+      expect(responses, route).toEqual(expect.arrayContaining(expected[auth].errors));
+      if (auth === "none" || auth === "signedLink") expect(responses, route).not.toContain("401");
     }
+  });
+
+  it("serves exactly the declared routes, API Gateway's catch-all, and nothing else", () => {
+    // Act
+    const served = routes.map(({ route, handler, auth, links }) => ({
+      route,
+      handler,
+      auth,
+      links,
+    }));
+
+    // Assess
+    expect(served).toEqual([
+      ...Object.entries(httpRoutes).map(([route, declared]) => ({
+        route,
+        handler: declared.handler,
+        auth: declared.auth === "apiKey",
+        links: declared.links,
+      })),
+      {
+        route: "$default",
+        handler: "functions/api/not-found.handler",
+        auth: false,
+        links: undefined,
+      },
+    ]);
   });
 
   it("documents every path parameter and the shared error body", () => {
     // Act
-    const document = openApiDocument(routes);
+    const document = openApiDocument();
 
     // Assess
     for (const { route } of operations) {
@@ -96,7 +119,7 @@ describe("the OpenAPI document", () => {
 
   it("gives the send body a channel discriminator over all five channels, or a template", () => {
     // Act
-    const document = openApiDocument(routes);
+    const document = openApiDocument();
     const send = document.paths["/v1/notifications"]?.post as any;
     const request = resolve(
       document,
@@ -122,7 +145,7 @@ describe("the OpenAPI document", () => {
 
   it("documents list filters as query parameters from ListInput", () => {
     // Act
-    const document = openApiDocument(routes);
+    const document = openApiDocument();
     const list = document.paths["/v1/notifications"]?.get as any;
 
     // Assess
@@ -145,28 +168,27 @@ describe("the OpenAPI document", () => {
     });
   });
 
-  it("refuses to build when a route has no entry in the table", () => {
+  it("refuses a declaration it cannot document", () => {
     // Prepare
-    const undocumented = [
-      ...routes,
-      { route: "POST /v1/teleport", handler: "functions/x.handler" },
-    ];
-    const stale = routes.filter(({ route }) => route !== "GET /health");
+    const declared = httpRoutes["GET /v1/notifications/{id}"];
+    const wrongName = { "GET /v1/notifications/{notification}": declared };
+    const missing = { "GET /v1/teleport/{id}": { ...declared, path: undefined } };
+    const malformed = { "/v1/teleport": declared };
 
     // Act
-    const buildUndocumented = () => openApiDocument(undocumented);
-    const buildStale = () => openApiDocument(stale);
+    const build = (table: Parameters<typeof openApiDocument>[0]) => () => openApiDocument(table);
 
     // Assess
-    expect(buildUndocumented).toThrow(OpenApi.UndocumentedRouteError);
-    expect(buildUndocumented).toThrow(/POST \/v1\/teleport/);
-    expect(buildStale).toThrow(OpenApi.OpenApiTableError);
+    expect(build(wrongName)).toThrow(OpenApi.RouteDeclarationError);
+    expect(build(wrongName)).toThrow(/\{notification\}|\[notification\]/);
+    expect(build(missing)).toThrow(OpenApi.RouteDeclarationError);
+    expect(build(malformed)).toThrow(/is not "<METHOD> \/path"/);
   });
 
   it("is built once and cached", () => {
     // Act
-    const first = openApiDocument(routes);
-    const second = openApiDocument(routes);
+    const first = openApiDocument();
+    const second = openApiDocument();
 
     // Assess
     expect(second).toBe(first);
@@ -182,10 +204,10 @@ describe("serving the documentation", () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(body).toEqual(JSON.parse(JSON.stringify(openApiDocument(routes))));
+    expect(body).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 
-  it("serves an HTML page at /docs that renders /openapi.json without any CDN", async () => {
+  it("serves Scalar's reference page at /docs, its script pinned and checked by SRI", async () => {
     // Act
     const response = await fetch(`${cloud().apiUrl}/docs`);
     const html = await response.text();
@@ -194,10 +216,18 @@ describe("serving the documentation", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(html.startsWith("<!doctype html>")).toBe(true);
-    expect(html).toContain('fetch("/openapi.json"');
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
-    expect(response.headers.get("content-security-policy")).toMatch(
-      /default-src 'none'.*script-src 'sha256-/,
+    const scripts = [...html.matchAll(/<script src="([^"]+)" integrity="(sha384-[^"]+)"/g)];
+    expect(scripts.map(([, src]) => src)).toEqual([
+      expect.stringMatching(
+        /^https:\/\/cdn\.jsdelivr\.net\/npm\/@scalar\/api-reference@\d+\.\d+\.\d+\/dist\/browser\/standalone\.js$/,
+      ),
+    ]);
+    expect(html).toContain('url: "/openapi.json"');
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(
+      /script-src https:\/\/cdn\.jsdelivr\.net\/npm\/@scalar\/api-reference@[\d.]+\/ 'sha256-/,
     );
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { routes } from "../functions/manifest";
+import { httpRoutes } from "../functions/routes";
 import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
 
 const cloud = useLocalCloud();
@@ -19,7 +20,7 @@ describe("credentials and tenants", () => {
     const answers = await Promise.all(
       routes
         .filter(({ route }) => route !== "$default")
-        .map(async ({ route, auth, handler }) => {
+        .map(async ({ route }) => {
           const [method, path] = route.split(" ") as [string, string];
           const concrete = path.replace(/\{[^}]+\}/g, "x1");
           const response = await anonymous.request(
@@ -28,19 +29,19 @@ describe("credentials and tenants", () => {
             method === "GET" ? undefined : {},
           );
           // The recipient-token inbox routes pass API Gateway and authenticate in the handler.
-          const guarded = (auth ?? true) || handler === "functions/api/inbox.handler";
+          const kind = httpRoutes[route as keyof typeof httpRoutes]?.auth ?? "none";
+          const guarded = kind === "apiKey" || kind === "recipientToken";
           return { route, auth: guarded, status: response.status };
         }),
     );
 
     // Assess
     // One-click unsubscribe (RFC 8058) and the preference page take no key: their signed token
-    // is the credential, and "x1" is not one.
-    const signed = [
-      "POST /v1/unsubscribe/{token}",
-      "GET /v1/preferences/{token}",
-      "POST /v1/preferences/{token}",
-    ];
+    // is the credential (auth kind signedLink), and "x1" is not one.
+    const signed = Object.entries(httpRoutes)
+      .filter(([, declaration]) => declaration.auth === "signedLink")
+      .map(([route]) => route);
+    expect(signed).toContain("POST /v1/unsubscribe/{token}");
     for (const answer of answers) {
       if (answer.auth) expect(answer, answer.route).toMatchObject({ status: 401 });
       else if (signed.includes(answer.route)) expect(answer.status, answer.route).toBe(400);

@@ -1,5 +1,6 @@
 import * as Callbacks from "@herald/core/callback";
-import { api } from "../lib/http";
+import { api, unhandled } from "../lib/http";
+import type { RouteKey } from "../routes";
 
 /**
  * /v1/callbacks: the tenant's status callback endpoints (register, list, get, delete, rotate
@@ -8,7 +9,8 @@ import { api } from "../lib/http";
 export const handler = api({ body: "optional" }, async ({ event, principal, body }) => {
   const tenantId = principal.tenantId;
   const id = event.pathParameters?.id ?? "";
-  switch (event.routeKey) {
+  const route = event.routeKey as RouteKey<"functions/api/callbacks.handler">;
+  switch (route) {
     case "POST /v1/callbacks":
       return {
         status: 201,
@@ -30,7 +32,9 @@ export const handler = api({ body: "optional" }, async ({ event, principal, body
       };
     case "POST /v1/callbacks/{id}/enable":
       return { status: 200, body: await Callbacks.enable({ tenantId, id }) };
-    default:
+    case "GET /v1/callbacks":
       return { status: 200, body: await Callbacks.list({ tenantId }) };
+    default:
+      return unhandled(route);
   }
 });

@@ -3,6 +3,7 @@ import * as Inbox from "@herald/core/notification/inbox";
 import { verifyToken } from "@herald/core/realtime/token";
 import * as RateLimit from "@herald/core/tenant/ratelimit";
 import { type ApiRequest, type ApiResult, api } from "../lib/http";
+import type { RouteKey } from "../routes";
 
 /**
  * The recipient's own inbox, for browsers (`<herald-inbox>`): authenticated by a recipient
@@ -24,7 +25,7 @@ function markAs(mark: "read" | "seen") {
   });
 }
 
-const routes: Record<string, (claims: Claims, request: ApiRequest) => Promise<ApiResult>> = {
+const routes = {
   "GET /v1/inbox": async (claims, { event }) => ({
     status: 200,
     body: await Inbox.list({
@@ -42,10 +43,13 @@ const routes: Record<string, (claims: Claims, request: ApiRequest) => Promise<Ap
   }),
   "POST /v1/inbox/{notification}/read": markAs("read"),
   "POST /v1/inbox/{notification}/seen": markAs("seen"),
-};
+} satisfies Record<
+  RouteKey<"functions/api/inbox.handler">,
+  (claims: Claims, request: ApiRequest) => Promise<ApiResult>
+>;
 
 export const handler = api({ auth: false }, async (request) => {
-  const route = routes[request.event.routeKey];
+  const route = routes[request.event.routeKey as keyof typeof routes];
   if (!route) throw new Error(`inbox handler got unexpected route ${request.event.routeKey}`);
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.event.headers.authorization ?? "")?.[1];
   const { tenantId, recipientId } = verifyToken(bearer);

@@ -1,5 +1,6 @@
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
-import { type ApiEvent, api, MAX_BODY_BYTES, parseBody } from "../lib/http";
+import { type ApiEvent, api, MAX_BODY_BYTES, parseBody, unhandled } from "../lib/http";
+import type { RouteKey } from "../routes";
 
 const HTML = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
 
@@ -23,11 +24,17 @@ function formOf(event: ApiEvent): { form: Record<string, unknown>; html: boolean
  */
 export const handler = api({ auth: false }, async ({ event }) => {
   const token = event.pathParameters?.token ?? "";
-  if (event.requestContext.http.method === "GET") {
-    return { status: 200, body: await PreferenceLink.page(token), headers: HTML };
+  const route = event.routeKey as RouteKey<"functions/api/preferences.handler">;
+  switch (route) {
+    case "GET /v1/preferences/{token}":
+      return { status: 200, body: await PreferenceLink.page(token), headers: HTML };
+    case "POST /v1/preferences/{token}": {
+      const { form, html } = formOf(event);
+      const saved = await PreferenceLink.submit(token, form);
+      if (html) return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
+      return { status: 200, body: saved };
+    }
+    default:
+      return unhandled(route);
   }
-  const { form, html } = formOf(event);
-  const saved = await PreferenceLink.submit(token, form);
-  if (html) return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
-  return { status: 200, body: saved };
 });

@@ -3,6 +3,7 @@ import * as Recipient from "@herald/core/recipient";
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
 import * as Preferences from "@herald/core/recipient/preferences";
 import { type ApiRequest, type ApiResult, api, parseBody } from "../lib/http";
+import type { RouteKey } from "../routes";
 
 function markAs(mark: "read" | "seen") {
   return async ({ principal, id, event }: ApiRequest & { id: string }): Promise<ApiResult> => ({
@@ -17,7 +18,7 @@ function markAs(mark: "read" | "seen") {
 }
 
 /** Recipient profiles and in-app inboxes: one handler for the route group. */
-const routes: Record<string, (request: ApiRequest & { id: string }) => Promise<ApiResult>> = {
+const routes = {
   "PUT /v1/recipients/{id}": async ({ principal, id, body }) => ({
     status: 200,
     body: await Recipient.put({
@@ -69,10 +70,13 @@ const routes: Record<string, (request: ApiRequest & { id: string }) => Promise<A
   }),
   "POST /v1/recipients/{id}/inbox/{notification}/read": markAs("read"),
   "POST /v1/recipients/{id}/inbox/{notification}/seen": markAs("seen"),
-};
+} satisfies Record<
+  RouteKey<"functions/api/recipients.handler">,
+  (request: ApiRequest & { id: string }) => Promise<ApiResult>
+>;
 
 export const handler = api({ body: "PUT" }, async (request) => {
-  const route = routes[request.event.routeKey];
+  const route = routes[request.event.routeKey as keyof typeof routes];
   if (!route) throw new Error(`recipients handler got unexpected route ${request.event.routeKey}`);
   return route({ ...request, id: request.event.pathParameters?.id ?? "" });
 });

@@ -1,5 +1,6 @@
 import * as Template from "@herald/core/template";
-import { api } from "../lib/http";
+import { api, unhandled } from "../lib/http";
+import type { RouteKey } from "../routes";
 
 /**
  * PUT, GET and DELETE /v1/templates/{id}, POST /v1/templates/{id}/preview: the tenant's
@@ -8,7 +9,8 @@ import { api } from "../lib/http";
 export const handler = api({ body: "optional" }, async ({ event, body, principal }) => {
   const tenantId = principal.tenantId;
   const id = event.pathParameters?.id ?? "";
-  switch (event.routeKey) {
+  const route = event.routeKey as RouteKey<"functions/api/templates.handler">;
+  switch (route) {
     case "PUT /v1/templates/{id}":
       return {
         status: 200,
@@ -26,7 +28,7 @@ export const handler = api({ body: "optional" }, async ({ event, body, principal
           input: (body ?? {}) as Record<string, unknown>,
         }),
       };
-    default:
+    case "GET /v1/templates/{id}":
       return {
         status: 200,
         body: await Template.get({
@@ -35,5 +37,7 @@ export const handler = api({ body: "optional" }, async ({ event, body, principal
           version: event.queryStringParameters?.version as unknown as number | undefined,
         }),
       };
+    default:
+      return unhandled(route);
   }
 });

@@ -146,3 +146,12 @@ export function api(options: RouteOptions, route: (request: ApiRequest) => Promi
       return json(result.status, result.body, result.headers);
     });
 }
+
+/**
+ * The end of a handler's `switch (event.routeKey as RouteKey<"functions/api/x.handler">)`: a
+ * route declared for the handler without a case, or a case for a route not declared, fails
+ * typecheck. (API Gateway only ever hands a handler the routes it serves.)
+ */
+export function unhandled(route: never): never {
+  throw new Error(`no case for route ${String(route)}`);
+}

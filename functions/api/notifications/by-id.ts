@@ -1,19 +1,20 @@
 import * as Notification from "@herald/core/notification";
 import { api } from "../../lib/http";
+import type { RouteKey } from "../../routes";
 
 /** The routes that act on one notification: read it, cancel, force or retry it. */
-const verbs: Record<
-  string,
-  (input: { tenantId: string; id: string }) => Promise<Notification.Info>
-> = {
+const verbs = {
   "GET /v1/notifications/{id}": Notification.get,
   "POST /v1/notifications/{id}/cancel": Notification.cancel,
   "POST /v1/notifications/{id}/force": Notification.force,
   "POST /v1/notifications/{id}/retry": Notification.retry,
-};
+} satisfies Record<
+  RouteKey<"functions/api/notifications/by-id.handler">,
+  (input: { tenantId: string; id: string }) => Promise<Notification.Info>
+>;
 
 export const handler = api({}, async ({ event, principal }) => {
-  const verb = verbs[event.routeKey];
+  const verb = verbs[event.routeKey as keyof typeof verbs];
   if (!verb) throw new Error(`unexpected route ${event.routeKey}`);
   return {
     status: 200,

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openApiDocument } from "@herald/core/openapi";
 import openapiTS, { astToString } from "openapi-typescript";
-import { routes } from "../../../functions/manifest";
+import { httpRoutes } from "../../../functions/routes";
 
 export const TYPES_FILE = fileURLToPath(new URL("../src/openapi.ts", import.meta.url));
 
@@ -21,7 +21,7 @@ const HEADER = `/**
 
 /** The file's text as the current document generates it. */
 export async function generate(): Promise<string> {
-  const document = openApiDocument(routes);
+  const document = openApiDocument(httpRoutes);
   const ast = await openapiTS(JSON.parse(JSON.stringify(document)), {
     exportType: true,
     alphabetize: true,

@@ -22,28 +22,9 @@ import type {
 export { HeraldError } from "./errors.js";
 export type { components, operations, paths } from "./openapi.js";
 export { type ReadAll, RecipientInbox, type RecipientInboxOptions } from "./recipient.js";
-export {
-  type FeedEvent,
-  type SseMessage,
-  SseParser,
-  type SubscribeOptions,
-  type Subscription,
-  subscribe,
-  type TokenSource,
-} from "./sse.js";
-export type {
-  Channel,
-  Counts,
-  InboxQuery,
-  Listing,
-  ListQuery,
-  MetricsQuery,
-  Notification,
-  Profile,
-  ProfileInput,
-  SendInput,
-  Status,
-} from "./types.js";
+// Every export of these two modules is public: the feed (SSE) and the API's types.
+export * from "./sse.js";
+export type * from "./types.js";
 export {
   connectSocket,
   type FeedSubscribeOptions,

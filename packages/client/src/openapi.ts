@@ -13,7 +13,7 @@ export type paths = {
         };
         /**
          * Readable API reference
-         * @description A self-contained page that renders /openapi.json.
+         * @description An interactive reference (Scalar) that renders /openapi.json.
          */
         get: operations["getDocs"];
         put?: never;

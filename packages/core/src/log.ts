@@ -59,9 +59,12 @@ export class RedactingFormatter extends LogFormatter {
   }
 }
 
+const levelFromEnvironment = () =>
+  (process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? "INFO") as LogLevel;
+
 const logger = new Logger({
   serviceName: "herald",
-  logLevel: (process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? "INFO") as LogLevel,
+  logLevel: levelFromEnvironment(),
   logFormatter: new RedactingFormatter(),
 });
 
@@ -70,6 +73,14 @@ export const log = {
   info: (message: string, fields?: Record<string, unknown>) => logger.info(message, fields ?? {}),
   warn: (message: string, fields?: Record<string, unknown>) => logger.warn(message, fields ?? {}),
   error: (message: string, fields?: Record<string, unknown>) => logger.error(message, fields ?? {}),
+  /**
+   * Takes the level from `AWS_LAMBDA_LOG_LEVEL` again. In Lambda it is set before any code
+   * loads; the local cloud sets it when it starts, after its own process (a test, say) may have
+   * loaded this module, and calls this so the handlers it runs in-process follow it.
+   */
+  followEnvironment() {
+    logger.setLogLevel(levelFromEnvironment());
+  },
   /** Fields added to every line until replaced, e.g. the request id. */
   setContext(fields: Record<string, unknown>) {
     logger.resetKeys();

@@ -328,6 +328,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...options.env,
     };
     Object.assign(process.env, env);
+    // The handlers run in this process, which may have loaded core's logger before (tests do):
+    // it takes the level just set, e.g. the tests' `silent`.
+    (await import("@herald/core/log")).log.followEnvironment();
 
     const feedback = startFeedback({
       sesUrl,

@@ -2,6 +2,7 @@ import { lookup } from "node:dns/promises";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { URL } from "node:url";
 import { tuning } from "../config";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 

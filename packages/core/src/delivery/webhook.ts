@@ -164,7 +164,7 @@ export function post(
       () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
       TIMEOUT_MS,
     );
-    let connectTimer: NodeJS.Timeout | undefined;
+    let connectTimer: ReturnType<typeof setTimeout> | undefined;
     req.on("socket", (socket) => {
       if (!socket.connecting) return;
       connectTimer = setTimeout(

@@ -65,7 +65,7 @@ export async function runFeed(options: FeedOptions): Promise<FeedEnd> {
     (event) => (live ? emit(event) : held.push(event)),
     { onError: () => ended.abort("subscription_lost") },
   );
-  const timers: NodeJS.Timeout[] = [];
+  const timers: ReturnType<typeof setTimeout>[] = [];
   try {
     options.open();
     options.write(sseRetry(options.retryMs ?? RETRY_MS) + sseComment("connected"));

@@ -59,7 +59,7 @@ export async function subscribe(
     else log.warn("dropped a real-time message that is not an event", { pattern });
   });
   const timeoutMs = options.timeoutMs ?? 10_000;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`no confirmation within ${timeoutMs} ms`)),
