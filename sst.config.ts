@@ -56,7 +56,7 @@ export default $config({
     return {
       api: api.api.url,
       feed: realtime.feed.url,
-      socket: realtime.socket.url,
+      socket: realtime.socketUrl,
       table: data.name,
       schedulerGroup: group.name,
       schedulerRole: role.arn,

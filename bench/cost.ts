@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { TYPICAL, type Usage, usd } from "@herald/core/cost";
 import type { LocalCloud } from "@herald/local/cloud";
+import * as manifest from "../functions/manifest";
 import { type Durations, measureDurations } from "./durations";
 import { CHANNELS, type Channel, call, send, sendBody, waitFinal } from "./herald";
 import { attachMeter, type Reading } from "./meter";
@@ -53,12 +56,22 @@ interface Measured {
   /** Upstash commands per notification, by command. */
   redisCommands: Record<string, number>;
   redisHttpRequests: number;
+  /** Upstash request and response body bytes per notification. */
+  redisBodyBytes: number;
+  /** Log lines the handlers wrote per notification (Herald's JSON lines and EMF), and bytes. */
+  logs: { lines: number; bytes: number };
+  /** AppSync Events publishes (one signed request per status change; events metered apart). */
+  appSync: { publishes: number; events: number };
   dynamo: {
     readUnits: number;
     tableWriteUnits: number;
     indexWriteUnits: number;
     indexWrites: Record<string, number>;
     largestItemBytes: number;
+    /** Bytes the notification keeps in the table and its indexes (overhead included). */
+    storedBytes: number;
+    /** Hourly counter write units (the workers' are per batch: rescaled to the batch priced). */
+    counterWrites: { accepted: number; other: number };
     conditionFailures: number;
   };
   onBehalf: {
@@ -121,6 +134,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       invocations: cloud.runner.invocations,
       fired: cloud.scheduler.fired.length,
       hits: webhookHits,
+      appSync: cloud.socket.counts(),
     };
     pushed.length = 0;
     meter.start();
@@ -149,12 +163,23 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       requests: per(reading.requests, n),
       redisCommands: per(reading.redisCommands, n),
       redisHttpRequests: reading.redisRequests / n,
+      redisBodyBytes: reading.redisBodyBytes / n,
+      logs: { lines: reading.logLines / n, bytes: reading.logBytes / n },
+      appSync: {
+        publishes: (cloud.socket.counts().publishes - before.appSync.publishes) / n,
+        events: (cloud.socket.counts().events - before.appSync.events) / n,
+      },
       dynamo: {
         readUnits: reading.dynamo.readUnits / n,
         tableWriteUnits: reading.dynamo.tableWriteUnits / n,
         indexWriteUnits: reading.dynamo.indexWriteUnits / n,
         indexWrites: per(reading.dynamo.indexWrites, n),
         largestItemBytes: reading.dynamo.largestItemBytes,
+        storedBytes: reading.dynamo.storedBytes / n,
+        counterWrites: {
+          accepted: reading.dynamo.counterWrites.accepted / n,
+          other: reading.dynamo.counterWrites.other / n,
+        },
         conditionFailures: reading.dynamo.conditionFailures,
       },
       onBehalf: {
@@ -176,7 +201,10 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
   await hook.close();
   const priced: Priced[] = measured.map((m) => ({
     ...m,
-    usdPerMillion: { batch1: usd(m, durations, 1), batch10: usd(m, durations, 10) },
+    usdPerMillion: {
+      batch1: usdPerMillion(m, durations, 1),
+      batch10: usdPerMillion(m, durations, 10),
+    },
   }));
   report(priced, durations);
   save("cost", {
@@ -191,55 +219,142 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
   return priced;
 }
 
-/** USD per million notifications, by service, with SQS batches of `batch` messages. */
-function usd(m: Measured, d: Durations, batch: 1 | 10) {
-  const gb = LAMBDA.memoryMb / 1024;
+/** A key that sends a million notifications a day makes about 12 requests a second. */
+const KEY_REQUESTS_PER_SECOND = 10;
+/** Share of invocations that start a new execution environment (AWS: typically under 1 %). */
+const COLD_START_SHARE = 0.01;
+/** CloudWatch Logs bills 26 bytes of metadata per log event besides its message. */
+const LOG_EVENT_OVERHEAD = 26;
+/** HTTP request and response headers of one Upstash REST call (TLS framing apart). */
+const UPSTASH_HTTP_OVERHEAD_BYTES = 600;
+/** Retention the storage cost assumes (Herald's default, `GET /v1/settings`). */
+const RETENTION_DAYS = 30;
+
+/**
+ * What the bench models rather than counts, read from the configuration it prices: whether
+ * Lambda writes its START/END/REPORT lines (stacks/lambda.ts), API Gateway's access log line,
+ * the authorizer cache, and init times (the bundles part's last results).
+ */
+const CONFIG = (() => {
+  const lambdaStack = readFileSync(new URL("../stacks/lambda.ts", import.meta.url), "utf8");
+  const quiet = /systemLogLevel:\s*"WARN"/.test(lambdaStack);
+  const m = manifest as { accessLogFormat?: string; authorizerCacheSeconds?: number };
+  // SST's default access log format (ApiGatewayV2), as rendered for a POST.
+  const sstDefault =
+    '{"requestTime":"30/Nov/2026:06:00:00 +0000","requestId":"A1b2C3d4E5f6G7h=","httpMethod":"POST","path":"/v1/notifications","routeKey":"POST /v1/notifications","status":202,"responseLatency":14,"integrationRequestId":"0f2c3a9e-1b7d-4c52-9e1f-5a6b7c8d9e0f","integrationStatus":"202","integrationLatency":"12","integrationServiceStatus":"202","ip":"203.0.113.7","userAgent":"herald-client/1.0 node/24"}';
+  const accessLogLine = m.accessLogFormat
+    ? m.accessLogFormat
+        .replace("$context.requestId", "A1b2C3d4E5f6G7h=")
+        .replace("$context.requestTime", "30/Nov/2026:06:00:00 +0000")
+        .replace("$context.routeKey", "POST /v1/notifications")
+        .replace('"$context.status"', "202")
+        .replace('"$context.responseLatency"', "14")
+        .replace("$context.identity.sourceIp", "203.0.113.7")
+        .replace("$context.authorizer.tenantId", "acme-production")
+        .replace("$context.error.message", "-")
+    : sstDefault;
+  let initMs: Record<string, number> = {};
+  try {
+    const bundles = JSON.parse(
+      readFileSync(new URL("./results/bundles.json", import.meta.url), "utf8"),
+    ) as { rows: Record<string, unknown>[] };
+    initMs = Object.fromEntries(
+      bundles.rows.map((r) => [String(r.function), Number(r["init ms"])]),
+    );
+  } catch {
+    // No bundles results yet: the default below.
+  }
+  return {
+    /** START + END + REPORT in Lambda's text format, per invocation (0 at system level WARN). */
+    platformLogBytes: quiet ? 0 : 270,
+    accessLogBytes: Buffer.byteLength(accessLogLine),
+    /** Authorizer runs per API request: with a cache, once per key and TTL. */
+    authorizerPerRequest: m.authorizerCacheSeconds
+      ? 1 / (m.authorizerCacheSeconds * KEY_REQUESTS_PER_SECOND)
+      : 1,
+    initMs: (fn: string) => initMs[fn] ?? 250,
+    countersPerBatch: /export async function batched/.test(
+      readFileSync(new URL("../packages/core/src/counters/index.ts", import.meta.url), "utf8"),
+    ),
+  };
+})();
+
+/** What one notification uses, with SQS batches of `batch` messages. */
+function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
   const sendMs = m.route === "scheduled" ? d.send[m.channel].schedule : d.send[m.channel].queue;
   const workerMs = batch === 1 ? d.worker[m.channel].batch1 : d.worker[m.channel].batch10;
-  // Lambda bills each invocation's duration rounded up to the millisecond.
-  const gbSeconds =
-    ((Math.ceil(d.authorizer) + Math.ceil(sendMs)) / 1000) * gb +
-    (Math.ceil(workerMs) / 1000 / batch) * gb;
-  const lambdaInvocations =
-    m.onBehalf.authorizerInvocations + m.onBehalf.apiInvocations + 1 / batch;
+  const authorizer = m.onBehalf.authorizerInvocations * CONFIG.authorizerPerRequest;
+  const invocations = authorizer + m.onBehalf.apiInvocations + 1 / batch;
+  const worker = `workers/${m.channel.replace("_", "-")}`;
+  // Lambda bills each invocation's duration rounded up to the millisecond, and since August
+  // 2025 the init phase of a cold start too.
+  const initMs =
+    COLD_START_SHARE *
+    (authorizer * CONFIG.initMs("api/authorizer") +
+      m.onBehalf.apiInvocations * CONFIG.initMs("api/notifications/send") +
+      (1 / batch) * CONFIG.initMs(worker));
+  const billedMs =
+    authorizer * Math.ceil(d.authorizer) + Math.ceil(sendMs) + Math.ceil(workerMs) / batch + initMs;
   const heraldSqs = sum(
     Object.entries(m.requests)
       .filter(([k]) => k.startsWith("SQS "))
       .map(([, v]) => v),
   );
-  const pollerSqs = 2 / batch;
-  const parts = {
-    dynamodb:
-      m.dynamo.readUnits * PRICES.dynamoReadUnit +
-      (m.dynamo.tableWriteUnits + m.dynamo.indexWriteUnits) * PRICES.dynamoWriteUnit,
-    sqs: (heraldSqs + m.onBehalf.schedulerSendMessage + pollerSqs) * PRICES.sqsRequest,
-    scheduler: m.onBehalf.schedulerInvocations * PRICES.schedulerInvocation,
-    lambda: lambdaInvocations * PRICES.lambdaRequest + gbSeconds * PRICES.lambdaGbSecond,
-    apiGateway: m.onBehalf.apiGatewayRequests * PRICES.httpApiRequest,
-    redis: sum(Object.values(m.redisCommands)) * PRICES.redisCommand,
-  };
-  const million = Object.fromEntries(
-    Object.entries(parts).map(([k, v]) => [k, v * 1e6]),
-  ) as typeof parts;
+  const logEvents = m.logs.lines + m.onBehalf.apiGatewayRequests + invocations * 3;
   return {
-    ...million,
-    total: sum(Object.values(million)),
-    lambdaBilledMs: (gbSeconds / gb) * 1000,
+    dynamoReadUnits: m.dynamo.readUnits,
+    // A worker that writes each counter once per batch (Counters.batched): what the local
+    // runner's batches wrote, rescaled to batches of `batch` records. (Code from before that
+    // wrote one per notification is priced as counted.)
+    dynamoWriteUnits:
+      m.dynamo.tableWriteUnits +
+      m.dynamo.indexWriteUnits +
+      (CONFIG.countersPerBatch
+        ? m.dynamo.counterWrites.other / Math.max(m.onBehalf.workerInvocationsLocal, 1e-9) / batch -
+          m.dynamo.counterWrites.other
+        : 0),
+    sqsRequests: heraldSqs + m.onBehalf.schedulerSendMessage + 2 / batch,
+    schedulerInvocations: m.onBehalf.schedulerInvocations,
+    apiRequests: m.onBehalf.apiGatewayRequests,
+    lambdaInvocations: invocations,
+    lambdaBilledMs: billedMs,
+    redisCommands: sum(Object.values(m.redisCommands)),
+    logBytes:
+      m.logs.bytes +
+      m.onBehalf.apiGatewayRequests * CONFIG.accessLogBytes +
+      invocations * CONFIG.platformLogBytes +
+      (CONFIG.platformLogBytes ? logEvents : m.logs.lines + m.onBehalf.apiGatewayRequests) *
+        LOG_EVENT_OVERHEAD,
+    transferBytes: m.redisBodyBytes + m.redisHttpRequests * UPSTASH_HTTP_OVERHEAD_BYTES,
+    storedBytes: m.dynamo.storedBytes,
+    appSyncEvents: m.appSync.events,
   };
 }
 
+/** USD per million notifications, by service, with SQS batches of `batch` messages. */
+function usdPerMillion(m: Measured, d: Durations, batch: 1 | 10) {
+  const usage = usageOf(m, d, batch);
+  const priced: ReturnType<typeof usd> = usd(usage, RETENTION_DAYS);
+  const million = Object.fromEntries(
+    Object.entries(priced).map(([k, v]) => [k, v * 1e6]),
+  ) as unknown as ReturnType<typeof usd>;
+  return { ...million, lambdaBilledMs: usage.lambdaBilledMs, usage };
+}
+
 const ASSUMPTIONS = [
-  "Herald's requests are counted, not modelled: SDK middleware on the core clients (one count per HTTP attempt) and the Upstash client's use() hook (one count per command, pipelines unpacked).",
-  "DynamoDB units: table units as the emulator reports them (ReturnConsumedCapacity); GSI write units computed from the item before/after each write for Herald's ALL-projection indexes (dynalite reports none).",
-  "Authorizer: one invocation per API request. That is the worst case in general, and exactly Herald's configuration: stacks/api.ts sets the authorizer cache TTL to 0 s.",
-  "Lambda SQS poller: ReceiveMessage + DeleteMessageBatch per batch, so 2 requests per message at batch size 1 (worst case) and 0.2 at full batches of 10; the worker then runs once per message or once per 10. Empty long polls of idle queues are a fixed monthly cost, not per notification, and left out.",
-  `Lambda compute: ${LAMBDA.architecture}, ${LAMBDA.memoryMb} MB (SST default; stacks set no memory), billed ms = each invocation's median duration measured in this run, rounded up; the full-batch worker duration is the 10-record invocation divided by 10.`,
+  "Herald's requests are counted, not modelled: SDK middleware on the core clients (one count per HTTP attempt) and the Upstash client's use() hook (one count per command, pipelines unpacked; request and response bodies measured).",
+  "DynamoDB units: table units as the emulator reports them (ReturnConsumedCapacity); GSI write units computed from the item before/after each write by each index's projection (table.ts; dynalite reports none).",
+  `Authorizer: ${CONFIG.authorizerPerRequest === 1 ? "one invocation per API request (no result cache)" : `API Gateway caches its answer ${(manifest as { authorizerCacheSeconds?: number }).authorizerCacheSeconds} s per key; at ${KEY_REQUESTS_PER_SECOND} requests a second per key that is ${CONFIG.authorizerPerRequest.toFixed(4)} invocations per request (the local cloud caches too, so its key lookups are counted as they happen)`}.`,
+  "Lambda SQS poller: ReceiveMessage + DeleteMessageBatch per batch, so 2 requests per message at batch size 1 (worst case) and 0.2 at full batches of 10 (the manifest's batching window is what fills them at moderate traffic); the worker then runs once per message or once per 10. Empty long polls of idle queues are a fixed monthly cost, not per notification, and left out.",
+  `Lambda compute: ${LAMBDA.architecture}, ${LAMBDA.memoryMb} MB (SST default; stacks set no memory), billed ms = each invocation's median duration measured in this run, rounded up; the full-batch worker duration is the 10-record invocation divided by 10. Init billing: ${COLD_START_SHARE * 100} % of invocations start cold and bill their init (the bundles part's init ms, or 250 ms without it).`,
   "Delayed sends cost what immediate ones do (DelaySeconds is a parameter of the same SendMessage); scheduled sends add one Scheduler invocation and its SendMessage; creating and deleting schedules is free.",
   "SES SendEmail and End User Messaging SendTextMessage are priced as provider fees (per message), listed apart and not in the totals; web push and webhooks are outbound HTTPS, free apart from data transfer.",
-  "Free tiers, storage, data transfer, CloudWatch Logs and the EMF metric lines are left out.",
+  `CloudWatch Logs: the handlers' JSON lines (Herald's and EMF metric lines) as written in this run at INFO, plus API Gateway's access line (${CONFIG.accessLogBytes} B${(manifest as { accessLogFormat?: string }).accessLogFormat ? ", the manifest's format" : ", SST's default format"}), plus ${CONFIG.platformLogBytes ? `Lambda's START/END/REPORT lines (${CONFIG.platformLogBytes} B per invocation, text format)` : "no START/END/REPORT lines (JSON log format, system log level WARN)"}, plus ${LOG_EVENT_OVERHEAD} B per event.`,
+  `Data transfer: Upstash request and response bodies as measured, plus ${UPSTASH_HTTP_OVERHEAD_BYTES} B of HTTP headers per request, at the internet egress rate. Storage: the items and index entries a notification creates (100 B overhead each), kept ${RETENTION_DAYS} days (the default retention; TTL deletes are free).`,
+  "Free tiers and the monthly fixed costs (idle polls, alarms, log storage after ingestion) are left out.",
 ];
 
-type Usd = ReturnType<typeof usd>;
+type Usd = ReturnType<typeof usdPerMillion>;
 type Priced = Measured & { usdPerMillion: { batch1: Usd; batch10: Usd } };
 
 function report(rows: Priced[], d: Durations) {
@@ -263,7 +378,7 @@ function report(rows: Priced[], d: Durations) {
   );
 
   table(
-    "DynamoDB request units per notification (on-demand; GSI writes computed for ALL projections)",
+    "DynamoDB request units per notification (on-demand; GSI writes computed by each index's projection)",
     rows.map((r) => ({
       scenario: r.scenario,
       "read units": r.dynamo.readUnits,
@@ -288,6 +403,7 @@ function report(rows: Priced[], d: Durations) {
       "λ worker (local runner)": r.onBehalf.workerInvocationsLocal,
       "Scheduler invoke": r.onBehalf.schedulerInvocations,
       "Scheduler→SQS Send": r.onBehalf.schedulerSendMessage,
+      "AppSync publish": r.appSync.publishes,
       "poller SQS @1": 2,
       "poller SQS @10": 0.2,
     })),
@@ -318,12 +434,50 @@ function report(rows: Priced[], d: Durations) {
           Lambda: u.lambda,
           "API GW": u.apiGateway,
           Redis: u.redis,
+          counted: u.total - u.logs - u.transfer - u.storage,
+          Logs: u.logs,
+          Transfer: u.transfer,
+          Storage: u.storage,
+          AppSync: u.appSync,
           total: u.total,
           "λ billed ms / notification": u.lambdaBilledMs,
         };
       }),
     );
   }
+
+  table(
+    "What the totals add to the requests (per notification, full batches): log bytes, Upstash transfer, bytes stored",
+    rows.map((r) => {
+      const u = r.usdPerMillion.batch10.usage;
+      return {
+        scenario: r.scenario,
+        "log lines (handlers)": r.logs.lines,
+        "log bytes (handlers)": r.logs.bytes,
+        "log bytes (all)": u.logBytes,
+        "Upstash bytes": u.transferBytes,
+        "stored bytes": u.storedBytes,
+        "λ invocations": u.lambdaInvocations,
+      };
+    }),
+  );
+
+  // GET /v1/metrics prices with TYPICAL (packages/core/src/cost): how far this run is from it.
+  table(
+    "GET /v1/metrics model (TYPICAL, packages/core/src/cost) against this run, immediate, full batches (USD per million)",
+    rows
+      .filter((r) => r.route === "immediate" && !r.scenario.includes("+"))
+      .map((r) => {
+        const measured = r.usdPerMillion.batch10.total;
+        const model = usd(TYPICAL[r.channel], RETENTION_DAYS).total * 1e6;
+        return {
+          channel: r.channel,
+          measured,
+          model,
+          "drift %": ((model - measured) / measured) * 100,
+        };
+      }),
+  );
 
   table(
     "Provider fees per million notifications (not in the totals above)",

@@ -1,18 +1,20 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type IndexName, schema } from "@herald/core/table";
 
 /**
  * Counts what Herald asks of AWS and Upstash, where it asks: middleware on the very SDK clients
- * the handlers use (`packages/core/src/aws/clients.ts`, same process, same singletons) and the
+ * the handlers use (`packages/core/src/aws/<client>.ts`, same process, same singletons) and the
  * `use` hook of the `@upstash/redis` client (`redis()`).
  *
  * DynamoDB is metered in request units, not only requests: every call is sent with
  * `ReturnConsumedCapacity: "TOTAL"`, so the emulator reports the table's read and write units
  * (item size, eventually vs strongly consistent reads, the larger of old and new item on an
  * update). dynalite reports nothing for global secondary indexes, so index writes are computed
- * here from the item before and after each write, by DynamoDB's rules for `ALL` projections
- * (Herald's three GSIs): an item entering an index is one index write, leaving it one, changing
- * its index key two, and any other change to an indexed item one, each of ceil(size / 1 KB).
+ * here from the item before and after each write, by DynamoDB's rules: an item entering an index
+ * is one index write, leaving it one, changing its index key two, each of ceil(size of what the
+ * index projects / 1 KB); any other change to an indexed item is one write when the index
+ * projects all attributes, and none when it projects keys only (no projected attribute changed).
  */
 
 export interface Reading {
@@ -22,6 +24,11 @@ export interface Reading {
   redisCommands: Record<string, number>;
   /** HTTP requests to Upstash (a pipeline is one). */
   redisRequests: number;
+  /** Bytes of Upstash request and response bodies (HTTP overhead apart). */
+  redisBodyBytes: number;
+  /** Log lines the handlers wrote (JSON lines on stdout/stderr: Herald's and EMF), and bytes. */
+  logLines: number;
+  logBytes: number;
   dynamo: {
     readUnits: number;
     tableWriteUnits: number;
@@ -32,6 +39,13 @@ export interface Reading {
     conditionFailures: number;
     /** Largest notification item seen, bytes by DynamoDB's size rules. */
     largestItemBytes: number;
+    /**
+     * Bytes kept by what the writes created: each new item (PutItem) and each index entry an
+     * item gained, with DynamoDB's 100 bytes of overhead apiece.
+     */
+    storedBytes: number;
+    /** Hourly counter writes: `accepted` ones (the API's) and the others (workers'). */
+    counterWrites: { accepted: number; other: number };
   };
 }
 
@@ -62,7 +76,7 @@ interface Upstash {
   ): void;
 }
 
-const INDEXES = ["gsi1", "gsi2", "gsi3"] as const;
+const INDEXES = Object.keys(schema.indexes) as IndexName[];
 
 /** DynamoDB's item size rules, on unmarshalled values (what the document client handles). */
 export function valueBytes(value: unknown): number {
@@ -99,13 +113,17 @@ export function itemBytes(item: Item): number {
   );
 }
 
-const kb = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / 1024));
+const itemKb = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / 1024));
+const kb = itemKb;
 
 function emptyReading(): Reading {
   return {
     requests: {},
     redisCommands: {},
     redisRequests: 0,
+    redisBodyBytes: 0,
+    logLines: 0,
+    logBytes: 0,
     dynamo: {
       readUnits: 0,
       tableWriteUnits: 0,
@@ -113,6 +131,8 @@ function emptyReading(): Reading {
       indexWrites: {},
       conditionFailures: 0,
       largestItemBytes: 0,
+      storedBytes: 0,
+      counterWrites: { accepted: 0, other: 0 },
     },
   };
 }
@@ -123,7 +143,16 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
 
 /** Attach the counters. Call once, after `startLocalCloud` (the clients read its environment). */
 export async function attachMeter(): Promise<Meter> {
-  const clients = await import("@herald/core/aws/clients");
+  // One module per client (packages/core/src/aws/<name>.ts).
+  const client = async (name: string): Promise<Record<string, unknown>> =>
+    await import(`@herald/core/aws/${name}`);
+  const clients = {
+    dynamo: (await client("dynamo")).dynamo as () => unknown,
+    sqs: (await client("sqs")).sqs as () => unknown,
+    scheduler: (await client("scheduler")).scheduler as () => unknown,
+    ses: (await client("ses")).ses as () => unknown,
+    sms: (await client("sms")).sms as () => unknown,
+  };
   const { redis } = await import("@herald/core/aws/redis");
   let reading = emptyReading();
   let active = false;
@@ -176,6 +205,10 @@ export async function attachMeter(): Promise<Meter> {
         .reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
       if (writes) reading.dynamo.tableWriteUnits += consumed;
       else reading.dynamo.readUnits += consumed;
+      if (op === "UpdateItem" && key && String(key.pk).startsWith("MET#")) {
+        const status = String(key.sk).split("#")[2];
+        reading.dynamo.counterWrites[status === "accepted" ? "accepted" : "other"] += consumed;
+      }
       if (writes && key) {
         const id = keyOf(key);
         const before = lastSeen.get(id);
@@ -198,7 +231,10 @@ export async function attachMeter(): Promise<Meter> {
             itemBytes(after),
           );
         }
+        if (op === "PutItem" && after) reading.dynamo.storedBytes += itemBytes(after) + 100;
         for (const index of INDEXES) {
+          const entered = indexEntry(index, op === "PutItem" ? undefined : before, after);
+          if (entered !== undefined) reading.dynamo.storedBytes += entered + 100;
           const units = indexWrite(index, op === "PutItem" ? undefined : before, after);
           if (units > 0) {
             reading.dynamo.indexWriteUnits += units;
@@ -215,6 +251,7 @@ export async function attachMeter(): Promise<Meter> {
   (redis() as unknown as Upstash).use(async (request, next) => {
     if (active) {
       reading.redisRequests++;
+      reading.redisBodyBytes += Buffer.byteLength(JSON.stringify(request.body ?? null));
       const body = request.body;
       const commands =
         Array.isArray(body) && Array.isArray(body[0]) ? (body as unknown[][]) : [body as unknown[]];
@@ -222,8 +259,30 @@ export async function attachMeter(): Promise<Meter> {
         bump(reading.redisCommands, String(command?.[0] ?? "?").toUpperCase());
       }
     }
-    return next(request);
+    const response = await next(request);
+    if (active) reading.redisBodyBytes += Buffer.byteLength(JSON.stringify(response ?? null));
+    return response;
   });
+
+  // Log lines: the handlers run in this process and write JSON lines (Powertools Logger and
+  // Metrics) to stdout and stderr. They are counted while metering and never printed (the
+  // bench's own output is tables, not JSON lines).
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      if (!text.startsWith("{")) return write(chunk, ...rest);
+      if (active) {
+        for (const line of text.split("\n").filter(Boolean)) {
+          reading.logLines++;
+          reading.logBytes += Buffer.byteLength(line);
+        }
+      }
+      const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  }
 
   return {
     start() {
@@ -246,10 +305,14 @@ function pick(item: Item | undefined): Item | undefined {
   return item && { pk: item.pk, sk: item.sk };
 }
 
-/** Write units one index takes for a change from `before` to `after` (projection ALL). */
-function indexWrite(index: string, before: Item | undefined, after: Item | undefined): number {
+/** Write units one index takes for a change from `before` to `after`. */
+function indexWrite(index: IndexName, before: Item | undefined, after: Item | undefined): number {
   const pk = `${index}pk`;
   const sk = `${index}sk`;
+  const all = schema.indexes[index].projection === "all";
+  // A keys-only index item: the table's and the index's keys.
+  const kb = (item: Item) =>
+    all ? itemKb(item) : Math.max(1, Math.ceil(itemBytes(pickKeys(item, pk, sk)) / 1024));
   const inBefore = before?.[pk] !== undefined && before?.[sk] !== undefined;
   const inAfter = after?.[pk] !== undefined && after?.[sk] !== undefined;
   if (!inBefore && !inAfter) return 0;
@@ -257,5 +320,23 @@ function indexWrite(index: string, before: Item | undefined, after: Item | undef
   if (!inAfter && before) return kb(before);
   if (!before || !after) return 0;
   if (before[pk] !== after[pk] || before[sk] !== after[sk]) return kb(before) + kb(after);
-  return Math.max(kb(before), kb(after));
+  return all ? Math.max(kb(before), kb(after)) : 0;
+}
+
+/** Bytes of the entry an item gains in an index by this write (undefined: none gained). */
+function indexEntry(
+  index: IndexName,
+  before: Item | undefined,
+  after: Item | undefined,
+): number | undefined {
+  const pk = `${index}pk`;
+  const sk = `${index}sk`;
+  const inBefore = before?.[pk] !== undefined && before?.[sk] !== undefined;
+  const inAfter = after?.[pk] !== undefined && after?.[sk] !== undefined;
+  if (inBefore || !inAfter || !after) return undefined;
+  return itemBytes(schema.indexes[index].projection === "all" ? after : pickKeys(after, pk, sk));
+}
+
+function pickKeys(item: Item, pk: string, sk: string): Item {
+  return { pk: item.pk, sk: item.sk, [pk]: item[pk], [sk]: item[sk] };
 }

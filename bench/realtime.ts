@@ -1,161 +1,60 @@
-/**
- * Real-time fan-out latency: one publish reaching 1,000 subscribers, through Herald's feed path
- *
- *   Realtime.publish → Upstash REST shim → redis-server → shim SSE (one per feed)
- *     → feed handler (local Function URL, response streaming) → SSE client
- *
- * versus raw Redis pub/sub (ioredis PUBLISH → redis-server → 1,000 ioredis subscribers) on the
- * same redis-server, in the same run. Subscribers live in a worker thread, so the receiving end
- * does not share an event loop with the server side; latency is publish call → receipt, in
- * wall-clock milliseconds shared by both threads. Loopback only; bounded in time.
- *
- *   npx tsx bench/realtime.ts [subscribers=1000] [rounds=30]
- */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { availableParallelism, cpus } from "node:os";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
+import type { LocalCloud } from "@herald/local/cloud";
+import { startLocalCloud } from "@herald/local/cloud";
 import { Redis as IORedis } from "ioredis";
+import WebSocket from "ws";
+import { PRICES } from "./prices";
 
-const SUBSCRIBERS = Number(process.argv[2] ?? 1000);
-const ROUNDS = Number(process.argv[3] ?? 30);
+/**
+ * The real-time feeds (`npm run bench -- socket`): what a connected recipient costs per hour on
+ * the SSE feed (a streaming Lambda held open), on the removed API Gateway WebSocket feed (its
+ * last computed figure) and on AppSync Events; what one delivered real-time event costs; and
+ * fan-out latency from `Realtime.publish` to 1,000 connected subscribers on each path — the
+ * WebSocket feed (AppSync Events emulator), the SSE feed (what `waitFor` holds), and raw Redis
+ * pub/sub (ioredis PUBLISH → 1,000 ioredis subscribers) — in the same run. Subscribers live in a
+ * worker thread (bench/realtime-subscribers.ts); latency is publish call → receipt.
+ */
+
+const SUBSCRIBERS = Number(process.env.HERALD_BENCH_SUBSCRIBERS ?? 1000);
+const ROUNDS = 20;
 const WARMUP = 3;
-const ROUND_TIMEOUT_MS = 5_000;
-/** The whole run stops measuring after this long, whatever is left. */
-const BUDGET_MS = 120_000;
-const CONNECT_BATCH = 50;
+const BUDGET_MS = 150_000;
 const RESULTS = new URL("./results/realtime.json", import.meta.url);
+const RAW_RECIPIENT = "bench-raw";
 
-type Path = "herald" | "raw";
-type ToWorker =
-  | { type: "connect-sse"; url: string; count: number }
-  | { type: "connect-raw"; port: number; pattern: string; count: number }
-  | { type: "collect"; path: Path; id: string; count: number }
-  | { type: "close" };
-type FromWorker =
-  | { type: "ready"; path: Path; connected: number }
-  | { type: "receipts"; path: Path; id: string; at: number[] }
-  | { type: "closed" };
+/** List prices (us-east-1, 2026-11) of the WebSocket services compared. */
+export const SOCKET_PRICES = {
+  /** AppSync Events: per connection-minute. */
+  appSyncConnectionMinute: 0.08 / 1e6,
+  /**
+   * AppSync Events: per Event API operation — a connect, a subscribe, an inbound (published)
+   * event and each outbound delivery, metered in 5 KB increments; keep-alives are not billed.
+   */
+  appSyncOperation: PRICES.appSyncOperation,
+  appSyncOperationBytes: 5 * 1024,
+} as const;
 
-/** Milliseconds since the epoch, with sub-millisecond precision, comparable across threads. */
+/**
+ * The API Gateway WebSocket feed this one replaced (removed 2026-11-30), as its bench last
+ * computed it: connection-minutes ($0.25/M) alone, and idle all hour with the keep-alive pings
+ * its 10-minute idle timeout needs (6.7 × 2 messages and 6.7 small Lambdas) plus one reconnect.
+ * Its fan-out: one signed PostToConnection per connection, p50 188 ms to 1,000 subscribers
+ * against raw redis 11.1 ms.
+ */
+const REMOVED_API_GATEWAY = {
+  connectionMinutesOnly: 0.000015,
+  idleWithKeepalive: 0.0000366,
+  fanOutP50Ms: 188,
+  rawP50Ms: 11.1,
+} as const;
+
+/** Memory of the functions involved (stacks/realtime.ts; publishers run at SST's 1024 MB). */
+const MEMORY_GB = { feed: 0.25, authorizer: 0.25, publisher: 1 } as const;
+
 const now = () => performance.timeOrigin + performance.now();
-
-// ---------------------------------------------------------------------------------------------
-// Subscribers (worker thread)
-
-function subscriberSide() {
-  const port = parentPort;
-  if (!port) throw new Error("the subscriber side runs in a worker");
-  const receipts: Record<Path, Map<string, number[]>> = { herald: new Map(), raw: new Map() };
-  const waiting: Array<{ path: Path; id: string; count: number; done: () => void }> = [];
-  const sockets: Array<{ destroy(): void }> = [];
-  const raws: IORedis[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-
-  const receive = (path: Path, id: string) => {
-    const at = now();
-    const list = receipts[path].get(id) ?? [];
-    list.push(at);
-    receipts[path].set(id, list);
-    const index = waiting.findIndex((w) => w.path === path && w.id === id);
-    const waiter = waiting[index];
-    if (waiter && list.length >= waiter.count) {
-      waiting.splice(index, 1);
-      waiter.done();
-    }
-  };
-  const send = (message: FromWorker) => port.postMessage(message);
-
-  /** One SSE client: resolves once the feed has said it is connected. */
-  const openSse = (url: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(url, { agent, headers: { accept: "text/event-stream" } }, (res) => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`feed answered ${res.statusCode}`));
-          res.resume();
-          return;
-        }
-        res.setEncoding("utf8");
-        let buffer = "";
-        res.on("data", (chunk: string) => {
-          buffer += chunk;
-          let end = buffer.indexOf("\n");
-          while (end !== -1) {
-            const line = buffer.slice(0, end);
-            buffer = buffer.slice(end + 1);
-            if (line.startsWith("id: ")) receive("herald", line.slice(4));
-            else if (line === ": connected") resolve();
-            end = buffer.indexOf("\n");
-          }
-        });
-      });
-      req.on("error", reject);
-      req.on("socket", (socket) => sockets.push(socket));
-      req.end();
-    });
-
-  const openRaw = async (redisPort: number, pattern: string) => {
-    const client = new IORedis({ port: redisPort, host: "127.0.0.1", lazyConnect: true });
-    raws.push(client);
-    client.on("pmessage", (_pattern: string, _channel: string, message: string) => {
-      // The event JSON starts with {"event_id":"…", as Realtime.eventOf builds it.
-      const start = 13;
-      receive("raw", message.slice(start, message.indexOf('"', start)));
-    });
-    await client.connect();
-    await client.psubscribe(pattern);
-  };
-
-  const inBatches = async (count: number, open: () => Promise<void>) => {
-    for (let done = 0; done < count; done += CONNECT_BATCH) {
-      const batch = Math.min(CONNECT_BATCH, count - done);
-      await Promise.all(Array.from({ length: batch }, open));
-    }
-  };
-
-  port.on("message", async (message: ToWorker) => {
-    if (message.type === "connect-sse") {
-      await inBatches(message.count, () => openSse(message.url));
-      send({ type: "ready", path: "herald", connected: message.count });
-    } else if (message.type === "connect-raw") {
-      await inBatches(message.count, () => openRaw(message.port, message.pattern));
-      send({ type: "ready", path: "raw", connected: message.count });
-    } else if (message.type === "collect") {
-      const { path, id, count } = message;
-      const reply = () => {
-        clearTimeout(timer);
-        send({ type: "receipts", path, id, at: receipts[path].get(id) ?? [] });
-        receipts[path].delete(id);
-      };
-      const timer = setTimeout(() => {
-        const index = waiting.findIndex((w) => w.path === path && w.id === id);
-        if (index !== -1) waiting.splice(index, 1);
-        reply();
-      }, ROUND_TIMEOUT_MS);
-      if ((receipts[path].get(id)?.length ?? 0) >= count) reply();
-      else waiting.push({ path, id, count, done: reply });
-    } else {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(raws.map((client) => client.quit()));
-      agent.destroy();
-      send({ type: "closed" });
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Publisher and servers (main thread)
-
-interface Stats {
-  samples: number;
-  lost: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  /** Median over rounds of the time until the last subscriber had the message. */
-  lastP50: number;
-}
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -163,35 +62,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, index)] as number;
 }
 
-function stats(rounds: number[][], expected: number): Stats {
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+function stats(rounds: number[][], expected: number) {
   const all = rounds.flat().sort((a, b) => a - b);
-  const lasts = rounds.map((round) => Math.max(...round)).sort((a, b) => a - b);
-  const round2 = (n: number) => Math.round(n * 100) / 100;
   return {
     samples: all.length,
     lost: expected * rounds.length - all.length,
     p50: round2(percentile(all, 50)),
     p90: round2(percentile(all, 90)),
     p99: round2(percentile(all, 99)),
-    max: round2(all.at(-1) ?? Number.NaN),
-    lastP50: round2(percentile(lasts, 50)),
+    lastP50: round2(median(rounds.map((round) => Math.max(...round)))),
   };
 }
 
 class Channel {
-  private readonly pending: Array<(message: FromWorker) => boolean> = [];
-  private readonly worker: Worker;
-
-  constructor(worker: Worker) {
-    this.worker = worker;
-    worker.on("message", (message: FromWorker) => {
+  private readonly pending: Array<(message: any) => boolean> = [];
+  constructor(readonly worker: Worker) {
+    worker.on("message", (message) => {
       const index = this.pending.findIndex((accept) => accept(message));
       if (index !== -1) this.pending.splice(index, 1);
     });
   }
-
-  ask<T extends FromWorker>(message: ToWorker, match: (reply: FromWorker) => reply is T) {
-    return new Promise<T>((resolve) => {
+  ask(message: unknown, match: (reply: any) => boolean): Promise<any> {
+    return new Promise((resolve) => {
       this.pending.push((reply) => {
         if (!match(reply)) return false;
         resolve(reply);
@@ -200,104 +98,6 @@ class Channel {
       this.worker.postMessage(message);
     });
   }
-}
-
-async function main() {
-  const started = Date.now();
-  const { startRedis } = await import("../packages/local/src/redis");
-  const { startFunctionUrl } = await import("../packages/local/src/function-url");
-  const upstash = await startRedis();
-  if (upstash.backend !== "redis-server") {
-    throw new Error(
-      "this benchmark compares against redis-server; install it (apt install redis-server)",
-    );
-  }
-  // The links the feed handler reads, as the local cloud sets them.
-  Object.assign(process.env, {
-    AWS_LAMBDA_LOG_LEVEL: "warn",
-    SST_RESOURCE_App: JSON.stringify({ name: "herald", stage: "bench" }),
-    SST_RESOURCE_Upstash: JSON.stringify({ url: upstash.url, token: upstash.token }),
-    SST_RESOURCE_Realtime: JSON.stringify({ tokenKey: "bench-token-key-0123456789abcdef" }),
-    SST_RESOURCE_Table: JSON.stringify({ name: "unused" }),
-  });
-  const Realtime = await import("../packages/core/src/realtime");
-  const { redis } = await import("../packages/core/src/aws/redis");
-  const feed = await startFunctionUrl({
-    handler: async () => (await import("../functions/stream")).handler,
-  });
-  const [, redisPort] = (await redis().exec<[string, string]>(["CONFIG", "GET", "port"])) ?? [];
-  const publisher = new IORedis({ port: Number(redisPort), host: "127.0.0.1" });
-
-  const tenantId = "bench";
-  const recipientId = "bench-recipient";
-  const { token } = Realtime.issueToken({ tenantId, recipientId, ttlSeconds: 3600 });
-  const pattern = Realtime.patterns.recipient(tenantId, recipientId);
-  // The worker loads this same file with Node's own type stripping (so: no TS-only syntax here).
-  const worker = new Worker(new URL(import.meta.url), { workerData: { role: "subscribers" } });
-  const channel = new Channel(worker);
-  const isReady = (reply: FromWorker): reply is Extract<FromWorker, { type: "ready" }> =>
-    reply.type === "ready";
-
-  process.stdout.write(
-    `connecting ${SUBSCRIBERS} feed clients and ${SUBSCRIBERS} raw subscribers…\n`,
-  );
-  await channel.ask(
-    { type: "connect-sse", url: `${feed.url}/?token=${token}`, count: SUBSCRIBERS },
-    isReady,
-  );
-  await channel.ask(
-    { type: "connect-raw", port: Number(redisPort), pattern, count: SUBSCRIBERS },
-    isReady,
-  );
-  const setupMs = Date.now() - started;
-
-  const rounds: Record<Path, number[][]> = { herald: [], raw: [] };
-  const deadline = Date.now() + BUDGET_MS;
-  let measured = 0;
-  for (let round = 0; round < WARMUP + ROUNDS && Date.now() < deadline; round++) {
-    for (const path of ["herald", "raw"] as const) {
-      const info = notification(recipientId, `${path}-${round}`);
-      const event = Realtime.eventOf(tenantId, info);
-      const sentAt = now();
-      if (path === "herald") await Realtime.publish(tenantId, info);
-      else
-        await publisher.publish(
-          Realtime.channelOf(tenantId, recipientId, info.id),
-          JSON.stringify(event),
-        );
-      const reply = await channel.ask(
-        { type: "collect", path, id: event.event_id, count: SUBSCRIBERS },
-        (r): r is Extract<FromWorker, { type: "receipts" }> =>
-          r.type === "receipts" && r.path === path && r.id === event.event_id,
-      );
-      if (round >= WARMUP) rounds[path].push(reply.at.map((at) => at - sentAt));
-    }
-    if (round >= WARMUP) measured += 1;
-  }
-
-  await channel.ask({ type: "close" }, (r): r is FromWorker => r.type === "closed");
-  await worker.terminate();
-  publisher.disconnect();
-  await feed.stop();
-  await upstash.stop();
-
-  const herald = stats(rounds.herald, SUBSCRIBERS);
-  const raw = stats(rounds.raw, SUBSCRIBERS);
-  const result = {
-    benchmark: "publish → subscribers latency (ms)",
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: availableParallelism(),
-    cpu: cpus()[0]?.model,
-    subscribers: SUBSCRIBERS,
-    rounds: measured,
-    setupMs,
-    herald,
-    raw,
-  };
-  mkdirSync(new URL("./", RESULTS), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
-  printTable(result.subscribers, measured, { herald, raw });
 }
 
 function notification(recipientId: string, label: string) {
@@ -321,39 +121,284 @@ function notification(recipientId: string, label: string) {
   };
 }
 
-function printTable(subscribers: number, rounds: number, results: Record<Path, Stats>) {
-  const rows = [
-    ["path", "p50 ms", "p90 ms", "p99 ms", "max ms", "last p50 ms", "samples", "lost"],
-    ...(["herald", "raw"] as const).map((path) => {
-      const s = results[path];
-      const name =
-        path === "herald" ? "Herald feed (Upstash shim + SSE)" : "raw redis pub/sub (ioredis)";
-      return [name, s.p50, s.p90, s.p99, s.max, s.lastP50, s.samples, s.lost].map(String);
-    }),
-  ];
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join("  ");
-  process.stdout.write(`\npublish → ${subscribers} subscribers, ${rounds} rounds\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
-  process.stdout.write(`\nwritten to ${RESULTS.pathname}\n`);
+/**
+ * One client's connect (→ `connection_ack`: the authorizer's EVENT_CONNECT), subscribe (→
+ * `subscribe_success`: its EVENT_SUBSCRIBE) and replay fetch, medians: upper bounds of the
+ * authorizer's and the replay's durations.
+ */
+async function roundTrips(
+  target: { url: string; host: string; token: string; channel: string },
+  feedUrl: string,
+  samples: number,
+) {
+  const connects: number[] = [];
+  const subscribes: number[] = [];
+  const replays: number[] = [];
+  const authorization = { host: target.host, Authorization: target.token };
+  const header = `header-${Buffer.from(JSON.stringify(authorization)).toString("base64url")}`;
+  for (let i = 0; i < samples; i++) {
+    const started = now();
+    const ws = new WebSocket(target.url, ["aws-appsync-event-ws", header]);
+    const next = (type: string) =>
+      new Promise<void>((resolve) => {
+        const on = (data: unknown) => {
+          if (JSON.parse(String(data)).type !== type) return;
+          ws.off("message", on);
+          resolve();
+        };
+        ws.on("message", on);
+      });
+    await new Promise((resolve) => ws.once("open", resolve));
+    const acked = next("connection_ack");
+    ws.send(JSON.stringify({ type: "connection_init" }));
+    await acked;
+    connects.push(now() - started);
+    const subscribed = now();
+    const success = next("subscribe_success");
+    ws.send(
+      JSON.stringify({ type: "subscribe", id: "s", channel: `${target.channel}/*`, authorization }),
+    );
+    await success;
+    subscribes.push(now() - subscribed);
+    ws.close();
+    const replayed = now();
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const response = await fetch(
+      `${feedUrl}?replay=only&last_event_id=${encodeURIComponent(`${since}|-`)}`,
+      { headers: { authorization: `Bearer ${target.token}` } },
+    );
+    await response.text();
+    replays.push(now() - replayed);
+  }
+  return {
+    connectMs: round2(median(connects)),
+    subscribeMs: round2(median(subscribes)),
+    replayMs: round2(median(replays)),
+  };
 }
 
-if (isMainThread) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(
-        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+async function latency(cloud: LocalCloud) {
+  const Realtime = await import("@herald/core/realtime");
+  const { redis } = await import("@herald/core/aws/redis");
+  const tenantId = "bench-socket";
+  const recipientId = "bench-recipient";
+  const { token } = Realtime.issueToken({ tenantId, recipientId, ttlSeconds: 3600 });
+  const target = {
+    url: cloud.socketUrl,
+    host: cloud.socketHost,
+    token,
+    channel: Realtime.Socket.feedChannel(tenantId, recipientId),
+  };
+  const trips = await roundTrips(target, cloud.feedUrl, 15);
+  // The publisher's share of an event: one signed AppSync request, timed with nobody connected
+  // (under load the emulator's own fan-out shares this thread and would be counted too).
+  const alone: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const event = Realtime.eventOf(tenantId, notification(recipientId, `alone-${i}`));
+    const started = now();
+    await Realtime.Socket.publishAll([event]);
+    alone.push(now() - started);
+  }
+  const raw = cloud.redis.backend === "redis-server";
+  const [, redisPort] = raw
+    ? ((await redis().exec<[string, string]>(["CONFIG", "GET", "port"])) ?? [])
+    : [];
+  const publisher = raw ? new IORedis({ port: Number(redisPort), host: "127.0.0.1" }) : undefined;
+  const worker = new Worker(new URL("./realtime-subscribers.ts", import.meta.url));
+  const channel = new Channel(worker);
+  const ready = (r: any) => r.type === "ready";
+  process.stdout.write(`connecting ${SUBSCRIBERS} subscribers on each path…\n`);
+  await channel.ask({ type: "connect-socket", target, count: SUBSCRIBERS }, ready);
+  if (raw) {
+    await channel.ask(
+      {
+        type: "connect-raw",
+        port: Number(redisPort),
+        // Another recipient's pattern: Herald's own publishes must not reach these.
+        pattern: Realtime.patterns.recipient(tenantId, RAW_RECIPIENT),
+        count: SUBSCRIBERS,
+      },
+      ready,
+    );
+  }
+  const rounds: Record<"socket" | "sse" | "raw", number[][]> = { socket: [], sse: [], raw: [] };
+  const underLoadMs: number[] = [];
+  /** One round on one path: publish, then wait for every subscriber's receipt. */
+  const round = async (path: "socket" | "sse" | "raw", label: string, measured: boolean) => {
+    const info = notification(recipientId, `${path}-${label}-${Date.now()}`);
+    const event = Realtime.eventOf(tenantId, info);
+    const sentAt = now();
+    if (path === "raw") {
+      await publisher?.publish(
+        Realtime.channelOf(tenantId, RAW_RECIPIENT, info.id),
+        JSON.stringify(event),
       );
-      process.exit(1);
-    },
+    } else {
+      // What a worker does after a status write: Redis and AppSync, one request each.
+      await Realtime.publish(tenantId, info);
+      if (measured && path === "socket") underLoadMs.push(now() - sentAt);
+    }
+    const reply = await channel.ask(
+      { type: "collect", path, id: event.event_id, count: SUBSCRIBERS },
+      (r) => r.type === "receipts" && r.path === path && r.id === event.event_id,
+    );
+    if (measured) rounds[path].push((reply.at as number[]).map((at) => at - sentAt));
+  };
+  // First the WebSocket feed against raw Redis, round by round; then the SSE feed, whose 1,000
+  // in-process feed handlers would otherwise share the publisher's thread with the emulator.
+  const before = cloud.socket.counts();
+  const deadline = Date.now() + BUDGET_MS;
+  for (let i = 0; i < WARMUP + ROUNDS && Date.now() < deadline; i++) {
+    await round("socket", String(i), i >= WARMUP);
+    if (raw) await round("raw", String(i), i >= WARMUP);
+  }
+  const after = cloud.socket.counts();
+  await channel.ask(
+    { type: "connect-sse", url: `${cloud.feedUrl}/?token=${token}`, count: SUBSCRIBERS },
+    ready,
   );
-} else if ((workerData as { role?: string })?.role === "subscribers") {
-  subscriberSide();
+  for (let i = 0; i < WARMUP + ROUNDS && Date.now() < deadline + BUDGET_MS / 2; i++) {
+    await round("sse", String(i), i >= WARMUP);
+  }
+  const paths = raw ? (["socket", "sse", "raw"] as const) : (["socket", "sse"] as const);
+  await channel.ask({ type: "close" }, (r) => r.type === "closed");
+  await worker.terminate();
+  publisher?.disconnect();
+  const published = after.publishes - before.publishes;
+  return {
+    trips,
+    publishMs: round2(median(alone)),
+    publishUnderLoadMs: round2(median(underLoadMs)),
+    appSync: {
+      publishRequestsPerEvent: round2(published / (WARMUP + rounds.socket.length)),
+      deliveriesPerEvent: round2(
+        (after.deliveries - before.deliveries) / (WARMUP + rounds.socket.length),
+      ),
+    },
+    eventBytes: Buffer.byteLength(
+      JSON.stringify(Realtime.eventOf(tenantId, notification(recipientId, "size"))),
+    ),
+    paths: Object.fromEntries(paths.map((path) => [path, stats(rounds[path], SUBSCRIBERS)])),
+  };
+}
+
+/** USD per connected recipient-hour and per delivered event, from list prices and this run. */
+function costs(measured: Awaited<ReturnType<typeof latency>>) {
+  const { trips } = measured;
+  const lambda = (gb: number, ms: number) =>
+    PRICES.lambdaRequest + gb * (Math.ceil(ms) / 1000) * PRICES.lambdaGbSecond;
+  const S = SOCKET_PRICES;
+  const operations = (bytes: number) => Math.max(1, Math.ceil(bytes / S.appSyncOperationBytes));
+  // Old: one feed Lambda per connection for the whole hour; it closes and is reconnected every
+  // 15 minutes (4 invocations, each a PSUBSCRIBE and PUNSUBSCRIBE on Upstash).
+  const oldFeed = (gb: number) =>
+    gb * 3600 * PRICES.lambdaGbSecond + 4 * (PRICES.lambdaRequest + 2 * PRICES.redisCommand);
+  // AppSync Events: connection-minutes (keep-alives are AppSync's own and free), and one new
+  // connection per hour (tokens last at most an hour): a connect and a subscribe operation, the
+  // authorizer for each, and the replay the client fetches (a short feed invocation and one
+  // recipient-history Query of half a read unit).
+  const minutes = 60 * S.appSyncConnectionMinute;
+  const reconnect =
+    2 * S.appSyncOperation +
+    lambda(MEMORY_GB.authorizer, trips.connectMs) +
+    lambda(MEMORY_GB.authorizer, trips.subscribeMs) +
+    lambda(MEMORY_GB.feed, trips.replayMs) +
+    PRICES.dynamoReadUnit / 2;
+  const perHour = {
+    sseAt1024Mb: oldFeed(1),
+    sseAt256Mb: oldFeed(MEMORY_GB.feed),
+    removedApiGatewayConnectionMinutesOnly: REMOVED_API_GATEWAY.connectionMinutesOnly,
+    removedApiGatewayIdle: REMOVED_API_GATEWAY.idleWithKeepalive,
+    appSyncConnectionMinutesOnly: minutes,
+    appSyncIdle: minutes + reconnect,
+  };
+  // One event to N subscribers: the Redis PUBLISH (SSE feed, waitFor), one signed AppSync
+  // publish from the publishing function (its time measured here, at 1024 MB), one inbound
+  // operation and N outbound deliveries. No Lambda invocation of its own, no table access.
+  const perEvent = (subscribers: number) => {
+    const ops = operations(measured.eventBytes);
+    const fixed =
+      PRICES.redisCommand +
+      ops * S.appSyncOperation +
+      MEMORY_GB.publisher * (measured.publishMs / 1000) * PRICES.lambdaGbSecond;
+    return {
+      subscribers,
+      requestsPerSubscriber: {
+        appSyncPublish: round2(1 / subscribers),
+        appSyncDelivery: 1,
+        redisPublish: round2(1 / subscribers),
+        dynamoQuery: 0,
+        lambdaInvocations: 0,
+      },
+      usdPerDeliveredEvent: (fixed + subscribers * ops * S.appSyncOperation) / subscribers,
+    };
+  };
+  return { perHour, perEvent: [perEvent(1), perEvent(10), perEvent(SUBSCRIBERS)] };
+}
+
+export async function measureRealtime() {
+  const cloud = await startLocalCloud({ env: { AWS_LAMBDA_LOG_LEVEL: "silent" } });
+  try {
+    const measured = await latency(cloud);
+    const cost = costs(measured);
+    const result = {
+      benchmark: "real-time feeds: cost and fan-out latency",
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: availableParallelism(),
+      cpu: cpus()[0]?.model,
+      prices: { ...SOCKET_PRICES, asOf: PRICES.asOf },
+      removedApiGateway: REMOVED_API_GATEWAY,
+      subscribers: SUBSCRIBERS,
+      ...measured,
+      cost,
+    };
+    mkdirSync(new URL("./", RESULTS), { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+    print(result);
+  } finally {
+    await cloud.stop();
+  }
+}
+
+function print(result: any) {
+  const usd = (n: number) => `$${n.toPrecision(3)}`;
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  const h = result.cost.perHour;
+  out("\nReal-time feeds — USD per connected recipient-hour (goal ≤ $0.00002)");
+  out(`  SSE Lambda held open, 1024 MB (the issue's figure)          ${usd(h.sseAt1024Mb)}`);
+  out(`  SSE Lambda held open, 256 MB (stacks today)                 ${usd(h.sseAt256Mb)}`);
+  out(
+    `  removed API Gateway WebSocket, idle with keep-alives         ${usd(h.removedApiGatewayIdle)}`,
+  );
+  out(
+    `  AppSync Events, connection-minutes alone                     ${usd(h.appSyncConnectionMinutesOnly)}`,
+  );
+  out(`  AppSync Events, idle all hour with an hourly reconnect       ${usd(h.appSyncIdle)}`);
+  out("\nUSD per delivered real-time event (requests per event per subscriber)");
+  for (const e of result.cost.perEvent) {
+    const r = e.requestsPerSubscriber;
+    out(
+      `  ${String(e.subscribers).padStart(5)} subscribers: ${usd(e.usdPerDeliveredEvent)}  (AppSync publish ${r.appSyncPublish}, delivery ${r.appSyncDelivery}, PUBLISH ${r.redisPublish}, Query ${r.dynamoQuery}, Lambda ${r.lambdaInvocations})`,
+    );
+  }
+  out(`\nfan-out latency, publish → ${result.subscribers} subscribers (ms; goal p50 ≤ 2× raw)`);
+  out("  path                                    p50      p90      p99   last p50  lost");
+  const names: Record<string, string> = {
+    socket: "WebSocket feed (AppSync Events)",
+    sse: "SSE feed (Upstash shim + Lambda)",
+    raw: "raw redis pub/sub (ioredis)",
+  };
+  for (const [path, s] of Object.entries(result.paths) as Array<[string, any]>) {
+    out(
+      `  ${(names[path] ?? path).padEnd(37)} ${String(s.p50).padStart(7)}  ${String(s.p90).padStart(7)}  ${String(s.p99).padStart(7)}  ${String(s.lastP50).padStart(8)}  ${s.lost}`,
+    );
+  }
+  if (result.paths.raw) {
+    out(`  ratio p50, WebSocket / raw: ${round2(result.paths.socket.p50 / result.paths.raw.p50)}×`);
+  } else out("  raw redis pub/sub: n/a (no redis-server; the embedded stand-in runs)");
+  out(
+    `  AppSync publish ${result.publishMs} ms alone, Realtime.publish ${result.publishUnderLoadMs} ms with the emulator fanning out on the same thread (${result.appSync.publishRequestsPerEvent} AppSync request, ${result.appSync.deliveriesPerEvent} deliveries per event); connect ${result.trips.connectMs} ms, subscribe ${result.trips.subscribeMs} ms, replay ${result.trips.replayMs} ms`,
+  );
+  out(`\nwritten to ${RESULTS.pathname}`);
 }

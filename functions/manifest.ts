@@ -13,7 +13,7 @@ export type LinkName =
   | "Upstash"
   | "Realtime"
   | "Webhooks"
-  | "Socket";
+  | "Events";
 
 /** A route as both clouds serve it (derived from `functions/routes.ts`). */
 export interface RouteSpec {
@@ -46,27 +46,14 @@ export const routes: RouteSpec[] = [
  */
 export const stream = "functions/stream.handler";
 
-export interface SocketRouteSpec {
-  /** `$connect`, `$disconnect`, `$default`, or a value of the message's `action`. */
-  route: string;
-  handler: string;
-}
-
 /**
- * The WebSocket feed: an API Gateway WebSocket API whose route is the message's `action`
- * (`$request.body.action`). Every route is linked to `links`; the token is checked at `$connect`.
+ * The WebSocket feed is an AppSync Events API (stacks/realtime.ts, the local emulator in
+ * packages/local/src/appsync-events.ts); Herald runs only its Lambda authorizer, which checks
+ * recipient tokens on connect and subscribe.
  */
 export const socket = {
-  routeSelection: "$request.body.action",
-  links: ["Table", "Realtime", "Socket"] as LinkName[],
-  routes: [
-    { route: "$connect", handler: "functions/socket.connect" },
-    { route: "$disconnect", handler: "functions/socket.disconnect" },
-    { route: "subscribe", handler: "functions/socket.message" },
-    { route: "unsubscribe", handler: "functions/socket.message" },
-    { route: "ping", handler: "functions/socket.message" },
-    { route: "$default", handler: "functions/socket.message" },
-  ] satisfies SocketRouteSpec[],
+  authorizer: "functions/socket.handler",
+  links: ["Realtime"] as LinkName[],
 };
 
 /** The feed URL's CORS (AWS and the local cloud): browsers send the token as a header. */
@@ -77,6 +64,29 @@ export const streamCors = {
 };
 
 export const authorizer = "functions/api/authorizer.handler";
+
+/**
+ * How long API Gateway keeps the authorizer's answer for one `Authorization` header (its result
+ * cache; the local API Gateway honours it too). A request within that time runs no authorizer
+ * and no key lookup; the price is that a revoked key keeps working for at most this long.
+ */
+export const authorizerCacheSeconds = 60;
+
+/**
+ * API Gateway's access log line (`stacks/api.ts`): one per request, authorizer refusals
+ * included, with the tenant the authorizer named. Kept to what operators search by: log lines
+ * are billed by the byte (SST's default format is twice as long).
+ */
+export const accessLogFormat = JSON.stringify({
+  requestId: "$context.requestId",
+  time: "$context.requestTime",
+  route: "$context.routeKey",
+  status: "$context.status",
+  latencyMs: "$context.responseLatency",
+  ip: "$context.identity.sourceIp",
+  tenantId: "$context.authorizer.tenantId",
+  error: "$context.error.message",
+});
 
 /** One queue, dead-letter queue and worker per channel. */
 export const workers = {
@@ -110,6 +120,13 @@ export const queueSettings = {
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: 5,
   batchSize: 10,
+  /**
+   * How long the event-source mapping gathers records for a fuller batch (Lambda's
+   * MaximumBatchingWindowInSeconds; the local runner honours it). A worker invocation, its
+   * poller's receive and delete are paid per batch, so fuller batches cost less per message;
+   * the price is up to this much added latency when traffic is low.
+   */
+  batchingWindowSeconds: 1,
   /**
    * Concurrent batches per channel worker (the event-source mapping's maximum concurrency; the
    * local runner polls with as many pollers). A batch waits for its slowest record, so a

@@ -21,7 +21,7 @@ import * as Suppression from "@herald/core/suppression";
 import * as Template from "@herald/core/template";
 import * as Settings from "@herald/core/tenant/settings";
 import * as Workflow from "@herald/core/workflow";
-import { z } from "zod";
+import * as z from "zod";
 import type { LinkName } from "./manifest";
 
 /**
@@ -87,9 +87,9 @@ const PreferenceToken = z.object({
 
 /**
  * Accepting and changing notifications: the table, the queues and schedules they go to, and the
- * WebSocket API every status change is posted to (`Realtime.publish`).
+ * AppSync Events API every status change is published on (`Realtime.publish`).
  */
-const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Socket"];
+const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Events"];
 
 const inboxMark = (mark: "read" | "seen") =>
   ({
@@ -142,9 +142,9 @@ export const httpRoutes = {
     { auth: "apiKey", tag: "tenant", links: ["Table"] },
     {
       "GET /v1/metrics": {
-        summary: "Notification counts by channel and status",
+        summary: "Notification counts by channel and status, and what they cost",
         description:
-          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).",
+          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).",
         query: Counters.QueryInput,
         responses: { 200: { description: "Counts over the period", body: Counts } },
       },
@@ -264,14 +264,14 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/recipients.handler",
-    // Webhooks: inbox cursors are signed with a key derived from its signing key. Socket: a
+    // Webhooks: inbox cursors are signed with a key derived from its signing key. Events: a
     // read or seen mark is a change the WebSocket feed carries. Queues and Scheduler: a mark on
     // a workflow step skips the steps it stops (their schedules deleted, status callbacks
     // enqueued).
     {
       auth: "apiKey",
       tag: "recipients",
-      links: ["Table", "Queues", "Scheduler", "Webhooks", "Socket"],
+      links: ["Table", "Queues", "Scheduler", "Webhooks", "Events"],
     },
     {
       "PUT /v1/recipients/{id}": {
@@ -347,7 +347,8 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/tokens.handler",
-    { auth: "apiKey", tag: "recipients", links: ["Realtime"] },
+    // Events: the WebSocket feed's endpoints, returned with the token.
+    { auth: "apiKey", tag: "recipients", links: ["Realtime", "Events"] },
     {
       "POST /v1/recipients/{id}/tokens": {
         summary: "Issue a real-time feed token",
@@ -362,14 +363,14 @@ export const httpRoutes = {
   ),
   // A recipient's own inbox, authenticated by a recipient token (the handler checks it), for
   // browsers: Realtime holds the token key, Upstash the per-recipient rate limit and the feed,
-  // Socket the WebSocket feed that carries each mark.
+  // Events the WebSocket feed that carries each mark.
   ...serve(
     "functions/api/inbox.handler",
     {
       auth: "recipientToken",
       tag: "inbox",
       // Queues and Scheduler: a mark on a workflow step skips the steps it stops.
-      links: ["Table", "Queues", "Scheduler", "Webhooks", "Realtime", "Upstash", "Socket"],
+      links: ["Table", "Queues", "Scheduler", "Webhooks", "Realtime", "Upstash", "Events"],
     },
     {
       "GET /v1/inbox": {

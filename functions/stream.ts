@@ -8,7 +8,8 @@ import { errorResponse } from "./lib/errors";
  * The real-time feed: a Lambda Function URL with response streaming (`awslambda` is the Node.js
  * runtime's global; `@types/aws-lambda` declares it). `GET` with a recipient token, as
  * `Authorization: Bearer <token>` or `?token=` (EventSource cannot set headers); an optional
- * `Last-Event-ID` header or `?last_event_id=` replays what was missed. The feed closes itself
+ * `Last-Event-ID` header or `?last_event_id=` replays what was missed; with `?replay=only` the
+ * response is that replay alone and ends (how WebSocket clients catch up). The feed closes itself
  * before the function's time runs out, or when the token expires; the client reconnects with
  * Last-Event-ID and misses nothing.
  */
@@ -72,6 +73,7 @@ interface FeedRequest {
   recipientId: string;
   expiresAt: Date;
   lastEventId?: string;
+  replayOnly: boolean;
 }
 
 function parseRequest(event: LambdaFunctionURLEvent): FeedRequest {
@@ -85,7 +87,7 @@ function parseRequest(event: LambdaFunctionURLEvent): FeedRequest {
   if (lastEventId !== undefined && !Realtime.EventId.safeParse(lastEventId).success) {
     throw new ValidationError("invalid_last_event_id", "Last-Event-ID is not an id this feed sent");
   }
-  return { ...claims, lastEventId };
+  return { ...claims, lastEventId, replayOnly: event.queryStringParameters?.replay === "only" };
 }
 
 /** Close before Lambda stops the function (keeping a tenth of the time, 0.25–5 s) or the token ends. */

@@ -1,7 +1,13 @@
-import { authorizer as authorizerHandler, type LinkName, routes } from "../functions/manifest";
+import {
+  accessLogFormat,
+  authorizerCacheSeconds,
+  authorizer as authorizerHandler,
+  type LinkName,
+  routes,
+} from "../functions/manifest";
 import { lambda, pascal } from "./lambda";
 import { queuesLink } from "./queues";
-import { socket } from "./realtime";
+import { events } from "./realtime";
 import { scheduler } from "./scheduler";
 import { realtime, upstash, webhooks } from "./secrets";
 import { table } from "./storage";
@@ -11,7 +17,17 @@ import { table } from "./storage";
  * handler share the function), and the API key authorizer on every route not marked `auth: false`.
  */
 
-export const api = new sst.aws.ApiGatewayV2("Api");
+export const api = new sst.aws.ApiGatewayV2("Api", {
+  transform: {
+    stage: (args) => {
+      if (!args.accessLogSettings) return;
+      args.accessLogSettings = $output(args.accessLogSettings).apply((settings) => ({
+        ...settings,
+        format: accessLogFormat,
+      }));
+    },
+  },
+});
 
 /** Turns an API key into the tenant; API Gateway passes it on as `authorizer.lambda`. */
 export const authorizerFunction = new sst.aws.Function("ApiAuthorizer", {
@@ -28,8 +44,8 @@ export const authorizer = api.addAuthorizer({
     identitySources: ["$request.header.Authorization"],
     response: "simple",
     payload: "2.0",
-    // A revoked key stops working at once.
-    ttl: "0 seconds",
+    // A revoked key stops working within this long (functions/manifest.ts).
+    ttl: `${authorizerCacheSeconds} seconds`,
   },
 });
 
@@ -42,7 +58,7 @@ const linkables: Record<LinkName, unknown> = {
   Upstash: upstash,
   Realtime: realtime,
   Webhooks: webhooks,
-  Socket: socket,
+  Events: events,
 };
 
 /** What a handler's routes are linked to (the manifest's `links`; Upstash for the rate limit). */

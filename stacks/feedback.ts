@@ -2,7 +2,7 @@ import { feedback as feedbackHandler } from "../functions/manifest";
 import { configurationSet } from "./email";
 import { lambda } from "./lambda";
 import { queuesLink } from "./queues";
-import { socket } from "./realtime";
+import { events } from "./realtime";
 import { upstash } from "./secrets";
 import { table } from "./storage";
 
@@ -50,9 +50,9 @@ export const feedbackFunction = new sst.aws.Function("FeedbackHandler", {
   handler: feedbackHandler,
   description: "Moves email and SMS statuses on provider feedback (delivered, bounced, ...)",
   timeout: "30 seconds",
-  // Socket: each status change it makes is posted to the WebSocket connections that follow it;
+  // Events: each status change it makes is published on the WebSocket feed;
   // Queues: and enqueues the tenant's status callbacks.
-  link: [table, queuesLink, upstash, socket],
+  link: [table, queuesLink, upstash, events],
 });
 
 topic.subscribe("FeedbackSubscriber", feedbackFunction.arn);

@@ -28,7 +28,7 @@ export const data = new sst.aws.Dynamo("Data", {
 
 /**
  * `Resource.Table`: the built-in link grants `dynamodb:*`; the code only reads and writes single
- * items and queries the indexes, so this grants exactly that, on the table and its named indexes.
+ * items, queries the indexes and batch-reads the items a listing found, so this grants exactly that, on the table and its named indexes.
  */
 export const table = new sst.Linkable("Table", {
   properties: { name: data.name },
@@ -40,6 +40,8 @@ export const table = new sst.Linkable("Table", {
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        // Listings by a keys-only index read their items from the table.
+        "dynamodb:BatchGetItem",
       ],
       resources: [data.arn, ...indexes.map((name) => $interpolate`${data.arn}/index/${name}`)],
     }),

@@ -3,7 +3,7 @@ import { api } from "./api";
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
 import { type Channel, callbackQueues, channels, queues, queuesLink } from "./queues";
-import { socket } from "./realtime";
+import { events } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
 import { sms } from "./sms";
@@ -14,7 +14,11 @@ import { table } from "./storage";
  * partial batch failures, so one bad record never sends its batch-mates again.
  */
 
-const batch = { size: queueSettings.batchSize, partialResponses: true };
+const batch = {
+  size: queueSettings.batchSize,
+  window: `${queueSettings.batchingWindowSeconds} seconds` as const,
+  partialResponses: true,
+};
 
 /** What each channel's provider needs besides the table, the queues and Redis. */
 const providerLinks: Record<Channel, unknown[]> = {
@@ -34,7 +38,7 @@ export const workers = Object.fromEntries(
       description: `Delivers the ${channel} channel queue`,
       timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
       // The scheduler link: a retry due in more than 15 minutes is a one-time schedule.
-      link: [table, queuesLink, scheduler, upstash, socket, ...providerLinks[channel]],
+      link: [table, queuesLink, scheduler, upstash, events, ...providerLinks[channel]],
       environment: {
         ...lambda.environment,
         // A worker owns a claimed notification for twice its timeout, as in the local cloud.
@@ -73,7 +77,7 @@ export const deadLetterHandler = new sst.aws.Function("DeadLetter", {
   description: "Marks notifications failed once their message reaches a dead-letter queue",
   timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
   // Queues: a status change enqueues its callbacks (the callback queue).
-  link: [table, queuesLink, upstash, socket],
+  link: [table, queuesLink, upstash, events],
   permissions: [
     {
       actions: [

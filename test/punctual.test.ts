@@ -17,6 +17,9 @@ const LATE_MS = 3_000;
 const cloud = useLocalCloud({
   schedulerLateMs: LATE_MS,
   maxReceiveCount: 1,
+  // A batch that outlives the 2 s test default under a loaded full run would be received again
+  // and dead-lettered for slowness, not for holding.
+  visibilityTimeoutSeconds: 10,
   env: { HERALD_SCHEDULER_MIN_DELAY_SECONDS: "1", HERALD_SCHEDULER_LEAD_SECONDS: "5" },
 });
 

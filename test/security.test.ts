@@ -1,3 +1,5 @@
+import { TYPICAL, usd } from "@herald/core/cost";
+import { PROVIDER_FEES } from "@herald/core/cost/prices";
 import { describe, expect, it } from "vitest";
 import { routes } from "../functions/manifest";
 import { httpRoutes } from "../functions/routes";
@@ -121,8 +123,11 @@ describe("metrics", () => {
       });
     }
 
-    // Act
-    const mine = await api.request("GET", "/v1/metrics");
+    // Act: a worker writes its batch's counts when the batch is done, just after the statuses.
+    const mine = await eventually(async () => {
+      const answer = await api.request("GET", "/v1/metrics");
+      return answer.body.totals?.email?.sent === 2 ? answer : undefined;
+    }, "both sends counted");
     const theirs = await other.api.request("GET", "/v1/metrics");
     const bad = await api.request(
       "GET",
@@ -135,7 +140,18 @@ describe("metrics", () => {
     expect(
       mine.body.hours.every((h: { hour: string }) => /^\d{4}-\d{2}-\d{2}T\d{2}:00Z$/.test(h.hour)),
     ).toBe(true);
+    // The cost: the same unit prices and usage per notification the bench uses.
+    const typical = usd(TYPICAL.email, 30).total;
+    expect(mine.body.cost).toMatchObject({ currency: "USD", retention_days: 30 });
+    expect(mine.body.cost.by_channel.email.notifications).toBe(3);
+    expect(mine.body.cost.by_channel.email.infrastructure).toBeCloseTo(3 * typical, 6);
+    expect(mine.body.cost.by_channel.email.provider_fees).toBeCloseTo(
+      2 * PROVIDER_FEES.email.usd,
+      6,
+    );
+    expect(mine.body.cost.infrastructure).toBe(mine.body.cost.by_channel.email.infrastructure);
     expect(theirs.body.totals).toEqual({});
+    expect(theirs.body.cost).toMatchObject({ by_channel: {}, infrastructure: 0, provider_fees: 0 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("invalid_period");
   });

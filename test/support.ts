@@ -109,6 +109,9 @@ export function useLocalCloud(options: LocalCloudOptions = {}) {
 function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   return startLocalCloud({
     visibilityTimeoutSeconds: 2,
+    // Batches as they come: the manifest's batching window (1 s) would eat half of these short
+    // visibility timeouts (AWS: 180 s). test/local/queue-runner.test.ts covers the window.
+    batchingWindowMs: 0,
     ...options,
     env: {
       AWS_LAMBDA_LOG_LEVEL: process.env.HERALD_TEST_LOG ?? "silent",

@@ -31,7 +31,7 @@ describe("the local cloud's table", () => {
         .map(([name, index]) => [
           name,
           [`${index.partitionKey} HASH`, `${index.sortKey} RANGE`],
-          index.projection.toUpperCase(),
+          index.projection.toUpperCase().replace("-", "_"),
         ])
         .sort(),
     );

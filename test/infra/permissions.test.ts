@@ -21,9 +21,9 @@ import { type RecordedResource, ROOT, type Synth, synth, unwrap } from "./synth"
 const SENDING = ["sqs:SendMessage", "scheduler:CreateSchedule", "scheduler:DeleteSchedule"];
 const VERBS = "the Notification namespace carries send/force/cancel, which dispatch";
 const TOKENS = "the Realtime namespace carries recipient tokens (link Realtime) besides publish";
-/** `Realtime.publish` posts to WebSocket connections; a bundle that only reads feeds holds it too. */
-const SOCKET = "the Realtime namespace carries publish, which posts to WebSocket connections";
-const MANAGE = "execute-api:ManageConnections";
+/** `Realtime.publish` publishes on AppSync Events; a bundle that only reads feeds holds it too. */
+const SOCKET = "the Realtime namespace carries publish, which publishes on AppSync Events";
+const PUBLISH = "appsync:EventPublish";
 /** Cursor signing (`derivedKey`, from the webhook signing key) rides along with the list verbs. */
 const CURSORS = "the Notification namespace carries list/inbox, whose cursors are signed";
 const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[]; why: string }> =
@@ -52,9 +52,10 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
-        MANAGE,
+        "dynamodb:BatchGetItem",
+        PUBLISH,
       ],
-      links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks", "Socket"],
+      links: ["Table", "Queues", "Scheduler", "Upstash", "Realtime", "Webhooks", "Events"],
       why: "the OpenAPI document imports the domain namespaces for their zod schemas",
     },
     "functions/api/tokens.handler": {
@@ -62,18 +63,17 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
         "dynamodb:Query",
-        MANAGE,
+        "dynamodb:BatchGetItem",
       ],
-      why: `the Realtime namespace carries feed replay (table reads) besides token issuing; ${SOCKET}`,
+      why: "the Realtime namespace carries feed replay (table reads) besides token issuing",
     },
     "functions/api/notifications/list.handler": {
-      actions: [...SENDING, MANAGE],
-      links: ["Queues", "Scheduler", "Realtime", "Socket"],
+      actions: [...SENDING, PUBLISH],
+      links: ["Queues", "Scheduler", "Realtime", "Events"],
       why: `${VERBS}; ${SOCKET}`,
     },
-    "functions/stream.handler": { actions: [MANAGE], why: SOCKET },
+    "functions/stream.handler": { links: ["Events"], why: SOCKET },
     "functions/api/recipients.handler": {
       // A read or seen mark on a workflow step skips the steps it stops: DeleteSchedule, and
       // SendMessage for their status callbacks, are called.
@@ -101,10 +101,11 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       // sqs:SendMessage is called: a status change enqueues its callbacks.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
       links: ["Scheduler", "Realtime", "Webhooks"],
-      why: `${VERBS}; ${CURSORS}`,
+      why: `the dispatch module (retries) rides along with the lifecycle verbs, and a workflow step's outcome (loaded only for one) with the manage verbs; ${TOKENS}; ${CURSORS}`,
     },
     "functions/feedback.handler": {
-      // sqs:SendMessage is called: a status change enqueues its callbacks.
+      // A delivered workflow step skips the later steps it stops (best effort: a step it
+      // cannot unschedule is skipped when it fires), through the manage verbs.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
       links: ["Scheduler", "Realtime", "Webhooks"],
       why: `${VERBS}; ${CURSORS}`,
@@ -112,6 +113,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     ...Object.fromEntries(
       ["email", "push", "sms", "in-app"].map((worker) => [
         `functions/workers/${worker}.handler`,
+        // Webhooks: the cursor signing of the listing a digest's composition pages through.
         { links: ["Realtime", "Webhooks"], why: `${TOKENS}; ${CURSORS}` },
       ]),
     ),
@@ -126,7 +128,6 @@ const SERVICE: Record<string, string> = {
   "@aws-sdk/client-scheduler": "scheduler",
   "@aws-sdk/client-sesv2": "ses",
   "@aws-sdk/client-pinpoint-sms-voice-v2": "sms-voice",
-  "@aws-sdk/client-apigatewaymanagementapi": "execute-api",
 };
 
 /** lib-dynamodb's document commands and the DynamoDB operations they send. */
@@ -175,19 +176,15 @@ async function needsOf(handler: string): Promise<Needs> {
       if (!name.endsWith("Command")) continue;
       expect(service, `${handler}: no IAM service known for ${pkg}`).toBeDefined();
       const operation = name.slice(0, -"Command".length);
-      const action =
-        pkg === "@aws-sdk/lib-dynamodb"
-          ? DOCUMENT[operation]
-          : // Every @connections operation (post, get, delete) is one IAM action.
-            service === "execute-api"
-            ? "ManageConnections"
-            : operation;
+      const action = pkg === "@aws-sdk/lib-dynamodb" ? DOCUMENT[operation] : operation;
       expect(action, `${handler}: ${name}`).toBeDefined();
       actions.add(`${service}:${action}`);
     }
   }
   const links = new Set([...text.matchAll(/\blink\d*\("(\w+)"\)/g)].map((m) => m[1] as string));
   if (/\bqueueFor\d*\(/.test(text)) links.add("Queues");
+  // AppSync Events has no SDK client: a bundle that can sign a publish (aws/events.ts) needs it.
+  if (/\bpublishEvents\d*\(/.test(text)) actions.add("appsync:EventPublish");
   return { actions, links };
 }
 
@@ -241,11 +238,9 @@ function resourcesFor(action: string, queues: string[]): RegExp[] {
       return [/^arn:aws:scheduler:[^:]+:\d+:schedule\/herald-[a-z0-9-]+-schedules\/\*$/];
     case "ses":
       return [/^arn:aws:ses:[^:]+:\d+:identity\/.+$/];
-    case "execute-api": {
-      const api = s
-        .ofType("aws:apigatewayv2/api:Api")
-        .find((a) => unwrap(a.inputs).protocolType === "WEBSOCKET");
-      return [new RegExp(`^${api?.state.executionArn}/\\*/\\*/@connections/\\*$`)];
+    case "appsync": {
+      const api = s.ofType("aws:appsync/api:Api")[0];
+      return [new RegExp(`^${api?.state.apiArn}/channelNamespace/feed$`)];
     }
     case "sms-voice":
       return [/^arn:aws:sms-voice:[^:]+:\d+:(phone-number|pool|sender-id)\/.+$/];

@@ -29,13 +29,6 @@ import {
 const WILDCARD_EXCEPTIONS: Array<{ pattern: RegExp; reason: string }> = [
   {
     pattern: new RegExp(
-      `^arn:aws:execute-api:${REGION}:${ACCOUNT}:[a-z0-9]+/\\*/\\*/@connections/\\*$`,
-    ),
-    reason:
-      "WebSocket connection ids are made at connect time; scoped to the Socket API's connections",
-  },
-  {
-    pattern: new RegExp(
       `^arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/herald-[a-z0-9-]+-schedules/\\*$`,
     ),
     reason:
@@ -193,6 +186,9 @@ describe("queues", () => {
       const mapping = consumers[0];
       expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
       expect(mapping.batchSize).toBe(manifest.queueSettings.batchSize);
+      expect(mapping.maximumBatchingWindowInSeconds).toBe(
+        manifest.queueSettings.batchingWindowSeconds,
+      );
 
       const fn = inputs(fnByArn(mapping.functionName));
       const channel = channels.find((c) => link[c]?.arn === arn);
@@ -300,32 +296,30 @@ function routesOf(protocol: "HTTP" | "WEBSOCKET") {
 }
 
 describe("API", () => {
-  it("serves exactly the manifest's WebSocket routes, each with its handler and links", () => {
-    const routes = routesOf("WEBSOCKET");
-    expect(routes.map((r) => r.routeKey).sort()).toEqual(
-      manifest.socket.routes.map((r) => r.route).sort(),
+  it("serves the WebSocket feed on AppSync Events: tokens connect and subscribe, only IAM publishes", () => {
+    const [api] = s.ofType("aws:appsync/api:Api");
+    expect(api).toBeDefined();
+    const config = inputs(api as RecordedResource).eventConfig;
+    const authorizerArn = config.authProviders.find(
+      (p: { authType: string }) => p.authType === "AWS_LAMBDA",
+    )?.lambdaAuthorizerConfig?.authorizerUri;
+    const authorizer = inputs(fnByArn(authorizerArn));
+    expect(authorizer.handler).toBe(manifest.socket.authorizer);
+    expect(Object.keys(buildOf(manifest.socket.authorizer).links).sort()).toEqual(
+      [...manifest.socket.links].sort(),
     );
-    for (const spec of manifest.socket.routes) {
-      const route = routes.find((r) => r.routeKey === spec.route);
-      const integrationId = String(route?.target).replace("integrations/", "");
-      const integration = s
-        .ofType("aws:apigatewayv2/integration:Integration")
-        .find((i) => i.id === integrationId);
-      expect(integration, spec.route).toBeDefined();
-      // WebSocket integrations name the function by its API Gateway invocation path.
-      const uri = String(inputs(integration as RecordedResource).integrationUri);
-      const fn = inputs(fnByArn(/\/functions\/(.+)\/invocations$/.exec(uri)?.[1] ?? uri));
-      expect(fn.handler, spec.route).toBe(spec.handler);
-      expect(Object.keys(buildOf(spec.handler).links).sort(), spec.route).toEqual(
-        expect.arrayContaining(manifest.socket.links),
-      );
-    }
-    const api = s
-      .ofType("aws:apigatewayv2/api:Api")
-      .find((a) => inputs(a).protocolType === "WEBSOCKET");
-    expect(inputs(api as RecordedResource).routeSelectionExpression).toBe(
-      manifest.socket.routeSelection,
-    );
+    expect(config.connectionAuthModes).toEqual([{ authType: "AWS_LAMBDA" }]);
+    expect(config.defaultSubscribeAuthModes).toEqual([{ authType: "AWS_LAMBDA" }]);
+    expect(config.defaultPublishAuthModes).toEqual([{ authType: "AWS_IAM" }]);
+    const namespaces = s.ofType("aws:appsync/channelNamespace:ChannelNamespace").map(inputs);
+    expect(namespaces.map((n) => n.name)).toEqual(["feed"]);
+    // No namespace overrides the API's auth modes (a token must never publish).
+    for (const n of namespaces) expect(n.publishAuthModes).toBeUndefined();
+    const invoke = s
+      .ofType("aws:lambda/permission:Permission")
+      .map(inputs)
+      .find((p) => p.principal === "appsync.amazonaws.com");
+    expect(invoke?.sourceArn).toBe((api as RecordedResource).state.apiArn);
   });
 
   it("serves exactly the manifest's routes, each with its handler", () => {
@@ -369,6 +363,18 @@ describe("API", () => {
     expect(open).toContain("GET /health");
   });
 
+  it("logs JSON, without Lambda's START/END/REPORT lines, and a compact access log", () => {
+    for (const fn of lambdas()) {
+      expect(inputs(fn).loggingConfig, String(inputs(fn).handler)).toMatchObject({
+        logFormat: "JSON",
+        systemLogLevel: "WARN",
+        applicationLogLevel: "INFO",
+      });
+    }
+    const [stage] = s.ofType("aws:apigatewayv2/stage:Stage").map(inputs);
+    expect(stage.accessLogSettings.format).toBe(manifest.accessLogFormat);
+  });
+
   it("authorizes from the Authorization header with simple responses", () => {
     const authorizer = inputs(s.ofType("aws:apigatewayv2/authorizer:Authorizer")[0]!);
     expect(authorizer).toMatchObject({
@@ -376,7 +382,7 @@ describe("API", () => {
       identitySources: ["$request.header.Authorization"],
       enableSimpleResponses: true,
       authorizerPayloadFormatVersion: "2.0",
-      authorizerResultTtlInSeconds: 0,
+      authorizerResultTtlInSeconds: manifest.authorizerCacheSeconds,
     });
     const invokeArn = String(authorizer.authorizerUri);
     const fn = lambdas().find((f) => invokeArn.includes(`/functions/${f.state.arn}/`));
@@ -427,7 +433,9 @@ describe("table", () => {
       ).toMatchObject({
         hashKey: `${name}pk`,
         rangeKey: `${name}sk`,
-        projectionType: "ALL",
+        projectionType: schema.indexes[name as keyof typeof schema.indexes].projection
+          .toUpperCase()
+          .replace("-", "_"),
       });
     }
     for (const attribute of table.attributes) expect(attribute.type).toBe("S");
@@ -444,7 +452,12 @@ describe("table", () => {
     ]);
     expect(indexes.sort()).toEqual(
       Object.entries(schema.indexes)
-        .map(([name, i]) => [name, i.partitionKey, i.sortKey, i.projection.toUpperCase()])
+        .map(([name, i]) => [
+          name,
+          i.partitionKey,
+          i.sortKey,
+          i.projection.toUpperCase().replace("-", "_"),
+        ])
         .sort(),
     );
     expect(table.ttl).toEqual({ attributeName: schema.ttl, enabled: true });

@@ -113,6 +113,17 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
         apiEndpoint: `https://${name.toLowerCase()}.execute-api.${REGION}.amazonaws.com`,
         executionArn: `arn:aws:execute-api:${region}:${name.toLowerCase()}`,
       };
+    case "aws:appsync/api:Api": {
+      const id = name.toLowerCase().padEnd(26, "x");
+      return {
+        apiId: id,
+        apiArn: `arn:aws:appsync:${region}:apis/${id}`,
+        dns: {
+          HTTP: `${id}.appsync-api.${REGION}.amazonaws.com`,
+          REALTIME: `${id}.appsync-realtime-api.${REGION}.amazonaws.com`,
+        },
+      };
+    }
     case "random:index/randomBytes:RandomBytes":
       return { base64: Buffer.alloc(inputs.length ?? 32).toString("base64") };
     default:

@@ -243,6 +243,27 @@ describe("local SQS event-source mapping", () => {
     expect(await depth(queue.url)).toBe(0);
   });
 
+  it("gathers records that arrive within the batching window into one event", async () => {
+    // Prepare
+    // The window must be well inside the visibility timeout, as AWS requires.
+    const queue = await createQueue("window", { visibilityTimeout: 10 });
+    const { runner, events } = run(queue, ok, {
+      batchSize: 10,
+      concurrency: 1,
+      maximumBatchingWindowMs: 2_000,
+    });
+
+    // Act: one message, then two more while the window is open.
+    await send(queue.url, "first");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await send(queue.url, "second", "third");
+    await runner.drain(10_000);
+
+    // Assess
+    expect(events).toHaveLength(1);
+    expect(events[0]?.Records.map((r) => r.body).sort()).toEqual(["first", "second", "third"]);
+  });
+
   it("never puts more than batchSize records in one event", async () => {
     // Prepare
     const queue = await createQueue("small-batch");

@@ -18,6 +18,7 @@ import type {
   SendInput,
   Status,
 } from "./types.js";
+import type { SocketToken } from "./ws.js";
 
 export { HeraldError } from "./errors.js";
 export type { components, operations, paths } from "./openapi.js";
@@ -26,6 +27,7 @@ export { type ReadAll, RecipientInbox, type RecipientInboxOptions } from "./reci
 export * from "./sse.js";
 export type * from "./types.js";
 export {
+  channelSegment,
   connectSocket,
   type FeedSubscribeOptions,
   HeraldSocket,
@@ -33,6 +35,8 @@ export {
   type SocketMessage,
   type SocketOptions,
   type SocketSubscription,
+  type SocketToken,
+  type SocketTokenSource,
 } from "./ws.js";
 
 export interface WebhookSecret {
@@ -43,11 +47,12 @@ export interface WebhookSecret {
   previous_valid_until?: string;
 }
 
-export interface RecipientToken {
+/** A recipient token and where to use it: hand it to `connectSocket` as is. */
+export interface RecipientToken extends SocketToken {
   /** Bearer token for the feed; a secret, valid until `expires_at`. */
   token: string;
   expires_at: string;
-  /** The feed's URL, when the deployment advertises it. */
+  /** The SSE feed's URL (and the WebSocket feed's replay), when the deployment advertises it. */
   feed_url?: string;
 }
 

@@ -282,8 +282,8 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Notification counts by channel and status
-         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days).
+         * Notification counts by channel and status, and what they cost
+         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).
          */
         get: operations["getMetrics"];
         put?: never;
@@ -904,6 +904,27 @@ export type components = {
             ok: true;
         };
         Metrics: {
+            /** @description What the period's notifications cost, from list prices (us-east-1) and the usage per notification `npm run bench cost` measures; an estimate, not a bill */
+            cost: {
+                by_channel: {
+                    [key: string]: {
+                        /** @description USD: AWS and Upstash requests, compute, logs, transfer, storage */
+                        infrastructure: number;
+                        /** @description Notifications accepted in the period */
+                        notifications: number;
+                        /** @description USD: SES and SMS per-message fees, for those sent */
+                        provider_fees: number;
+                    };
+                };
+                /** @constant */
+                currency: "USD";
+                /** @description USD, all channels */
+                infrastructure: number;
+                /** @description USD, all channels */
+                provider_fees: number;
+                /** @description The tenant's retention the storage is priced for */
+                retention_days: number;
+            };
             /** @description Start of the period, UTC */
             from: string;
             hours: {
@@ -1206,9 +1227,15 @@ export type components = {
             webhook_url?: string;
         };
         RecipientToken: {
+            /** @description The recipient's channel: subscribe to `<channel>/*` for every notification, or `<channel>/<segment>` for one */
+            channel: string;
             expires_at: string;
-            /** @description Where to subscribe with it, when Herald knows */
+            /** @description The server-sent events feed (and replay) with this token, when Herald knows */
             feed_url?: string;
+            /** @description The host to name in the WebSocket authorization (AppSync's HTTP domain) */
+            socket_host: string;
+            /** @description The WebSocket feed (AppSync Events real-time endpoint) to connect to */
+            socket_url: string;
             /** @description Short-lived bearer token for the real-time feed */
             token: string;
         };

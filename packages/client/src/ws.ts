@@ -1,87 +1,139 @@
-import { HeraldError } from "./errors.js";
-import type { FeedEvent, TokenSource } from "./sse.js";
+import { createParser } from "eventsource-parser";
+import { errorFrom, HeraldError, transportError } from "./errors.js";
+import type { FeedEvent } from "./sse.js";
 
 /**
- * The WebSocket feed: one connection carries any number of feeds (a recipient's whole feed, or
- * single notifications of theirs). The connection reconnects by itself with jittered backoff,
- * subscribes again with each feed's last event id so the server replays what was missed, drops
- * repeats, and keeps itself alive with a `ping` when idle (API Gateway closes a connection idle
- * for 10 minutes, and any connection after 2 hours).
+ * The WebSocket feed, on AWS AppSync Events. One connection carries any number of feeds (a
+ * recipient's whole feed, or single notifications of theirs). It reconnects by itself with
+ * jittered backoff and a fresh token, closes a connection whose keep-alives stop (AppSync sends
+ * `ka`; `connectionTimeoutMs` says how long to wait), and after every (re)subscription fetches
+ * what each feed missed from Herald's replay (`<feed_url>?replay=only&last_event_id=…`, read
+ * from DynamoDB), dropping repeats, so each change reaches `onEvent` once, in order per
+ * notification.
  *
- * Protocol (JSON text frames):
- *   → {"action":"subscribe","id":"1","feeds":["recipient","notification:ntf_…"],"last_event_id":"…"}
- *   ← {"type":"event","event":{…}}            (replayed events first, then live ones)
- *   ← {"type":"subscribed","id":"1","feeds":[…],"replayed":3,"gap":false}
- *   → {"action":"unsubscribe","id":"2","feeds":["notification:ntf_…"]}
- *   ← {"type":"unsubscribed","id":"2","feeds":[…]}
- *   → {"action":"ping","id":"3"}              ← {"type":"pong","id":"3"}
- *   ← {"type":"error","id":"…","code":"invalid_message","message":"…"}
+ * Protocol (AppSync Events; JSON text frames; subprotocols `aws-appsync-event-ws` and
+ * `header-<base64url {"host": socket_host, "Authorization": token}>`):
+ *   → {"type":"connection_init"}              ← {"type":"connection_ack","connectionTimeoutMs":300000}
+ *   ← {"type":"ka"}                           (every minute or so)
+ *   → {"type":"subscribe","id":"s1","channel":"<channel>/*","authorization":{…}}
+ *   ← {"type":"subscribe_success","id":"s1"}  | {"type":"subscribe_error","id":"s1","errors":[…]}
+ *   ← {"type":"data","id":"s1","event":"<JSON of a feed event>"}
+ *   → {"type":"unsubscribe","id":"s1"}        ← {"type":"unsubscribe_success","id":"s1"}
+ * A notification's channel is `<channel>/<first 32 hex of SHA-256(notification id)>`.
  */
+
+/** What connecting needs: the answer of `POST /v1/recipients/{id}/tokens`, as your server hands it over. */
+export interface SocketToken {
+  token: string;
+  expires_at?: string;
+  /** The AppSync Events real-time endpoint (`wss://…/event/realtime`). */
+  socket_url: string;
+  /** The host named in the authorization (AppSync's HTTP domain). */
+  socket_host: string;
+  /** The recipient's channel (`/feed/<tenant>/<recipient>`). */
+  channel: string;
+  /** Where missed events are replayed from (Herald's feed URL). */
+  feed_url?: string;
+}
+
+/** A token answer, or a function returning a fresh one (asked on every connection). */
+export type SocketTokenSource = SocketToken | (() => SocketToken | Promise<SocketToken>);
 
 /** `recipient` (the token's recipient, every notification) or `notification:<id>`. */
 export type SocketFeedName = "recipient" | `notification:${string}`;
 
-/** What the server sends on the socket. */
+/** What AppSync Events sends on the socket. */
 export type SocketMessage =
+  | { type: "connection_ack"; connectionTimeoutMs?: number }
+  | { type: "connection_error"; errors?: Array<{ errorType?: string; message?: string }> }
+  | { type: "ka" }
+  | { type: "subscribe_success" | "unsubscribe_success"; id: string }
   | {
-      type: "subscribed";
+      type: "subscribe_error" | "unsubscribe_error" | "error" | "publish_error";
       id?: string;
-      feeds: SocketFeedName[];
-      replayed: number;
-      gap: boolean;
+      errors?: Array<{ errorType?: string; message?: string }>;
     }
-  | { type: "unsubscribed"; id?: string; feeds: SocketFeedName[] }
-  | { type: "event"; event: FeedEvent }
-  | { type: "pong"; id?: string }
-  | { type: "error"; id?: string; code: string; message: string };
+  | { type: "data"; id: string; event: string };
 
 /** The WebSocket constructor (global in browsers and Node.js 22+). */
-type WebSocketConstructor = new (url: string) => WebSocket;
+type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
 export interface SocketOptions {
-  /** Called when the socket opens (first time and after each reconnect). */
+  /** Called when the connection is acknowledged (first time and after each reconnect). */
   onOpen?: () => void;
-  /** Failures: each failed attempt, error messages from the server, and a fatal error. */
+  /** Failures: each failed attempt, refused subscriptions, and a fatal error. */
   onError?: (error: HeraldError) => void;
   /** Give up after this many failed attempts in a row (default: never). */
   maxAttempts?: number;
   /** First reconnect delay (default 500 ms); doubles up to `maxRetryMs`, with jitter. */
   minRetryMs?: number;
   maxRetryMs?: number;
-  /** Send a ping after this long without traffic (default 9 min, under API Gateway's 10). */
-  keepAliveMs?: number;
+  /** Close when no keep-alive came for this long (default: what the server says, 5 min). */
+  keepAliveTimeoutMs?: number;
+  /** Give up on a connection not acknowledged within this long (default 10 s). */
+  connectTimeoutMs?: number;
   /** Ends the socket, like `close()`. */
   signal?: AbortSignal;
   WebSocket?: WebSocketConstructor;
+  fetch?: typeof fetch;
 }
 
 export interface FeedSubscribeOptions {
-  /** Resume after this event: the server replays what the feeds missed since. */
+  /** Resume after this event: what the feeds missed since is replayed. */
   lastEventId?: string;
-  /** The server could not replay everything missed (away too long): reload your list. */
+  /** The replay could not be complete (away too long): reload your list. */
   onGap?: () => void;
 }
 
 export interface SocketSubscription {
-  /** Resolves once the server confirmed the subscription (after its replay). */
+  /** Resolves once AppSync confirmed every feed of the subscription (and its replay ran). */
   readonly ready: Promise<void>;
   /** The last event id this subscription received. */
   readonly lastEventId: string | undefined;
   close(): void;
 }
 
+export const PROTOCOL = "aws-appsync-event-ws";
 /** Events remembered per subscription to drop repeats around replays. */
 const REMEMBERED = 1_000;
+/** Without a last event id, a replay after a reconnect starts this long before the first confirmation. */
+const SINCE_MARGIN_MS = 30_000;
+
+interface Entry {
+  feeds: SocketFeedName[];
+  onEvent: (event: FeedEvent) => void;
+  options: FeedSubscribeOptions;
+  lastEventId?: string;
+  /** When its feeds were first confirmed: where a replay starts without a last event id. */
+  confirmedAt?: number;
+  /** Connections on which its feeds were confirmed. */
+  attached: number;
+  seen: Set<string>;
+  /** The newest event id per notification: an older one (a replay behind live) is dropped. */
+  latest: Map<string, string>;
+  resolve: () => void;
+  closed: boolean;
+}
+
+/** One AppSync subscription, shared by every entry that wants its channel. */
+interface Channel {
+  id: string;
+  channel: string;
+  entries: Set<Entry>;
+  confirmed: boolean;
+  waiters: Array<() => void>;
+}
 
 /**
- * Open a WebSocket feed connection with a recipient token (a function is asked for a fresh one
- * on every connection), then subscribe to feeds on it.
+ * Open a WebSocket feed connection with a recipient token answer (a function is asked for a
+ * fresh one on every connection), then subscribe to feeds on it.
  *
  * @example
  * ```ts
  * import { connectSocket } from "@herald/client";
  *
- * const socket = connectSocket(socket_url, () => getToken());
+ * // Your server calls POST /v1/recipients/{id}/tokens and hands the answer over as is.
+ * const socket = connectSocket(() => fetch("/my-backend/herald-token").then((r) => r.json()));
  * const inbox = socket.subscribe("recipient", (event) => render(event.notification));
  * const one = socket.subscribe(`notification:${id}`, (event) => console.log(event.notification.status));
  * await inbox.ready;
@@ -91,48 +143,34 @@ const REMEMBERED = 1_000;
  * ```
  */
 export function connectSocket(
-  url: string,
-  token: TokenSource,
+  source: SocketTokenSource,
   options: SocketOptions = {},
 ): HeraldSocket {
-  return new HeraldSocket(url, token, options);
-}
-
-interface Entry {
-  feeds: SocketFeedName[];
-  onEvent: (event: FeedEvent) => void;
-  options: FeedSubscribeOptions;
-  lastEventId?: string;
-  seen: Set<string>;
-  /** The newest event id per notification: an older one (a replay behind live) is dropped. */
-  latest: Map<string, string>;
-  resolve: () => void;
-  /** The request id of its last subscribe message. */
-  request?: string;
+  return new HeraldSocket(source, options);
 }
 
 export class HeraldSocket {
-  /** Resolves when the socket first opens. */
+  /** Resolves when the connection is first acknowledged. */
   readonly ready: Promise<void>;
   /** Resolves when the socket ends: undefined after `close()`, else the fatal error. */
   readonly closed: Promise<HeraldError | undefined>;
   private socket: WebSocket | undefined;
+  private token: SocketToken | undefined;
+  private acknowledged = false;
   private readonly entries = new Set<Entry>();
-  private readonly pongs = new Map<
-    string,
-    { resolve: () => void; reject: (e: HeraldError) => void }
-  >();
+  private readonly channels = new Map<string, Channel>();
+  private readonly byId = new Map<string, Channel>();
   private stopped = false;
   private failures = 0;
   private nextId = 0;
   private keepAlive: ReturnType<typeof setTimeout> | undefined;
+  private keepAliveMs = 300_000;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private settleReady!: { resolve: () => void; reject: (error: HeraldError) => void };
   private settleClosed!: (error: HeraldError | undefined) => void;
 
   constructor(
-    private readonly url: string,
-    private readonly token: TokenSource,
+    private readonly source: SocketTokenSource,
     private readonly options: SocketOptions,
   ) {
     this.ready = new Promise((resolve, reject) => {
@@ -148,7 +186,7 @@ export class HeraldSocket {
 
   /**
    * Subscribe to one or more feeds on this connection; each event reaches `onEvent` once, in
-   * order per notification. Survives reconnects (it resumes from its last event id).
+   * order per notification. Survives reconnects (it replays from its last event id).
    */
   subscribe(
     feeds: SocketFeedName | SocketFeedName[],
@@ -167,40 +205,18 @@ export class HeraldSocket {
       seen: new Set(),
       latest: new Map(),
       resolve,
+      closed: false,
+      attached: 0,
     };
     this.entries.add(entry);
-    this.sendSubscribe(entry);
+    void this.attach(entry);
     return {
       ready,
       get lastEventId() {
         return entry.lastEventId;
       },
-      close: () => {
-        this.entries.delete(entry);
-        const held = new Set([...this.entries].flatMap((e) => e.feeds));
-        const dropped = entry.feeds.filter((feed) => !held.has(feed));
-        if (dropped.length) this.send({ action: "unsubscribe", id: this.id(), feeds: dropped });
-      },
+      close: () => this.detach(entry),
     };
-  }
-
-  /**
-   * Round trip to the server; resolves with the milliseconds it took, rejects when the
-   * connection is not open or closes first.
-   */
-  ping(): Promise<number> {
-    const id = this.id();
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      this.pongs.set(id, { resolve: () => resolve(Date.now() - started), reject });
-      if (!this.send({ action: "ping", id })) this.dropPongs();
-    });
-  }
-
-  private dropPongs() {
-    const error = new HeraldError(0, "feed_unavailable", "The WebSocket feed is not connected");
-    for (const pong of this.pongs.values()) pong.reject(error);
-    this.pongs.clear();
   }
 
   close() {
@@ -209,61 +225,62 @@ export class HeraldSocket {
     clearTimeout(this.keepAlive);
     clearTimeout(this.retry);
     this.socket?.close(1000);
-    this.dropPongs();
     this.settleReady.reject(new HeraldError(0, "aborted", "The socket was closed"));
     this.settleClosed(undefined);
   }
 
   private id(): string {
     this.nextId += 1;
-    return String(this.nextId);
+    return `s${this.nextId}`;
   }
 
   private async open() {
     if (this.stopped) return;
-    let token: string;
+    let token: SocketToken;
     try {
-      token = typeof this.token === "function" ? await this.token() : this.token;
+      token = typeof this.source === "function" ? await this.source() : this.source;
     } catch (error) {
       return this.failed(
         new HeraldError(0, "network_error", "Could not get a token", undefined, { cause: error }),
       );
     }
     if (this.stopped) return;
-    const address = new URL(this.url);
-    address.searchParams.set("token", token);
+    this.token = token;
+    const header = base64url(
+      JSON.stringify({ host: token.socket_host, Authorization: token.token }),
+    );
     const Socket = this.options.WebSocket ?? globalThis.WebSocket;
-    const socket = new Socket(address.href);
+    const socket = new Socket(token.socket_url, [PROTOCOL, `header-${header}`]);
     this.socket = socket;
-    let opened = false;
-    socket.onopen = () => {
-      opened = true;
-      this.failures = 0;
-      this.settleReady.resolve();
-      this.options.onOpen?.();
-      for (const entry of this.entries) this.sendSubscribe(entry);
-      this.touch();
-    };
+    this.acknowledged = false;
+    this.arm(this.options.connectTimeoutMs ?? 10_000, "The WebSocket feed did not acknowledge");
+    socket.onopen = () => this.send({ type: "connection_init" });
     socket.onmessage = (message) => {
+      if (this.socket !== socket) return;
       this.touch();
       this.receive(String(message.data));
     };
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = undefined;
-      clearTimeout(this.keepAlive);
-      this.dropPongs();
-      if (this.stopped) return;
-      if (opened) this.schedule(this.options.minRetryMs ?? 500);
-      else
-        this.failed(
-          new HeraldError(
-            0,
-            "feed_unavailable",
-            "The WebSocket feed refused or dropped the connection",
-          ),
-        );
-    };
+    socket.onclose = () => this.lost(socket);
+  }
+
+  /** The connection ended (closed, refused, or given up on): reconnect unless stopped. */
+  private lost(socket: WebSocket) {
+    if (this.socket !== socket) return;
+    const wasAcknowledged = this.acknowledged;
+    this.socket = undefined;
+    this.acknowledged = false;
+    clearTimeout(this.keepAlive);
+    for (const channel of this.channels.values()) channel.confirmed = false;
+    if (this.stopped) return;
+    if (wasAcknowledged) this.schedule(this.options.minRetryMs ?? 500);
+    else
+      this.failed(
+        new HeraldError(
+          0,
+          "feed_unavailable",
+          "The WebSocket feed refused or dropped the connection",
+        ),
+      );
   }
 
   private failed(error: HeraldError) {
@@ -291,31 +308,99 @@ export class HeraldSocket {
     this.retry = setTimeout(() => void this.open(), ms);
   }
 
-  /** Traffic resets the keep-alive timer: a ping goes out only on an idle connection. */
+  /** Any message from the server proves the connection alive; silence past the timeout ends it. */
   private touch() {
-    clearTimeout(this.keepAlive);
-    this.keepAlive = setTimeout(
-      () => this.send({ action: "ping", id: this.id() }),
-      this.options.keepAliveMs ?? 9 * 60_000,
+    this.arm(
+      this.options.keepAliveTimeoutMs ?? this.keepAliveMs,
+      "No keep-alive from the WebSocket feed",
     );
   }
 
-  private sendSubscribe(entry: Entry) {
-    entry.request = this.id();
+  /** Give up on the current connection (and reconnect) unless something arrives within `ms`. */
+  private arm(ms: number, reason: string) {
+    clearTimeout(this.keepAlive);
+    const socket = this.socket;
+    this.keepAlive = setTimeout(() => {
+      if (this.socket !== socket || !socket) return;
+      this.options.onError?.(new HeraldError(0, "timeout", `${reason}; reconnecting`));
+      socket.close(4000, "timeout");
+      // A socket that never finishes closing is given up on now.
+      this.lost(socket);
+    }, ms);
+  }
+
+  /** Subscribe an entry's channels (sharing any already held), then replay what it missed. */
+  private async attach(entry: Entry) {
+    if (!this.acknowledged) return;
+    const names = await this.channelNames(entry.feeds);
+    if (entry.closed || !this.acknowledged) return;
+    const waits = names.map((name) => {
+      let channel = this.channels.get(name);
+      if (!channel) {
+        channel = {
+          id: this.id(),
+          channel: name,
+          entries: new Set(),
+          confirmed: false,
+          waiters: [],
+        };
+        this.channels.set(name, channel);
+        this.byId.set(channel.id, channel);
+        this.sendSubscribe(channel);
+      }
+      channel.entries.add(entry);
+      const held = channel;
+      return held.confirmed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => held.waiters.push(resolve));
+    });
+    await Promise.all(waits);
+    if (entry.closed) return;
+    entry.confirmedAt ??= Date.now();
+    entry.attached += 1;
+    await this.replay(entry);
+    entry.resolve();
+  }
+
+  private detach(entry: Entry) {
+    entry.closed = true;
+    this.entries.delete(entry);
+    for (const channel of [...this.channels.values()]) {
+      channel.entries.delete(entry);
+      if (channel.entries.size > 0) continue;
+      this.channels.delete(channel.channel);
+      this.byId.delete(channel.id);
+      this.send({ type: "unsubscribe", id: channel.id });
+    }
+  }
+
+  /** The recipient feed covers everything: with it, no notification channel is needed. */
+  private async channelNames(feeds: SocketFeedName[]): Promise<string[]> {
+    const base = this.token?.channel ?? "";
+    if (feeds.includes("recipient")) return [`${base}/*`];
+    return Promise.all(
+      feeds.map(
+        async (feed) => `${base}/${await channelSegment(feed.slice("notification:".length))}`,
+      ),
+    );
+  }
+
+  private sendSubscribe(channel: Channel) {
+    const token = this.token;
+    if (!token) return;
     this.send({
-      action: "subscribe",
-      id: entry.request,
-      feeds: entry.feeds,
-      ...(entry.lastEventId ? { last_event_id: entry.lastEventId } : {}),
+      type: "subscribe",
+      id: channel.id,
+      channel: channel.channel,
+      authorization: { host: token.socket_host, Authorization: token.token },
     });
   }
 
-  /** False when the socket is not open (`onopen` subscribes every entry again). */
+  /** False when the socket is not open (the next acknowledgement subscribes everything again). */
   private send(message: Record<string, unknown>): boolean {
     const socket = this.socket?.readyState === 1 ? this.socket : undefined;
     if (!socket) return false;
     socket.send(JSON.stringify(message));
-    this.touch();
     return true;
   }
 
@@ -332,31 +417,119 @@ export class HeraldSocket {
       return;
     }
     switch (message.type) {
-      case "event":
-        for (const entry of this.entries) {
-          if (matches(entry.feeds, message.event)) deliver(entry, message.event);
+      case "connection_ack":
+        this.acknowledged = true;
+        this.failures = 0;
+        if (message.connectionTimeoutMs) this.keepAliveMs = message.connectionTimeoutMs;
+        this.touch();
+        this.settleReady.resolve();
+        this.options.onOpen?.();
+        // Every channel again on a new connection, then each entry's replay.
+        for (const channel of this.channels.values()) this.sendSubscribe(channel);
+        for (const entry of this.entries) void this.attach(entry);
+        return;
+      case "connection_error":
+        this.options.onError?.(
+          refusal(message.errors, "The WebSocket feed refused the connection"),
+        );
+        this.socket?.close();
+        return;
+      case "ka":
+        return;
+      case "subscribe_success": {
+        const channel = this.byId.get(message.id);
+        if (!channel) return;
+        channel.confirmed = true;
+        for (const resolve of channel.waiters.splice(0)) resolve();
+        return;
+      }
+      case "subscribe_error": {
+        const error = refusal(message.errors, "A subscription was refused");
+        this.options.onError?.(error);
+        // Most often the token ran out: a new connection asks for a fresh one.
+        if (error.status === 401) this.socket?.close(4001, "unauthorized");
+        return;
+      }
+      case "data": {
+        const channel = this.byId.get(message.id);
+        if (!channel) return;
+        let event: FeedEvent;
+        try {
+          event = JSON.parse(message.event) as FeedEvent;
+        } catch (error) {
+          this.options.onError?.(
+            new HeraldError(0, "invalid_event", "An event is not JSON", undefined, {
+              cause: error,
+            }),
+          );
+          return;
+        }
+        for (const entry of channel.entries) {
+          if (matches(entry.feeds, event)) deliver(entry, event);
         }
         return;
-      case "subscribed":
-        for (const entry of this.entries) {
-          if (entry.request !== message.id) continue;
-          if (message.gap) entry.options.onGap?.();
-          entry.resolve();
-        }
-        return;
-      case "pong":
-        if (message.id) {
-          this.pongs.get(message.id)?.resolve();
-          this.pongs.delete(message.id);
-        }
-        return;
-      case "error":
-        this.options.onError?.(new HeraldError(0, message.code, message.message));
+      }
+      case "unsubscribe_success":
         return;
       default:
+        if ("errors" in message)
+          this.options.onError?.(refusal(message.errors, "The feed reported an error"));
         return;
     }
   }
+
+  /**
+   * What an entry missed, from Herald's replay (DynamoDB): from its last event id, or from just
+   * before it was first confirmed. Skipped before anything could have been missed.
+   */
+  private async replay(entry: Entry) {
+    const url = this.token?.feed_url;
+    const since =
+      entry.lastEventId ??
+      (entry.confirmedAt !== undefined && entry.attached > 1
+        ? `${new Date(entry.confirmedAt - SINCE_MARGIN_MS).toISOString()}|-`
+        : undefined);
+    if (!url || !since || !this.token) return;
+    const address = new URL(url);
+    address.searchParams.set("replay", "only");
+    address.searchParams.set("last_event_id", since);
+    try {
+      const response = await (this.options.fetch ?? globalThis.fetch)(address, {
+        headers: { authorization: `Bearer ${this.token.token}` },
+      });
+      if (!response.ok) throw await errorFrom(response);
+      const events: FeedEvent[] = [];
+      let complete = true;
+      const parser = createParser({
+        onEvent: (message) => {
+          if (message.event === "replay.end") {
+            complete = (JSON.parse(message.data) as { complete: boolean }).complete;
+          } else events.push(JSON.parse(message.data) as FeedEvent);
+        },
+      });
+      parser.feed(await response.text());
+      for (const event of events) if (matches(entry.feeds, event)) deliver(entry, event);
+      if (!complete) entry.options.onGap?.();
+    } catch (error) {
+      this.options.onError?.(
+        error instanceof HeraldError ? error : transportError(error, "the feed replay"),
+      );
+    }
+  }
+}
+
+function refusal(
+  errors: Array<{ errorType?: string; message?: string }> | undefined,
+  fallback: string,
+): HeraldError {
+  const first = errors?.[0];
+  const unauthorized = first?.errorType === "UnauthorizedException";
+  return new HeraldError(
+    unauthorized ? 401 : 0,
+    unauthorized ? "unauthorized" : "feed_unavailable",
+    first?.message ?? fallback,
+    errors,
+  );
 }
 
 function matches(feeds: SocketFeedName[], event: FeedEvent): boolean {
@@ -367,6 +540,7 @@ function matches(feeds: SocketFeedName[], event: FeedEvent): boolean {
 
 /** Each change once and never back in time per notification; the last id is kept to resume. */
 function deliver(entry: Entry, event: FeedEvent) {
+  if (entry.closed) return;
   const { status, read_at, seen_at } = event.notification;
   const key = `${event.event_id}|${status}|${read_at ?? ""}|${seen_at ?? ""}`;
   const latest = entry.latest.get(event.notification.id);
@@ -381,4 +555,20 @@ function deliver(entry: Entry, event: FeedEvent) {
   }
   if (!entry.lastEventId || event.event_id > entry.lastEventId) entry.lastEventId = event.event_id;
   entry.onEvent(event);
+}
+
+/** The channel segment of an id: the first 32 hex digits of its SHA-256 (as Herald computes it). */
+export async function channelSegment(id: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(id));
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 32);
+}
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { Resource } from "sst";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The one place configuration reaches code from: linked resources (`SST_RESOURCE_*`, read by
@@ -37,10 +37,11 @@ const Links = {
     url: z.url().optional(),
   }),
   /**
-   * The WebSocket feed (API Gateway WebSocket API, linked as itself): `url` for clients,
-   * `managementEndpoint` for the `@connections` API the fan-out posts through.
+   * The WebSocket feed (AppSync Events API, linked as `Events`): `http` is its publish endpoint
+   * (`https://<http domain>/event`), `realtime` where browsers connect
+   * (`wss://<realtime domain>/event/realtime`), `feed` the SSE feed's URL (replay), when known.
    */
-  Socket: z.object({ url: z.string(), managementEndpoint: z.string() }),
+  Events: z.object({ http: z.url(), realtime: z.string(), feed: z.string().optional() }),
   /** Master key from which each tenant's webhook signing secret (and `derivedKey`s) derive. */
   Webhooks: z.object({ signingKey: z.string().min(16) }),
 };
@@ -89,6 +90,17 @@ const Tuning = z.object({
   HERALD_ENDPOINT_SLOW_MS: z.coerce.number().int().min(1).default(1_000),
   /** How long an endpoint's circuit state is cached in a container before it is read again. */
   HERALD_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
+  /**
+   * How long a container keeps a tenant's status callback endpoints before it reads them again:
+   * a callback registered (or deleted) elsewhere takes effect on status changes within this
+   * long. Every status change looks them up, so this saves a Query per change.
+   */
+  /**
+   * A worker publishes a notification's `sending` state only when its attempt is still running
+   * this long after the claim; a faster attempt publishes its outcome alone.
+   */
+  HERALD_SENDING_PUBLISH_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
+  HERALD_CALLBACK_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Requests each API key may make per window (sliding window, enforced in Redis). */
   HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   HERALD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),

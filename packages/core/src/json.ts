@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Free-form JSON from callers (`data`, `metadata`), checked without recursion so hostile input

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import * as Callbacks from "./callback";
 import * as Endpoint from "./delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook-secret";
@@ -120,6 +120,27 @@ export const NotificationList = z.object({
     .describe("Pass as `cursor` for the next page; absent on the last page"),
 });
 
+const Cost = z
+  .object({
+    currency: z.literal("USD"),
+    retention_days: z.number().int().describe("The tenant's retention the storage is priced for"),
+    by_channel: z.record(
+      z.string(),
+      z.object({
+        notifications: z.number().int().describe("Notifications accepted in the period"),
+        infrastructure: z
+          .number()
+          .describe("USD: AWS and Upstash requests, compute, logs, transfer, storage"),
+        provider_fees: z.number().describe("USD: SES and SMS per-message fees, for those sent"),
+      }),
+    ),
+    infrastructure: z.number().describe("USD, all channels"),
+    provider_fees: z.number().describe("USD, all channels"),
+  })
+  .describe(
+    "What the period's notifications cost, from list prices (us-east-1) and the usage per notification `npm run bench cost` measures; an estimate, not a bill",
+  );
+
 export const Counts = z.object({
   from: z.string().describe("Start of the period, UTC"),
   to: z.string().describe("End of the period, UTC"),
@@ -134,6 +155,7 @@ export const Counts = z.object({
       count: z.number().int(),
     }),
   ),
+  cost: Cost,
 });
 
 export const UnreadCount = z.object({ unread: z.number().int() });

@@ -1,8 +1,12 @@
 /**
  * The one DynamoDB table, declared once: the store modules build their keys from it,
  * `stacks/storage.ts` creates it in AWS and the local cloud creates it in dynalite. Generic key
- * attributes (single-table design); every GSI is sparse, keyed `<name>pk`/`<name>sk` (strings)
- * and projects all attributes.
+ * attributes (single-table design); every GSI is sparse and keyed `<name>pk`/`<name>sk`
+ * (strings). gsi1 and gsi2 project keys only: a status write changes no key of theirs, so
+ * DynamoDB writes nothing to them (with every attribute projected, each of a notification's
+ * three writes also rewrote them); their listings read the items from the table. gsi3, the
+ * inbox, projects everything: its unread count filters on the index, and it is written only
+ * for in-app messages.
  *
  * Dependency-free, so the stacks can import it. Who uses which keys (each entity's store module owns its own):
  *
@@ -26,8 +30,8 @@ export const schema = {
   partitionKey: "pk",
   sortKey: "sk",
   indexes: {
-    gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "all" },
-    gsi2: { partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "all" },
+    gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "keys-only" },
+    gsi2: { partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "keys-only" },
     gsi3: { partitionKey: "gsi3pk", sortKey: "gsi3sk", projection: "all" },
   },
   /**

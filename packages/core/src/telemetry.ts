@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 
 /**
@@ -45,14 +46,52 @@ export function recordFeedback(provider: string, status: string, result: string)
   emit("Feedback", MetricUnit.Count, 1, { provider, status, result });
 }
 
-/** A single metric is written as soon as its value is added, with its own dimensions. */
-function emit(
-  name: string,
-  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
-  value: number,
-  dimensions: Record<string, string>,
-) {
-  const single = instance().singleMetric();
-  single.addDimensions(dimensions);
-  single.addMetric(name, unit, value);
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** Values gathered by `batched`, by dimension set, then metric name. */
+type Gathered = Map<
+  string,
+  { dimensions: Record<string, string>; metrics: Map<string, { unit: Unit; values: number[] }> }
+>;
+const gathering = new AsyncLocalStorage<Gathered>();
+
+/**
+ * Run `work` (a worker's batch) with its metrics gathered and written when it is done: one EMF
+ * line per dimension set, each metric with all its values, instead of one line per value. EMF
+ * lines are log lines, billed by the byte, and a delivery adds two.
+ */
+export async function batched<T>(work: () => Promise<T>): Promise<T> {
+  const gathered: Gathered = new Map();
+  try {
+    return await gathering.run(gathered, work);
+  } finally {
+    for (const { dimensions, metrics } of gathered.values()) {
+      const line = new Metrics({ namespace: "Herald", serviceName: "herald" });
+      line.addDimensions(dimensions);
+      for (const [name, { unit, values }] of metrics) {
+        for (const value of values) line.addMetric(name, unit, value);
+      }
+      line.publishStoredMetrics();
+    }
+  }
+}
+
+/** A metric value: gathered inside `batched`, else written at once with its own dimensions. */
+function emit(name: string, unit: Unit, value: number, dimensions: Record<string, string>) {
+  const gathered = gathering.getStore();
+  if (!gathered) {
+    const single = instance().singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, unit, value);
+    return;
+  }
+  const key = JSON.stringify(Object.entries(dimensions).sort());
+  let set = gathered.get(key);
+  if (!set) {
+    set = { dimensions, metrics: new Map() };
+    gathered.set(key, set);
+  }
+  const metric = set.metrics.get(name) ?? { unit, values: [] };
+  metric.values.push(value);
+  set.metrics.set(name, metric);
 }

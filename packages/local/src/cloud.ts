@@ -11,6 +11,7 @@ import webpush from "web-push";
 import * as manifest from "../../../functions/manifest";
 import { keyAttributes, schema } from "../../core/src/table";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
+import { type LocalAppSyncEvents, startAppSyncEvents } from "./appsync-events";
 import { type FeedbackEmulator, startFeedback } from "./feedback";
 import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
@@ -20,7 +21,6 @@ import { type RedisEmulator, startRedis } from "./redis";
 import { type SchedulerEmulator, startScheduler } from "./scheduler";
 import { type SmsEmulator, startSms } from "./sms";
 import { startTtlSweeper, type TtlSweeper } from "./ttl";
-import { type LocalWebSocketApi, startWebSocketApi } from "./websocket";
 
 /**
  * Herald's local cloud: every AWS piece Herald uses, started in this process, with the same
@@ -54,6 +54,10 @@ export interface LocalCloudOptions {
    * event-source mapping in AWS).
    */
   workerConcurrency?: number;
+  /** API Gateway's authorizer result cache, seconds (default the manifest's). */
+  authorizerCacheSeconds?: number;
+  /** The channel workers' batching window (default the manifest's `batchingWindowSeconds`). */
+  batchingWindowMs?: number;
   /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
   workerTimeoutSeconds?: number;
   /** Scheduler emulator in AWS-like mode: schedules fire up to this many ms late (AWS: 60 000). */
@@ -68,9 +72,11 @@ export interface LocalCloud {
   apiUrl: string;
   /** The real-time feed: a Function URL with response streaming. */
   feedUrl: string;
-  /** The WebSocket feed (API Gateway WebSocket API emulator): `ws://…/<stage>`. */
+  /** The WebSocket feed (AppSync Events emulator): `ws://…/event/realtime`. */
   socketUrl: string;
-  socket: LocalWebSocketApi;
+  /** Its publish endpoint's host, as browsers name it in their authorization. */
+  socketHost: string;
+  socket: LocalAppSyncEvents;
   /** The SES emulator's mail viewer; `${sesUrl}/store` lists sent mail as JSON. */
   sesUrl: string;
   env: Record<string, string>;
@@ -97,6 +103,8 @@ export interface LocalCloud {
 }
 
 const REGION = "us-east-1";
+/** The AppSync Events channel namespace Herald publishes in (packages/core/src/realtime/socket.ts). */
+const SocketNamespace = "feed";
 // aws-ses-v2-local is CommonJS with `exports.default`: Node's ESM loader hands that over as
 // `default.default`, bundlers as `default`.
 const sesServer = ((sesModule.default as unknown as { default?: typeof sesModule.default })
@@ -268,15 +276,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stops.push(feed.stop);
 
-    // The WebSocket API: the manifest's routes, the same handlers as in AWS.
-    const socket = await startWebSocketApi({
+    // The WebSocket feed: AppSync Events, asking the same authorizer as in AWS.
+    const socket = await startAppSyncEvents({
       port: ports.socket ?? 0,
-      stage,
-      routes: manifest.socket.routes.map(({ route, handler }) => ({
-        route,
-        functionName: `${prefix}-socket-${handler.slice(handler.lastIndexOf(".") + 1)}`,
-        handler: loader(handler),
-      })),
+      region: REGION,
+      namespaces: [SocketNamespace],
+      authorizer: {
+        functionName: `${prefix}-socket-authorizer`,
+        handler: loader(manifest.socket.authorizer),
+      },
       onError,
     });
     stops.push(socket.stop);
@@ -312,9 +320,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       SST_RESOURCE_Vapid: JSON.stringify({ ...vapid, subject: "mailto:dev@herald.local" }),
       SST_RESOURCE_Sms: JSON.stringify({}),
       SST_RESOURCE_Webhooks: JSON.stringify({ signingKey: randomBytes(32).toString("base64url") }),
-      SST_RESOURCE_Socket: JSON.stringify({
-        url: socket.url,
-        managementEndpoint: socket.managementEndpoint,
+      SST_RESOURCE_Events: JSON.stringify({
+        http: socket.httpUrl,
+        realtime: socket.realtimeUrl,
+        feed: feed.url,
       }),
       SST_RESOURCE_Realtime: JSON.stringify({
         tokenKey: randomBytes(32).toString("base64url"),
@@ -355,6 +364,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
               : manifest.workers[channel as keyof typeof manifest.workers],
           ),
           batchSize: manifest.queueSettings.batchSize,
+          maximumBatchingWindowMs:
+            options.batchingWindowMs ?? manifest.queueSettings.batchingWindowSeconds * 1000,
           timeoutMs: workerTimeoutSeconds * 1000,
           concurrency: options.workerConcurrency ?? manifest.queueSettings.maximumConcurrency,
         };
@@ -383,7 +394,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const api = await startApiGateway({
       port: ports.api ?? 0,
       routes,
-      authorizer: { handler: loader(manifest.authorizer) },
+      authorizer: {
+        handler: loader(manifest.authorizer),
+        resultsTtlSeconds: options.authorizerCacheSeconds ?? manifest.authorizerCacheSeconds,
+      },
       onError,
     });
     stops.push(api.stop);
@@ -394,7 +408,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       apiUrl: api.url,
       feedUrl: feed.url,
-      socketUrl: socket.url,
+      socketUrl: socket.realtimeUrl,
+      socketHost: new URL(socket.httpUrl).host,
       socket,
       sesUrl,
       env,

@@ -45,7 +45,7 @@ Herald is running locally.
   API key        ${key}   (tenant "${tenant}")
   Mail viewer    ${cloud.sesUrl}
   Redis (REST)   ${cloud.redis.url}  (${cloud.redis.backend})
-  WebSocket feed ${cloud.socketUrl}?token=<recipient token>
+  WebSocket feed ${cloud.socketUrl}  (AppSync Events; publish ${cloud.socket.httpUrl})
   Docs           ${cloud.apiUrl}/docs
   Inbox demo     ${demo.url}  (<herald-inbox>, live; "Send a test notification")
   Environment    ${envFile}  (npm run keys -- create --tenant <id> uses it)

@@ -289,8 +289,9 @@ async function receive(
 /**
  * One batch. SQS long polling answers as soon as any message is there, but local-aws-sqs holds a
  * long poll until it has MaxNumberOfMessages or the wait ends, with the visibility timeout already
- * running. So: long-poll for one message, then gather the rest with zero-wait receives (each
- * returns after ~40 ms or once full) until the batch is full or the batching window has passed.
+ * running. So: long-poll for one message, then gather the rest with a zero-wait receive (it
+ * returns after ~40 ms or once full); with a batching window, when the batch is not full, wait
+ * the window out and receive once more.
  * `stop()` abandons the long poll only, as a consumer shutting down would: a message the
  * emulator picks for it afterwards comes back after its visibility timeout.
  */
@@ -306,7 +307,17 @@ async function receiveBatch(state: RunnerState, mapping: Mapping): Promise<Messa
       state.report(new PollError(mapping.queueUrl, { cause: error }));
       break;
     }
-    if (Date.now() >= deadline) break;
+    const left = deadline - Date.now();
+    if (left <= 0 || batch.length >= mapping.batchSize) break;
+    // Not full yet: wait the rest of the window out, then take what came meanwhile (one more
+    // receive), rather than polling the emulator all through the window.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
   return batch;
 }

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
-import { sqs } from "../aws/clients";
+import { sqs } from "../aws/sqs";
 import { queueFor, retrySchedule, tuning } from "../config";
 import { resolveDestination } from "../delivery/destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "../delivery/errors";
@@ -10,6 +10,7 @@ import { post, USER_AGENT } from "../delivery/webhook";
 import { ulid } from "../id";
 import { errorFields, log } from "../log";
 import type { Info } from "../notification/model";
+import { endpointsOf } from "./endpoints";
 import * as Store from "./store";
 import { SECRET_PREFIX } from "./store";
 
@@ -62,7 +63,7 @@ interface Message {
  * body is built once (without the notification's content), so every retry sends the same bytes.
  */
 export async function announce(tenantId: string, notification: Info): Promise<void> {
-  const endpoints = (await Store.all(tenantId)).filter(
+  const endpoints = (await endpointsOf(tenantId)).filter(
     (item) => !item.disabled_at && item.events.includes(notification.status),
   );
   if (endpoints.length === 0) return;

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { OverlapSeconds } from "../delivery/secret-overlap";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { ulid } from "../id";
 import { DestinationUrl, Status } from "../notification/model";
+import { endpointsOf } from "./endpoints";
 import * as Store from "./store";
 import { SECRET_PREFIX } from "./store";
 
@@ -105,6 +106,7 @@ export const create = fn(
       created_at: new Date().toISOString(),
     };
     await Store.put(tenantId, item);
+    endpointsOf.forget(tenantId);
     return { ...info(item), secret: item.secret };
   },
 );
@@ -126,6 +128,7 @@ export const remove = fn(
   z.object({ tenantId: TenantId, id: CallbackId }),
   async ({ tenantId, id }) => {
     if (!(await Store.remove(tenantId, id))) throw new NotFoundError("callback", id);
+    endpointsOf.forget(tenantId);
   },
 );
 
@@ -160,6 +163,7 @@ export const enable = fn(
       "last_error",
     ]);
     if (!updated) throw new NotFoundError("callback", id);
+    endpointsOf.forget(tenantId);
     return info(updated);
   },
 );

@@ -5,7 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { dynamo } from "../aws/clients";
+import { dynamo } from "../aws/dynamo";
 import { link } from "../config";
 
 /**

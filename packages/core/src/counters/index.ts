@@ -1,13 +1,17 @@
-import { z } from "zod";
+import { AsyncLocalStorage } from "node:async_hooks";
+import * as z from "zod";
+import { costOf } from "../cost";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
+import { retentionDays } from "../tenant/settings";
 import * as Store from "./store";
 
 /**
  * Hourly counters per tenant, channel and status, served as `GET /v1/metrics` (the CloudWatch
  * metrics are ../telemetry.ts): how many notifications entered each status in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
- * ask for and keeps the cost at two extra writes per notification. Stored by ./store.ts.
+ * ask for. A worker's batch writes each counter once (`batched`), and every counter is spread
+over shards (./store.ts), so no single item takes a write per notification.
  */
 export const COUNTED = [
   "accepted",
@@ -22,13 +26,51 @@ export const COUNTED = [
   "digested",
 ] as const;
 
-/** Add one to this hour's counter. Best effort: a lost count is logged, never an error. */
+interface Pending {
+  tenantId: string;
+  hour: string;
+  channel: string;
+  status: string;
+  count: number;
+}
+
+/** Counts gathered by `batched`, by counter. */
+const gathering = new AsyncLocalStorage<Map<string, Pending>>();
+
+/**
+ * Add one to this hour's counter: at once, or inside `batched` when the batch is done. Best
+ * effort: a lost count is logged, never an error.
+ */
 export async function record(tenantId: string, channel: string, status: string, at = new Date()) {
   if (!(COUNTED as readonly string[]).includes(status)) return;
+  const hour = Store.hourOf(at);
+  const pending = gathering.getStore();
+  if (!pending) return add({ tenantId, hour, channel, status, count: 1 });
+  const key = `${tenantId}\n${hour}\n${channel}\n${status}`;
+  const counter = pending.get(key);
+  if (counter) counter.count++;
+  else pending.set(key, { tenantId, hour, channel, status, count: 1 });
+}
+
+/**
+ * Run `work` (a worker's batch) with its counts gathered, then written once per counter: one
+ * write per tenant, hour, channel and status a batch touched, instead of one per notification.
+ * Counts of a batch that crashes before the end are lost, as a failed write's would be.
+ */
+export async function batched<T>(work: () => Promise<T>): Promise<T> {
+  const pending = new Map<string, Pending>();
   try {
-    await Store.increment(tenantId, Store.hourOf(at), channel, status);
+    return await gathering.run(pending, work);
+  } finally {
+    await Promise.all([...pending.values()].map(add));
+  }
+}
+
+async function add({ tenantId, hour, channel, status, count }: Pending) {
+  try {
+    await Store.increment(tenantId, hour, channel, status, count);
   } catch (error) {
-    log.warn("metrics counter update failed", { channel, status, ...errorFields(error) });
+    log.warn("metrics counter update failed", { channel, status, count, ...errorFields(error) });
   }
 }
 
@@ -48,6 +90,8 @@ export interface Counts {
   /** channel → status → count over the whole period */
   totals: Record<string, Record<string, number>>;
   hours: { hour: string; channel: string; status: string; count: number }[];
+  /** What the period's accepted notifications cost (../cost: list prices × usage per channel). */
+  cost: ReturnType<typeof costOf>;
 }
 
 /** Counts for a tenant over a period (default: the last 24 hours; at most 31 days). */
@@ -65,6 +109,7 @@ export const query = fn(
       totals[channel] ??= {};
       totals[channel][status] = (totals[channel][status] ?? 0) + count;
     }
-    return { from: from.toISOString(), to: to.toISOString(), totals, hours };
+    const cost = costOf(totals, await retentionDays(tenantId));
+    return { from: from.toISOString(), to: to.toISOString(), totals, hours, cost };
   },
 );

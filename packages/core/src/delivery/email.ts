@@ -1,5 +1,5 @@
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { ses } from "../aws/clients";
+import { ses } from "../aws/ses";
 import { link } from "../config";
 import type { EmailContent } from "../notification/model";
 import { classifyAwsError } from "./errors";

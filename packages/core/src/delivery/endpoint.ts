@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod";
+import { cached } from "../cache";
 import { tuning } from "../config";
 import { NotFoundError } from "../error";
 import { errorFields, log } from "../log";
@@ -69,21 +70,20 @@ function cacheKey(endpoint: Endpoint) {
 
 // --- In-container state ------------------------------------------------------------------------
 
-const cache = new Map<string, { state: State | undefined; readAt: number }>();
+/** Circuit states, read at most every HERALD_ENDPOINT_CACHE_MS per endpoint and container. */
+const states = cached(
+  () => tuning().HERALD_ENDPOINT_CACHE_MS,
+  (endpoint: Endpoint) => Store.read(endpoint),
+  cacheKey,
+);
 /** Start times (epoch ms) of this container's calls in flight, per endpoint. */
 const inFlight = new Map<string, Set<number>>();
 
 function remember(endpoint: Endpoint, state: State | undefined) {
-  cache.set(cacheKey(endpoint), { state, readAt: Date.now() });
+  states.set(endpoint, state);
 }
 
-async function stateOf(endpoint: Endpoint): Promise<State | undefined> {
-  const cached = cache.get(cacheKey(endpoint));
-  if (cached && Date.now() - cached.readAt < tuning().HERALD_ENDPOINT_CACHE_MS) return cached.state;
-  const state = await Store.read(endpoint);
-  remember(endpoint, state);
-  return state;
-}
+const stateOf = states;
 
 /** The n-th opening in a row lasts base·2^(n-1) seconds, at most 10 minutes. */
 function cooldownSeconds(opens: number): number {
@@ -175,7 +175,7 @@ async function bookkeeping(write: () => Promise<void>) {
 }
 
 async function succeeded(endpoint: Endpoint) {
-  const known = cache.get(cacheKey(endpoint))?.state;
+  const known = states.peek(endpoint);
   if (!known || (known.failures === 0 && !known.open_until)) return;
   remember(endpoint, await Store.recordSuccess(endpoint));
 }
@@ -270,6 +270,6 @@ export async function enable(tenantId: string, id: string): Promise<EndpointInfo
   const endpoint = { tenantId, origin };
   const state = await Store.enable(endpoint);
   if (!state) throw new NotFoundError("endpoint", id);
-  cache.delete(cacheKey(endpoint));
+  states.forget(endpoint);
   return toInfo(state);
 }

@@ -1,5 +1,6 @@
 import { log } from "../log";
-import * as Notification from "../notification";
+import * as Notification from "../notification/lifecycle";
+import type { FeedbackEvent, Info } from "../notification/model";
 import * as Suppression from "../suppression";
 import { recordFeedback } from "../telemetry";
 import { findProviderRef } from "./store";
@@ -14,7 +15,7 @@ import { findProviderRef } from "./store";
 export interface Report {
   provider: "ses" | "sms";
   messageId: string;
-  event: Notification.FeedbackEvent;
+  event: FeedbackEvent;
   /** The addresses the report is about (bounced or complaining recipients). */
   addresses: string[];
 }
@@ -214,11 +215,7 @@ export async function receive(message: unknown, now = new Date()): Promise<Recei
  * A hard bounce or a complaint puts the address on the tenant's suppression list (a late one
  * too: the address is just as bad), so the next send to it is refused at acceptance.
  */
-export async function suppressOn(
-  tenantId: string,
-  notification: Notification.Info,
-  event: Notification.FeedbackEvent,
-) {
+export async function suppressOn(tenantId: string, notification: Info, event: FeedbackEvent) {
   const address = notification.recipient.email;
   if (notification.channel !== "email" || !address) return;
   const reason =

@@ -1,9 +1,9 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { sqs } from "../aws/clients";
+import { sqs } from "../aws/sqs";
 import { queueFor } from "../config";
 import { log } from "../log";
-import type { Channel, Message } from "../notification";
 import { MAX_DELAY_SECONDS } from "../notification/dispatch";
+import type { Channel, Message } from "../notification/model";
 
 /** Early by at most this, a message waits in the worker; earlier, it goes back to the queue. */
 export const MAX_WAIT_MS = 1000;

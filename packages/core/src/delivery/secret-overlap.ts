@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** How long a rotated-out secret keeps signing besides the new one (the webhook channel and status callbacks). */
 export const OverlapSeconds = z

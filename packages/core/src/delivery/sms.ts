@@ -1,5 +1,5 @@
 import { SendTextMessageCommand } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { sms } from "../aws/clients";
+import { sms } from "../aws/sms";
 import { link } from "../config";
 import { classifyAwsError } from "./errors";
 import type { Outcome } from "./provider";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { fn } from "../fn";
 import { OverlapSeconds } from "./secret-overlap";
 import { rememberSecret, SECRET_PREFIX, secretsOf } from "./webhook";

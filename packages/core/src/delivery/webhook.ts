@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { cached } from "../cache";
 import { link } from "../config";
 import { agentFor, type Destination, resolveDestination } from "./destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
@@ -44,19 +45,11 @@ export function webhookSecret(tenantId: string): string {
  * worker makes at most one GetItem per tenant per minute.
  */
 export const SECRET_CACHE_MS = 60_000;
-const secretCache = new Map<string, { readAt: number; item: SecretStore.SecretItem | undefined }>();
-
-async function storedSecret(tenantId: string): Promise<SecretStore.SecretItem | undefined> {
-  const cached = secretCache.get(tenantId);
-  if (cached && Date.now() - cached.readAt < SECRET_CACHE_MS) return cached.item;
-  const item = await SecretStore.read(tenantId);
-  rememberSecret(tenantId, item);
-  return item;
-}
+const storedSecret = cached(SECRET_CACHE_MS, (tenantId: string) => SecretStore.read(tenantId));
 
 /** What this container read or rotated: it signs with `item` for the next SECRET_CACHE_MS. */
 export function rememberSecret(tenantId: string, item: SecretStore.SecretItem | undefined) {
-  secretCache.set(tenantId, { readAt: Date.now(), item });
+  storedSecret.set(tenantId, item);
 }
 
 /** The current secret and, while the rotation's overlap lasts, the previous one and its end. */

@@ -1,9 +1,13 @@
 import { retrySchedule, tuning } from "../config";
+import * as Counters from "../counters";
 import { errorFields, log } from "../log";
-import * as Notification from "../notification";
 import { dispatch, routeFor } from "../notification/dispatch";
-import * as Recipient from "../recipient";
+import * as Notification from "../notification/lifecycle";
+import type { Channel, Info } from "../notification/model";
+import { Message } from "../notification/status";
+import * as Recipient from "../recipient/lookup";
 import { expiresAt } from "../retention";
+import * as Telemetry from "../telemetry";
 import { recordConflict, recordDeferral, recordOutcome, recordSkip } from "../telemetry";
 import * as Gate from "../workflow/gate";
 import * as Endpoint from "./endpoint";
@@ -16,7 +20,7 @@ import { isSimulated, simulate } from "./simulate";
 import { putProviderRef } from "./store";
 
 /** Channels whose provider reports back (feedback), by the provider name feedback carries. */
-const FEEDBACK_PROVIDER: Partial<Record<Notification.Channel, string>> = {
+const FEEDBACK_PROVIDER: Partial<Record<Channel, string>> = {
   email: "ses",
   sms: "sms",
 };
@@ -41,13 +45,19 @@ export interface BatchResult {
  * that failed. Records run concurrently, and what one endpoint does never holds another's.
  */
 export async function deliverBatch(
-  channel: Notification.Channel,
+  channel: Channel,
   provider: Provider,
   records: QueueRecord[],
 ): Promise<BatchResult> {
-  const outcomes = await Promise.all(
-    records.map(async (record) =>
-      (await deliverOne(channel, provider, record)) ? undefined : record,
+  // The batch's hourly counts and CloudWatch metrics are written when it is done, once per
+  // counter and one EMF line per dimension set, not once per notification.
+  const outcomes = await Counters.batched(() =>
+    Telemetry.batched(() =>
+      Promise.all(
+        records.map(async (record) =>
+          (await deliverOne(channel, provider, record)) ? undefined : record,
+        ),
+      ),
     ),
   );
   return {
@@ -61,13 +71,14 @@ type Claimed = Extract<Notification.Claim, { kind: "claimed" }>;
 
 /** True when the record is settled (SQS may delete it), false to have it delivered again. */
 async function deliverOne(
-  channel: Notification.Channel,
+  channel: Channel,
   provider: Provider,
   record: QueueRecord,
 ): Promise<boolean> {
   const message = parse(record);
   if (!message) return true;
   const { tenant_id: tenantId, id, gen = 0 } = message;
+  let claimedHere = false;
   try {
     // Early (a Scheduler send fires ahead on purpose): wait out the rest before claiming.
     if ((await hold(channel, message)) === "requeued") return true;
@@ -95,15 +106,21 @@ async function deliverOne(
       );
       return true;
     }
+    claimedHere = true;
     return await attempt(channel, provider, tenantId, claimed);
   } catch (error) {
     log.error("delivery bookkeeping failed", { id, ...errorFields(error) });
     return false;
+  } finally {
+    // This record's attempt is over: its `sending` publish, if still held back, is dropped, and
+    // one under way finishes in this invocation. Only the record that claimed: a duplicate
+    // copy that found the notification busy must not touch the attempt another record runs.
+    if (claimedHere) await Notification.settle(id);
   }
 }
 
 async function attempt(
-  channel: Notification.Channel,
+  channel: Channel,
   provider: Provider,
   tenantId: string,
   claimed: Claimed,
@@ -167,7 +184,9 @@ async function attempt(
       conflict(channel, id, attempt, "complete");
       return true;
     }
-    log.info("delivered", { id, channel, status: outcome.status, attempt });
+    // Success is on the item, in the Notifications metric and on the feed: a line per delivery
+    // would be most of the log bytes a notification costs, so it is a debug line.
+    log.debug("delivered", { id, channel, status: outcome.status, attempt });
     recordOutcome(channel, outcome.status, Date.now() - Date.parse(notification.scheduled_at));
     // Test keys: what the provider would report next, through the same status machine.
     for (const event of outcome.simulated ?? []) {
@@ -238,7 +257,7 @@ async function attempt(
  * notification is released in its current generation and this record is handed back to SQS.
  */
 async function redispatch(
-  channel: Notification.Channel,
+  channel: Channel,
   tenantId: string,
   { notification, attempt, gen }: Claimed,
   error: string,
@@ -288,7 +307,7 @@ function conflict(channel: string, id: string, attempt: number, write: string): 
 }
 
 /** A recipient who opted out of the channel since the notification was accepted gets nothing. */
-async function checkConsent(tenantId: string, notification: Notification.Info) {
+async function checkConsent(tenantId: string, notification: Info) {
   if (!notification.recipient.id) return;
   const profile = await Recipient.find(tenantId, notification.recipient.id);
   if (profile?.opt_out?.includes(notification.channel)) {
@@ -296,7 +315,7 @@ async function checkConsent(tenantId: string, notification: Notification.Info) {
   }
 }
 
-function parse(record: QueueRecord): Notification.Message | undefined {
+function parse(record: QueueRecord): Message | undefined {
   let body: unknown;
   try {
     body = JSON.parse(record.body);
@@ -307,7 +326,7 @@ function parse(record: QueueRecord): Notification.Message | undefined {
     });
     return undefined;
   }
-  const parsed = Notification.Message.safeParse(body);
+  const parsed = Message.safeParse(body);
   if (parsed.success) return parsed.data;
   log.error("dropped: message body is not a Herald message", { messageId: record.messageId });
   return undefined;

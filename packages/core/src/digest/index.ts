@@ -4,11 +4,11 @@ import { escapeHtml } from "../html";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
 import { dispatch, routeFor } from "../notification/dispatch";
+import * as Notification from "../notification/manage";
 import type { Channel, Content, Info, SkipReason, StepRef } from "../notification/model";
 import * as Store from "../notification/store";
 import type { Setting } from "../recipient/preferences";
 import { type Plan, plan, type Window } from "../schedule";
-import * as Template from "../template";
 import * as Throttle from "./store";
 
 /**
@@ -168,7 +168,6 @@ export async function join(
   }
   if (await Store.addMember(tenantId, hold.digestId, member.id)) return;
   log.info("digest already sending: sent alone", { id: member.id, digest: hold.digestId });
-  const Notification = await import("../notification");
   await Notification.releaseHeld(tenantId, member.id, now);
 }
 
@@ -231,7 +230,6 @@ export async function compose(
       cursor = page.cursor;
     } while (cursor);
   }
-  const Notification = await import("../notification");
   const carried: Info[] = [];
   for (const id of ids) {
     const moved = await Notification.digestMember(tenantId, id, digest.id, now);
@@ -275,6 +273,8 @@ async function render(
     items: items.map((item) => ({ id: item.id, created_at: item.created_at, ...item.content })),
   };
   try {
+    // Loaded only when a digest is composed: the template engine stays out of the sends.
+    const Template = await import("../template");
     return (await Template.render(tenantId, { id: `digest-${category}` }, channel, data))
       .content as Content;
   } catch (error) {

@@ -5,7 +5,8 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-scheduler";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { scheduler, sqs } from "../aws/clients";
+import { scheduler } from "../aws/scheduler";
+import { sqs } from "../aws/sqs";
 import { link, queueFor, tuning } from "../config";
 import type { Channel, Message, Route } from "./model";
 

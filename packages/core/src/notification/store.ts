@@ -1,17 +1,19 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   GetCommand,
   PutCommand,
   paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { dynamo } from "../aws/clients";
+import { dynamo } from "../aws/dynamo";
 import { derivedKey, tableName } from "../config";
 import { ValidationError } from "../error";
 import { expired } from "../retention";
-import type { IndexName } from "../table";
+import { type IndexName, schema } from "../table";
 import type { Info, Route, Status } from "./model";
 
 /**
@@ -392,6 +394,9 @@ async function readPage(
   after: Record<string, unknown> | undefined,
 ): Promise<{ items: Item[]; next?: Record<string, unknown> }> {
   const { index, partition } = partitionOf(q.listing);
+  // A keys-only index holds no other attribute: its items are read from the table (BatchGetItem)
+  // and filtered here; an index that projects everything is filtered by DynamoDB.
+  const projected = schema.indexes[index].projection === "all";
   // Sort keys are `<time>#<id>`; "#" sorts before any id character and "~" after.
   const from = q.since === undefined ? undefined : `${q.since}#`;
   const to = q.until === undefined ? undefined : `${q.until}~`;
@@ -409,12 +414,19 @@ async function readPage(
     condition += " AND #sk <= :to";
     values[":to"] = to;
   }
-  const filters = Object.entries(q.filters ?? {}).map(([field, value]) => {
-    names[`#f_${field}`] = field;
-    values[`:f_${field}`] = value;
-    return `#f_${field} = :f_${field}`;
-  });
-  if (q.unread) filters.push(UNREAD);
+  const equal = Object.entries(q.filters ?? {});
+  const filters = projected
+    ? equal.map(([field, value]) => {
+        names[`#f_${field}`] = field;
+        values[`:f_${field}`] = value;
+        return `#f_${field} = :f_${field}`;
+      })
+    : [];
+  if (q.unread) {
+    if (!projected) throw new Error(`${index} does not project read_at`);
+    filters.push(UNREAD);
+  }
+  const filtered = equal.length > 0 || q.unread;
   const items: Item[] = [];
   let start: Record<string, unknown> | undefined = after;
   let more = true;
@@ -429,12 +441,17 @@ async function readPage(
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
         ExclusiveStartKey: start,
-        Limit: filters.length ? Math.max(q.limit * 4, 25) : q.limit + 1,
+        Limit: filtered ? Math.max(q.limit * 4, 25) : q.limit + 1,
       }),
     );
-    for (const record of result.Items ?? []) {
+    const records = projected ? (result.Items ?? []) : await readItems(result.Items ?? []);
+    for (const record of records) {
       const item = decode(record) as Item;
-      if (!expired(item.expires_at)) items.push(item);
+      if (expired(item.expires_at)) continue;
+      if (!projected && !equal.every(([field, value]) => item[field as keyof Item] === value)) {
+        continue;
+      }
+      items.push(item);
     }
     start = result.LastEvaluatedKey;
     more = start !== undefined;
@@ -454,6 +471,31 @@ async function readPage(
           }
         : undefined,
   };
+}
+
+/**
+ * The table's items for a keys-only index page, in the page's order (BatchGetItem, 100 keys a
+ * request, unprocessed keys asked again). An item gone meanwhile (TTL) is left out.
+ */
+async function readItems(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let wanted: Record<string, unknown>[] | undefined = keys
+      .slice(i, i + 100)
+      .map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let round = 0; wanted?.length; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
+      const result: BatchGetCommandOutput = await dynamo().send(
+        new BatchGetCommand({ RequestItems: { [table()]: { Keys: wanted } } }),
+      );
+      for (const item of result.Responses?.[table()] ?? []) found.set(String(item.pk), item);
+      wanted = result.UnprocessedKeys?.[table()]?.Keys;
+    }
+  }
+  return keys.flatMap((k) => {
+    const item = found.get(String(k.pk));
+    return item ? [item] : [];
+  });
 }
 
 const UNREAD = "attribute_not_exists(read_at)";

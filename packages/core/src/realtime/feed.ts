@@ -7,7 +7,7 @@ import {
   sseEvent,
   sseRetry,
 } from "./event";
-import { replay } from "./replay";
+import { replay, replayWindow } from "./replay";
 import { subscribe } from "./subscribe";
 
 /**
@@ -32,7 +32,7 @@ export const RETRY_MS = 1_000;
  */
 export const REPLAY_OVERLAP_MS = 5_000;
 
-export type FeedEnd = "deadline" | "disconnected" | "subscription_lost";
+export type FeedEnd = "deadline" | "disconnected" | "subscription_lost" | "replayed";
 
 export interface FeedOptions {
   tenantId: string;
@@ -49,10 +49,17 @@ export interface FeedOptions {
   heartbeatMs?: number;
   retryMs?: number;
   replayOverlapMs?: number;
+  /**
+   * Replay what was missed after `lastEventId` and end, with no live part (no Redis
+   * subscription): how a WebSocket client catches up after a reconnect. The last message is a
+   * `replay.end` event whose data says whether the replay was `complete`.
+   */
+  replayOnly?: boolean;
 }
 
 /** Run a feed until it ends; throws `SubscribeError` (before `open`) when Redis is unavailable. */
 export async function runFeed(options: FeedOptions): Promise<FeedEnd> {
+  if (options.replayOnly) return replayOnly(options);
   const relay = new Relay(options.tenantId, options.recipientId);
   const emit = (event: Event) => {
     if (relay.accept(event)) options.write(sseEvent(event));
@@ -96,6 +103,24 @@ function endOf(ended: AbortSignal, client: AbortSignal): Promise<FeedEnd> {
     ended.addEventListener("abort", settle, { once: true });
     client.addEventListener("abort", settle, { once: true });
   });
+}
+
+async function replayOnly(options: FeedOptions): Promise<FeedEnd> {
+  options.open();
+  let events: Event[] = [];
+  let complete = true;
+  if (options.lastEventId) {
+    const overlap = options.replayOverlapMs ?? REPLAY_OVERLAP_MS;
+    const from = new Date(instantOf(options.lastEventId).getTime() - overlap).toISOString();
+    const window = await replayWindow(options.tenantId, options.recipientId, from);
+    events = window.events.filter((event) => event.event_id !== options.lastEventId);
+    complete = window.complete;
+  }
+  for (const event of events) options.write(sseEvent(event));
+  options.write(
+    `event: replay.end\ndata: ${JSON.stringify({ complete, replayed: events.length })}\n\n`,
+  );
+  return "replayed";
 }
 
 async function missedSince(options: FeedOptions, lastEventId: string): Promise<Event[]> {

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { link } from "../config";
 import { VisibleError } from "../error";
 import { fn } from "../fn";
-import { RecipientId } from "../notification/model";
+import { RecipientId } from "../notification/status";
 
 /**
  * Recipient tokens: short-lived, HMAC-SHA256-signed credentials that let one recipient of one
@@ -151,21 +151,3 @@ export type TokenRequest = z.infer<typeof TokenRequest>;
 export function feedUrl(): string | undefined {
   return link("Realtime").url;
 }
-
-/** What `POST /v1/recipients/{id}/tokens` answers: the token, and the feed's URL when known. */
-export const TokenResponse = z.object({
-  token: z.string().describe("Short-lived bearer token for the real-time feed"),
-  expires_at: z.string(),
-  feed_url: z.string().optional().describe("Where to subscribe with it, when Herald knows"),
-});
-export type TokenResponse = z.infer<typeof TokenResponse>;
-
-/** Issue a token for a request body (`TokenRequest`), as the API does. */
-export const issue = fn(
-  z.object({ tenantId: z.string().min(1), recipientId: RecipientId, request: TokenRequest }),
-  ({ tenantId, recipientId, request }): TokenResponse => {
-    const issued = issueToken({ tenantId, recipientId, ttlSeconds: request.ttl_seconds });
-    const url = feedUrl();
-    return url ? { ...issued, feed_url: url } : issued;
-  },
-);

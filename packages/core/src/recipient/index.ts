@@ -1,8 +1,9 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
 import { Channel, ContactPoints, Locale, RecipientId } from "../notification/model";
-import { Window } from "../schedule";
+import { Window } from "../schedule/window";
+import { find } from "./lookup";
 import * as Store from "./store";
 
 /**
@@ -38,10 +39,7 @@ export const put = fn(
   },
 );
 
-/** A profile, or undefined when none was stored. */
-export async function find(tenantId: string, id: string): Promise<Profile | undefined> {
-  return (await Store.read(tenantId, id)) as Profile | undefined;
-}
+export { dropPushSubscription, find } from "./lookup";
 
 export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
   const profile = await find(tenantId, id);
@@ -52,14 +50,6 @@ export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
 export const remove = fn(Ref, async ({ tenantId, id }) => {
   await Store.remove(tenantId, id);
 });
-
-/**
- * The push service said this subscription is gone (404/410): remove it from the profile, if the
- * profile still holds that one (the recipient may have subscribed again since). True if removed.
- */
-export function dropPushSubscription(tenantId: string, id: string, endpoint: string) {
-  return Store.dropPushSubscription(tenantId, id, endpoint, new Date());
-}
 
 /** Add a channel to a recipient's opt-outs (creating the profile if there is none). */
 export function optOut(tenantId: string, id: string, channel: Channel): Promise<void> {

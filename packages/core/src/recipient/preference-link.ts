@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { derivedKey, tuning } from "../config";
 import { ValidationError } from "../error";
 import { fn } from "../fn";

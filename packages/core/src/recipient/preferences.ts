@@ -1,6 +1,6 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fn } from "../fn";
-import { Category, Channel, RecipientId } from "../notification/model";
+import { Category, Channel, RecipientId } from "../notification/status";
 import * as Store from "./store";
 
 /**

@@ -1,6 +1,6 @@
 import { IANAZone } from "luxon";
-import { z } from "zod";
 import { ValidationError } from "../error";
+import { assertZone } from "./window";
 
 /**
  * Pure send-time arithmetic: a requested time (an instant, a local wall time in the recipient's
@@ -21,17 +21,12 @@ import { ValidationError } from "../error";
  *   window reopens it.
  */
 
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-export const Window = z
-  .object({
-    start: z.string().regex(HHMM, "expected HH:mm"),
-    end: z.string().regex(HHMM, "expected HH:mm"),
-  })
-  .describe("Local hours in which delivery is appropriate; end before start crosses midnight");
-export type Window = z.infer<typeof Window>;
+export { assertZone, Window } from "./window";
+
+import type { Window } from "./window";
 
 export const DEFAULT_WINDOW: Window = { start: "08:00", end: "22:00" };
 export const DEFAULT_TIMEZONE = "UTC";
@@ -63,13 +58,8 @@ export interface Plan {
 }
 
 export function zone(name: string): IANAZone {
-  const tz = IANAZone.create(name);
-  if (!tz.isValid) {
-    throw new ValidationError("invalid_timezone", `Unknown IANA timezone "${name}"`, {
-      timezone: name,
-    });
-  }
-  return tz;
+  assertZone(name);
+  return IANAZone.create(name);
 }
 
 /** Compute the send instant for a request. */

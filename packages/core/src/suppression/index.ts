@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { log } from "../log";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { jsonObject } from "../json";
@@ -11,7 +11,6 @@ import {
   SmsContent,
   WebhookContent,
 } from "../notification/model";
-import { renderField, textFromHtml, wrapEmail } from "./render";
 import * as Store from "./store";
 
 /**
@@ -172,6 +171,9 @@ export async function renderChannel(
       { template: template.id, version: template.version, channel },
     );
   }
+  // LiquidJS and html-to-text load only when a template is rendered (a chunk of their own): the
+  // templates API's other routes, and every send without a template, never read them.
+  const { renderField, textFromHtml, wrapEmail } = await import("./render");
   const where = (name: string) => ({
     template: template.id,
     version: template.version,

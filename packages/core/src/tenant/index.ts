@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { fn } from "../fn";
 import { createId } from "../id";
 import * as Store from "./store";

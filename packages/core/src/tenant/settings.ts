@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod";
+import { cached } from "../cache";
 import { fn } from "../fn";
 import { DEFAULT_RETENTION_DAYS } from "../retention";
 import * as Spend from "../workflow/store";
@@ -41,10 +42,6 @@ export type Settings = z.infer<typeof Settings>;
 
 const TenantId = z.string().min(1).max(64);
 
-/** Settings change rarely: a container keeps what it read for a minute. */
-const CACHE_MS = 60_000;
-const cache = new Map<string, { at: number; settings: Settings }>();
-
 export const get = fn(z.object({ tenantId: TenantId }), async ({ tenantId }): Promise<Settings> => {
   const stored = await Store.read(tenantId);
   // With a budget, what this month has spent against it.
@@ -64,21 +61,20 @@ export const put = fn(
   async ({ tenantId, settings }): Promise<Settings> => {
     const item = { ...settings, updated_at: new Date().toISOString() };
     await Store.write(tenantId, item);
-    cache.delete(tenantId);
+    current.forget(tenantId);
     return item;
   },
 );
 
+/** Settings change rarely: a container keeps what it read for a minute. */
+const current = cached(60_000, (tenantId: string) => get({ tenantId }));
+
 /** The tenant's settings, cached per container for a minute. */
-export async function cached(tenantId: string): Promise<Settings> {
-  const hit = cache.get(tenantId);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.settings;
-  const settings = await get({ tenantId });
-  cache.set(tenantId, { at: Date.now(), settings });
-  return settings;
+export async function cachedSettings(tenantId: string): Promise<Settings> {
+  return current(tenantId);
 }
 
 /** The tenant's retention in days, cached per container. */
 export async function retentionDays(tenantId: string): Promise<number> {
-  return (await cached(tenantId)).retention_days;
+  return (await current(tenantId)).retention_days;
 }

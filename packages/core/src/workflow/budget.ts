@@ -1,6 +1,6 @@
 import { tuning } from "../config";
 import type { Info } from "../notification/model";
-import { cached } from "../tenant/settings";
+import { cachedSettings } from "../tenant/settings";
 import * as Store from "./store";
 
 /**
@@ -40,7 +40,7 @@ export function monthOf(at: Date): string {
 export async function reserve(tenantId: string, notification: Info, now: Date): Promise<boolean> {
   const micros = costMicros(notification);
   if (micros === 0) return true;
-  const budget = (await cached(tenantId)).sms_monthly_budget_usd;
+  const budget = (await cachedSettings(tenantId)).sms_monthly_budget_usd;
   if (budget === undefined) return true;
   return Store.spend(
     tenantId,

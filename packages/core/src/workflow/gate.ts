@@ -1,4 +1,3 @@
-import * as Digest from "../digest";
 import type { Channel, Info, Outcome, Priority, SkipReason, StepRef } from "../notification/model";
 import * as Preferences from "../recipient/preferences";
 import * as Budget from "./budget";
@@ -62,7 +61,11 @@ export async function beforeSend(
   now = new Date(),
 ): Promise<{ skip: SkipReason } | { notification: Info }> {
   // A digest is the recipient's chosen form already: only its composition decides.
-  if (notification.digest) return Digest.compose(tenantId, notification, attempt, now);
+  if (notification.digest) {
+    // Loaded only for a digest: the other sends a worker makes need none of it.
+    const Digest = await import("../digest");
+    return Digest.compose(tenantId, notification, attempt, now);
+  }
   const { skip } = await atAcceptance({
     tenantId,
     recipientId: notification.recipient.id,

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
 import { jsonObject } from "../json";
-import * as Notification from "../notification";
+import * as Manage from "../notification/manage";
 import {
   Category,
   Channel,
@@ -17,10 +17,10 @@ import {
   type SendInput,
   Status,
 } from "../notification/model";
+import * as Send from "../notification/send";
 import * as Recipients from "../recipient";
 import { expiresAt } from "../retention";
 import { plan, Window } from "../schedule";
-import * as Template from "../template";
 import { retentionDays } from "../tenant/settings";
 import * as Store from "./store";
 
@@ -166,7 +166,7 @@ export const start = fn(
     // Every step is checked before anything is stored: a refused request stores nothing.
     for (const [index, send] of sends.entries()) {
       try {
-        await Notification.check(tenantId, send, now);
+        await Send.check(tenantId, send, now);
       } catch (error) {
         if (error instanceof ValidationError) {
           throw new ValidationError(error.code, `steps[${index}]: ${error.message}`, {
@@ -208,7 +208,7 @@ export const start = fn(
     }
     for (const [index, send] of sends.entries()) {
       const step = input.steps[index] as Step;
-      await Notification.send({
+      await Send.send({
         tenantId,
         input: send,
         idempotencyKey: `wfl:${stepKey(index)}`,
@@ -246,6 +246,8 @@ async function render(
     (input.recipient.id
       ? (await Recipients.find(tenantId, input.recipient.id))?.locale
       : undefined);
+  // Loaded only by a workflow that names a template (as a send does).
+  const Template = await import("../template");
   const rendered = await Template.render(tenantId, input.template, channel, input.data, locale);
   return rendered.content as Content;
 }
@@ -258,12 +260,10 @@ export const get = fn(
     if (!item) throw new NotFoundError("workflow", id);
     const steps = await Promise.all(
       item.steps.map(async (step) => {
-        const notification = await Notification.get({ tenantId, id: step.id }).catch(
-          (error: unknown) => {
-            if (error instanceof NotFoundError) return undefined;
-            throw error;
-          },
-        );
+        const notification = await Manage.get({ tenantId, id: step.id }).catch((error: unknown) => {
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        });
         return {
           id: step.id,
           channel: step.channel as Channel,
@@ -307,7 +307,7 @@ export const cancel = fn(
     if (!item) throw new NotFoundError("workflow", id);
     for (const step of item.steps) {
       try {
-        await Notification.cancel({ tenantId, id: step.id, now });
+        await Manage.cancel({ tenantId, id: step.id, now });
       } catch (error) {
         if (!(error instanceof InvalidTransitionError || error instanceof NotFoundError))
           throw error;

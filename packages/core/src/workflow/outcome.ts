@@ -25,7 +25,7 @@ export async function reached(
       index > step.step && stoppedBy(later.unless).some((outcome) => outcomes.includes(outcome)),
   );
   // Not imported statically: the notification module calls this one.
-  const Notification = await import("../notification");
+  const Notification = await import("../notification/manage");
   for (const later of stopped) {
     try {
       await Notification.skipWaiting({ tenantId, id: later.id, reason: "workflow_settled", now });

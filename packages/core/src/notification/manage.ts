@@ -1,0 +1,234 @@
+import * as z from "zod";
+import { InvalidTransitionError, NotFoundError } from "../error";
+import { fn } from "../fn";
+import { dispatch, unschedule } from "./dispatch";
+import { changed } from "./lifecycle";
+import { CANCELLABLE, Channel, type Info, SkipReason, Status } from "./model";
+import { NotificationId, TenantId } from "./refs";
+import * as Store from "./store";
+
+/** What the API does to one notification, or many: read, list, cancel, force, retry. */
+
+export const get = fn(
+  z.object({ tenantId: TenantId, id: NotificationId }),
+  async ({ tenantId, id }): Promise<Info> => {
+    const item = await Store.read(tenantId, id);
+    if (!item) throw new NotFoundError("notification", id);
+    return Store.toInfo(item);
+  },
+);
+
+const Ref = z.object({
+  tenantId: TenantId,
+  id: NotificationId,
+  now: z.date().optional(),
+});
+
+/** A status change a caller asked for: the item after it, or why it could not happen. */
+async function change(transition: Store.Transition): Promise<Store.Item> {
+  const item = await Store.transition(transition);
+  if (item) return item;
+  const current = await Store.read(transition.tenantId, transition.id);
+  if (!current) throw new NotFoundError("notification", transition.id);
+  throw new InvalidTransitionError(transition.id, current.status, transition.to);
+}
+
+/**
+ * Stop a notification that has not started sending. The status write comes first, so a
+ * schedule or message that fires anyway finds it cancelled and does nothing; the schedule is
+ * then deleted to save the firing.
+ */
+export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  const item = await change({
+    tenantId,
+    id,
+    from: CANCELLABLE,
+    to: "cancelled",
+    now,
+    set: { cancelled_at: now.toISOString() },
+    remove: ["next_attempt_at"],
+  });
+  if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
+  return changed(tenantId, item);
+});
+
+/**
+ * Skip a notification that is still waiting (a workflow step an outcome stopped): `skipped`
+ * with the reason, its schedule deleted. Undefined when it is no longer waiting (a worker has
+ * it, or it is final): the worker's own check decides then.
+ */
+export const skipWaiting = fn(
+  Ref.extend({ reason: SkipReason }),
+  async ({ tenantId, id, reason, now = new Date() }): Promise<Info | undefined> => {
+    const item = await Store.transition({
+      tenantId,
+      id,
+      from: CANCELLABLE,
+      to: "skipped",
+      now,
+      set: { skipped_at: now.toISOString(), skip_reason: reason },
+      remove: ["next_attempt_at"],
+    });
+    if (!item) return undefined;
+    if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
+    return changed(tenantId, item);
+  },
+);
+
+/**
+ * A held notification goes out in digest `digestId` (which is being sent): `digested`, final.
+ * Undefined when it is no longer held (cancelled, or released to be sent alone).
+ */
+export async function digestMember(
+  tenantId: string,
+  id: string,
+  digestId: string,
+  now = new Date(),
+): Promise<Info | undefined> {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["held"],
+    to: "digested",
+    now,
+    set: { digest_id: digestId, digested_at: now.toISOString() },
+  });
+  return item && changed(tenantId, item);
+}
+
+/**
+ * A held notification whose digest had already begun sending when it tried to join: send it
+ * on its own, now (the window has opened). Undefined when it is no longer held.
+ */
+export async function releaseHeld(tenantId: string, id: string, now = new Date()) {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["held"],
+    to: "queued",
+    now,
+    set: {
+      scheduled_at: now.toISOString(),
+      estimated_delivery_time: now.toISOString(),
+      route: "immediate",
+    },
+    remove: ["digest_id"],
+  });
+  if (!item) return undefined;
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  return changed(tenantId, item);
+}
+
+/**
+ * Send a waiting notification now, ignoring its schedule and delivery window. The status write
+ * comes first and the new message second, so if enqueueing fails the old schedule still
+ * delivers it; whichever message arrives second finds it claimed and stops.
+ */
+export const force = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  // The new generation makes whatever message or schedule was pending stale: it can no longer
+  // claim, so the forced send is the only one.
+  const before = await Store.read(tenantId, id);
+  const item = await change({
+    tenantId,
+    id,
+    from: ["accepted", "scheduled", "queued"],
+    to: "queued",
+    now,
+    set: {
+      scheduled_at: now.toISOString(),
+      estimated_delivery_time: now.toISOString(),
+      forced: true,
+    },
+    add: { gen: 1 },
+    remove: ["next_attempt_at"],
+  });
+  try {
+    await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  } catch (error) {
+    // Hand the notification back to the message or schedule it was waiting on.
+    await Store.transition({
+      tenantId,
+      id,
+      from: ["queued"],
+      to: "queued",
+      now,
+      set: { gen: before?.gen ?? 0 },
+      guard: { storedGen: item.gen },
+    });
+    throw error;
+  }
+  // `route` and `schedule_name` still say how it was dispatched before, so its schedule is found.
+  const pending = before?.route === "schedule" ? (before.schedule_name ?? id) : undefined;
+  if (pending) await unschedule(pending);
+  return changed(tenantId, item);
+});
+
+/**
+ * Send again a notification whose retries ran out (its schedule was spent, or its message was
+ * dead-lettered): the redrive for one notification, with a fresh retry schedule. Permanent
+ * failures are not retried (the provider said no), nor is anything a provider accepted.
+ */
+export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
+  const item = await change({
+    tenantId,
+    id,
+    from: ["failed"],
+    to: "queued",
+    now,
+    set: { route: "immediate", scheduled_at: now.toISOString() },
+    add: { gen: 1 },
+    // The next attempt starts a new round of the retry schedule.
+    copy: { round_start: "attempts" },
+    remove: ["exhausted", "failed_at", "next_attempt_at", "schedule_name"],
+    guard: { retryable: true },
+  });
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  return changed(tenantId, item);
+});
+
+export const ListInput = z
+  .object({
+    status: Status.optional(),
+    channel: Channel.optional(),
+    recipient: z.string().min(1).max(128).optional(),
+    created_after: z.iso.datetime({ offset: true }).optional(),
+    created_before: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict()
+  .refine(
+    (query) =>
+      !query.created_after ||
+      !query.created_before ||
+      Date.parse(query.created_after) <= Date.parse(query.created_before),
+    { message: "created_after must not be later than created_before", path: ["created_after"] },
+  );
+export type ListInput = z.input<typeof ListInput>;
+
+export interface Listing {
+  items: Info[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  next_cursor?: string;
+}
+
+/** A tenant's notifications, newest first, optionally by recipient, status, channel and time. */
+export const list = fn(
+  z.object({ tenantId: TenantId, query: ListInput }),
+  async ({ tenantId, query }): Promise<Listing> => {
+    const page = await Store.query({
+      listing: query.recipient
+        ? { tenantId, by: "recipient", recipientId: query.recipient }
+        : { tenantId, by: "tenant" },
+      since: query.created_after && new Date(query.created_after).toISOString(),
+      until: query.created_before && new Date(query.created_before).toISOString(),
+      filters: {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.channel ? { channel: query.channel } : {}),
+      },
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    return { items: page.items.map(Store.toInfo), next_cursor: page.cursor };
+  },
+);
