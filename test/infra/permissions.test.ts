@@ -36,6 +36,10 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
     },
+    "functions/api/preferences.handler": {
+      links: ["Upstash"],
+      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
+    },
     "functions/api/not-found.handler": {
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
@@ -71,9 +75,19 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     },
     "functions/stream.handler": { links: ["Events"], why: SOCKET },
     "functions/api/recipients.handler": {
-      actions: SENDING,
-      links: ["Queues", "Scheduler", "Realtime"],
+      // A read or seen mark on a workflow step skips the steps it stops: DeleteSchedule, and
+      // SendMessage for their status callbacks, are called.
+      actions: ["scheduler:CreateSchedule"],
+      links: ["Realtime"],
       why: VERBS,
+    },
+    "functions/api/inbox.handler": {
+      actions: ["scheduler:CreateSchedule"],
+      why: VERBS,
+    },
+    "functions/api/workflows.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/api/notifications/send.handler": {
       links: ["Realtime", "Webhooks"],
@@ -86,18 +100,21 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     "functions/dead-letter.handler": {
       // sqs:SendMessage is called: a status change enqueues its callbacks.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Realtime"],
-      why: `the dispatch module (retries) rides along with the lifecycle verbs; ${TOKENS}`,
+      links: ["Scheduler", "Realtime", "Webhooks"],
+      why: `the dispatch module (retries) rides along with the lifecycle verbs, and a workflow step's outcome (loaded only for one) with the manage verbs; ${TOKENS}; ${CURSORS}`,
     },
-    "functions/feedback.handler": { links: ["Realtime"], why: TOKENS },
-    "functions/workers/email.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
+    "functions/feedback.handler": {
+      // A delivered workflow step skips the later steps it stops (best effort: a step it
+      // cannot unschedule is skipped when it fires), through the manage verbs.
+      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
+      links: ["Scheduler", "Realtime", "Webhooks"],
+      why: `${VERBS}; ${CURSORS}`,
     },
     ...Object.fromEntries(
-      ["push", "sms", "in-app"].map((worker) => [
+      ["email", "push", "sms", "in-app"].map((worker) => [
         `functions/workers/${worker}.handler`,
-        { links: ["Realtime"], why: TOKENS },
+        // Webhooks: the cursor signing of the listing a digest's composition pages through.
+        { links: ["Realtime", "Webhooks"], why: `${TOKENS}; ${CURSORS}` },
       ]),
     ),
     "functions/workers/webhook.handler": { links: ["Realtime"], why: TOKENS },

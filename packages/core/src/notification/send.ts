@@ -1,20 +1,23 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import * as Counters from "../counters";
+import * as Digest from "../digest";
 import { ValidationError, VisibleError } from "../error";
-import { fn } from "../fn";
+import { codeOf, fn, issues } from "../fn";
 import { createId, deterministicId } from "../id";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
-import { plan } from "../schedule";
+import { formatLocal, plan, zone } from "../schedule";
 import * as Suppression from "../suppression";
 import { retentionDays } from "../tenant/settings";
+import * as Gate from "../workflow/gate";
 import { dispatch, routeFor } from "./dispatch";
 import {
   CONTACT,
   type Info,
   type ParsedSendInput,
   SendInput,
+  StepRef,
   TemplateRef,
   TemplateSendInput,
 } from "./model";
@@ -49,6 +52,8 @@ export const send = fn(
     template: TemplateRef.optional(),
     /** What the caller sent, when not `input` (a templated request): Idempotency-Key compares it. */
     request: z.unknown().optional(),
+    /** The workflow step this notification is (`workflow/`). */
+    step: StepRef.optional(),
   }),
   async ({
     tenantId,
@@ -58,18 +63,21 @@ export const send = fn(
     test,
     template,
     request,
+    step,
   }): Promise<Sent> => {
     const { recipient, window } = await resolveRecipient(tenantId, input);
     // A suppressed address is refused before anything is stored: no provider call, ever.
     if (input.channel === "email" && recipient.email) {
       await Suppression.assertNotSuppressed(tenantId, recipient.email);
     }
+    // A critical notification is never held back by the window (nor held for a digest).
+    const immediate = input.immediate || input.priority === "critical";
     const when = plan({
       now,
       sendAt: input.send_at,
       timezone: recipient.timezone,
       window,
-      immediate: input.immediate,
+      immediate,
     });
     const id = idempotencyKey
       ? deterministicId("ntf", tenantId, idempotencyKey)
@@ -77,20 +85,53 @@ export const send = fn(
     const requestHash = hash(request ?? input);
     const stamp = now.toISOString();
     const route = routeFor(when.sendAt, now);
+    // Accepted but not sent: the recipient turned this category off on this channel.
+    const { skip, setting } = await Gate.atAcceptance({
+      tenantId,
+      recipientId: recipient.id,
+      category: input.category,
+      channel: input.channel,
+      priority: input.priority,
+      step,
+    });
+    // Quiet hours, a digest window, or over its throttle: held for one message (digest/).
+    const hold = skip
+      ? undefined
+      : await Digest.decide({
+          tenantId,
+          recipientId: recipient.id,
+          category: input.category,
+          channel: input.channel,
+          priority: input.priority,
+          step,
+          every: input.digest?.every,
+          throttle: input.throttle,
+          setting,
+          when,
+          now,
+          timezone: recipient.timezone,
+          window,
+          immediate,
+        });
     const info: Info = {
       id,
       channel: input.channel,
-      status: route === "schedule" ? "scheduled" : "queued",
+      status: skip ? "skipped" : hold ? "held" : route === "schedule" ? "scheduled" : "queued",
       recipient,
       content: input.content,
       ...(template ? { template } : {}),
       metadata: input.metadata,
+      ...(input.category ? { category: input.category } : {}),
+      ...(input.priority ? { priority: input.priority } : {}),
+      ...(step ? { workflow: step } : {}),
+      ...(skip ? { skip_reason: skip, skipped_at: stamp } : {}),
+      ...(hold ? { digest_id: hold.digestId } : {}),
       timezone: when.timezone,
-      scheduled_at: when.sendAt.toISOString(),
-      local_scheduled_time: when.local,
+      scheduled_at: (hold?.opensAt ?? when.sendAt).toISOString(),
+      local_scheduled_time: hold ? formatLocal(hold.opensAt, zone(when.timezone)) : when.local,
       appropriate_delivery: when.appropriate,
       window_adjusted: when.adjusted,
-      estimated_delivery_time: when.sendAt.toISOString(),
+      estimated_delivery_time: (hold?.opensAt ?? when.sendAt).toISOString(),
       attempts: 0,
       created_at: stamp,
       updated_at: stamp,
@@ -101,8 +142,13 @@ export const send = fn(
     const created = await Store.create(Store.toItem(tenantId, info, route, requestHash));
     if (created) {
       await Promise.all([
-        dispatchFor(tenantId, info, now),
+        skip
+          ? undefined
+          : hold
+            ? Digest.join(tenantId, info, hold, now)
+            : dispatchFor(tenantId, info, now),
         Counters.record(tenantId, info.channel, "accepted", now),
+        skip ? Counters.record(tenantId, info.channel, "skipped", now) : undefined,
       ]);
       return { notification: info, replayed: false };
     }
@@ -123,7 +169,21 @@ export const send = fn(
     // it; a second schedule conflicts with the first. Once an attempt has begun, the worker owns
     // the next dispatch (a retry waiting on its schedule is not a lost message) and a replay sends
     // nothing.
-    if (mayHaveLostItsMessage(existing)) {
+    // A held one may not have joined its digest yet: joining again changes nothing otherwise.
+    if (existing.status === "held" && existing.digest_id && existing.category) {
+      await Digest.join(
+        tenantId,
+        notification,
+        {
+          digestId: existing.digest_id,
+          opensAt: new Date(existing.scheduled_at),
+          category: existing.category,
+        },
+        now,
+        { replay: true },
+      );
+    }
+    if (Store.mayHaveLostItsMessage(existing)) {
       await dispatch({
         tenantId,
         id,
@@ -137,6 +197,34 @@ export const send = fn(
     return { notification, replayed: true };
   },
 );
+
+/**
+ * Everything `send` refuses before it stores anything (the body, the contact point, a
+ * suppressed address, the send time), without storing: a workflow checks all its steps first,
+ * so a refused request stores none of them.
+ */
+export async function check(tenantId: string, raw: SendInput, now = new Date()): Promise<void> {
+  const parsed = SendInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      codeOf(parsed.error) ?? "invalid_request",
+      "The request is not valid",
+      issues(parsed.error),
+    );
+  }
+  const input = parsed.data;
+  const { recipient, window } = await resolveRecipient(tenantId, input);
+  if (input.channel === "email" && recipient.email) {
+    await Suppression.assertNotSuppressed(tenantId, recipient.email);
+  }
+  plan({
+    now,
+    sendAt: input.send_at,
+    timezone: recipient.timezone,
+    window,
+    immediate: input.immediate,
+  });
+}
 
 /**
  * Accept a send with a template: render the template's fields for the channel, in the request's
@@ -217,11 +305,6 @@ async function resolveRecipient(tenantId: string, input: ParsedSendInput) {
     );
   }
   return { recipient, window: input.delivery_window ?? profile?.delivery_window };
-}
-
-/** Waiting for its first attempt, which no worker has begun. */
-export function mayHaveLostItsMessage(item: Pick<Store.Item, "status" | "attempts">): boolean {
-  return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
 }
 
 function dispatchFor(tenantId: string, info: Info, now: Date) {
