@@ -104,20 +104,17 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       why: `the dispatch module (retries) rides along with the lifecycle verbs, and a workflow step's outcome (loaded only for one) with the manage verbs; ${TOKENS}; ${CURSORS}`,
     },
     "functions/feedback.handler": {
-      // A delivered workflow step skips the later steps it stops (best effort: a step it
-      // cannot unschedule is skipped when it fires), through the manage verbs.
-      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Scheduler", "Realtime", "Webhooks"],
+      // DeleteSchedule is called (a delivered workflow step stops the later steps).
+      actions: ["scheduler:CreateSchedule"],
+      links: ["Realtime", "Webhooks"],
       why: `${VERBS}; ${CURSORS}`,
     },
     ...Object.fromEntries(
-      ["email", "push", "sms", "in-app"].map((worker) => [
+      ["email", "push", "sms", "in-app", "webhook"].map((worker) => [
         `functions/workers/${worker}.handler`,
-        // Webhooks: the cursor signing of the listing a digest's composition pages through.
-        { links: ["Realtime", "Webhooks"], why: `${TOKENS}; ${CURSORS}` },
+        { links: ["Realtime"], why: TOKENS },
       ]),
     ),
-    "functions/workers/webhook.handler": { links: ["Realtime"], why: TOKENS },
   };
 
 /** The IAM service prefix of each SDK package Herald uses. */
