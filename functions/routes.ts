@@ -16,11 +16,14 @@ import {
 } from "@herald/core/openapi";
 import * as Realtime from "@herald/core/realtime";
 import * as Recipient from "@herald/core/recipient";
+import * as PreferenceLink from "@herald/core/recipient/preference-link";
+import * as Preferences from "@herald/core/recipient/preferences";
 import * as Suppression from "@herald/core/suppression";
 import * as Template from "@herald/core/template";
 import * as Settings from "@herald/core/tenant/settings";
 import * as Topic from "@herald/core/topic";
-import { z } from "zod";
+import * as Workflow from "@herald/core/workflow";
+import * as z from "zod";
 import type { LinkName } from "./manifest";
 
 /**
@@ -80,6 +83,9 @@ const SuppressedAddress = z.object({
   address: Suppression.get.schema.shape.address.describe("An email address"),
 });
 const TemplateId = z.object({ id: Template.TemplateId });
+const PreferenceToken = z.object({
+  token: z.string().max(4096).describe("Signed token from the preference link"),
+});
 
 /**
  * Accepting and changing notifications: the table, the queues and schedules they go to, and the
@@ -236,10 +242,58 @@ export const httpRoutes = {
     },
   ),
   ...serve(
+    "functions/api/workflows.handler",
+    // Workflows accept and read notifications (their steps) like the notification routes.
+    { auth: "apiKey", tag: "notifications", links: sending },
+    {
+      "POST /v1/workflows": {
+        summary: "Send through fallback steps",
+        description:
+          "One notification carried by several channels, cheapest first: each step is a " +
+          "notification of its own, sent at the workflow's start plus `after` (in the delivery " +
+          "window), skipped if `unless` names an outcome (read, seen, delivered) an earlier " +
+          "step reached, or if `critical_only` and the priority is not critical. Every step is " +
+          "checked before anything is stored.",
+        headers: z.object({
+          "Idempotency-Key": Notification.send.schema.shape.idempotencyKey.describe(
+            "Retrying with the same key and body returns the workflow, creating nothing new",
+          ),
+        }),
+        body: Workflow.WorkflowInput,
+        responses: {
+          202: { description: "Accepted: the workflow and its steps", body: Workflow.Info },
+        },
+        // 404: a `template` this tenant does not have (template_not_found).
+        errors: [404, 409],
+      },
+      "GET /v1/workflows/{id}": {
+        summary: "Get a workflow",
+        description: "Its combined status and each step's status.",
+        path: z.object({ id: Workflow.get.schema.shape.id.describe("Workflow id (wfl_...)") }),
+        responses: { 200: { description: "The workflow", body: Workflow.Info } },
+        errors: [404],
+      },
+      "POST /v1/workflows/{id}/cancel": {
+        summary: "Cancel a workflow",
+        description:
+          "Cancels every step still waiting; a step already sending or final stays as it is.",
+        path: z.object({ id: Workflow.get.schema.shape.id.describe("Workflow id (wfl_...)") }),
+        responses: { 200: { description: "The workflow", body: Workflow.Info } },
+        errors: [404],
+      },
+    },
+  ),
+  ...serve(
     "functions/api/recipients.handler",
     // Webhooks: inbox cursors are signed with a key derived from its signing key. Events: a
-    // read or seen mark is a change the WebSocket feed carries.
-    { auth: "apiKey", tag: "recipients", links: ["Table", "Webhooks", "Events"] },
+    // read or seen mark is a change the WebSocket feed carries. Queues and Scheduler: a mark on
+    // a workflow step skips the steps it stops (their schedules deleted, status callbacks
+    // enqueued).
+    {
+      auth: "apiKey",
+      tag: "recipients",
+      links: ["Table", "Queues", "Scheduler", "Webhooks", "Events"],
+    },
     {
       "PUT /v1/recipients/{id}": {
         summary: "Create or replace a recipient profile",
@@ -282,6 +336,33 @@ export const httpRoutes = {
         ...inboxMark("seen"),
         tag: "inbox",
         path: z.object({ id: RecipientId, notification: InboxMessageId }),
+      },
+      "GET /v1/recipients/{id}/preferences": {
+        summary: "Get a recipient's preferences",
+        description:
+          "category → channel → on | off | digest. Anything not named is on. A send whose " +
+          "category the recipient turned off on its channel is accepted as `skipped` " +
+          "(skip_reason preference), and checked again when it is sent.",
+        path: z.object({ id: RecipientId }),
+        responses: { 200: { description: "The preferences", body: Preferences.Preferences } },
+      },
+      "PUT /v1/recipients/{id}/preferences": {
+        summary: "Replace a recipient's preferences",
+        path: z.object({ id: RecipientId }),
+        body: Preferences.PreferencesInput,
+        responses: {
+          200: { description: "The stored preferences", body: Preferences.Preferences },
+        },
+      },
+      "POST /v1/recipients/{id}/preferences/link": {
+        summary: "Issue a signed preference link",
+        description:
+          "A link (`/v1/preferences/{token}`) the recipient opens to set their own preferences " +
+          "for the categories named here and those they already have settings for.",
+        path: z.object({ id: RecipientId }),
+        body: PreferenceLink.LinkInput,
+        bodyOptional: true,
+        responses: { 200: { description: "The link", body: PreferenceLink.Link } },
       },
     },
   ),
@@ -380,7 +461,8 @@ export const httpRoutes = {
     {
       auth: "recipientToken",
       tag: "inbox",
-      links: ["Table", "Webhooks", "Realtime", "Upstash", "Events"],
+      // Queues and Scheduler: a mark on a workflow step skips the steps it stops.
+      links: ["Table", "Queues", "Scheduler", "Webhooks", "Realtime", "Upstash", "Events"],
     },
     {
       "GET /v1/inbox": {
@@ -423,6 +505,32 @@ export const httpRoutes = {
           "recipient id. No API key: the signed token is the credential.",
         path: z.object({ token: z.string().max(2048).describe("Signed token from the email") }),
         responses: { 200: { description: "Unsubscribed", body: Unsubscribed } },
+        errors: [400],
+      },
+    },
+  ),
+  ...serve(
+    "functions/api/preferences.handler",
+    // The recipient's own preference page. Webhooks: its token's key derives from the signing key.
+    { auth: "signedLink", tag: "recipients", links: ["Table", "Webhooks"] },
+    {
+      "GET /v1/preferences/{token}": {
+        summary: "The recipient's preference page",
+        description:
+          "An HTML form of category × channel settings. No API key: the token is the credential.",
+        path: PreferenceToken,
+        responses: { 200: { description: "HTML page", body: "html" } },
+        errors: [400],
+      },
+      "POST /v1/preferences/{token}": {
+        summary: "Save the recipient's preferences from the page",
+        description:
+          "JSON `{categories}` (changes only; other settings stay) answers the preferences; the " +
+          "page's form (application/x-www-form-urlencoded, fields `<category>:<channel>`) " +
+          "answers the page again. Only categories the link offers or the recipient has may be set.",
+        path: PreferenceToken,
+        body: Preferences.PreferencesInput,
+        responses: { 200: { description: "The preferences", body: Preferences.Preferences } },
         errors: [400],
       },
     },

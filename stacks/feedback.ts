@@ -3,6 +3,7 @@ import { configurationSet } from "./email";
 import { lambda } from "./lambda";
 import { queuesLink } from "./queues";
 import { events } from "./realtime";
+import { scheduler } from "./scheduler";
 import { upstash } from "./secrets";
 import { table } from "./storage";
 
@@ -51,8 +52,9 @@ export const feedbackFunction = new sst.aws.Function("FeedbackHandler", {
   description: "Moves email and SMS statuses on provider feedback (delivered, bounced, ...)",
   timeout: "30 seconds",
   // Events: each status change it makes is published on the WebSocket feed;
-  // Queues: and enqueues the tenant's status callbacks.
-  link: [table, queuesLink, upstash, events],
+  // Queues: and enqueues the tenant's status callbacks. Scheduler: a delivered workflow step
+  // stops the later steps, deleting their schedules.
+  link: [table, queuesLink, upstash, events, scheduler],
 });
 
 topic.subscribe("FeedbackSubscriber", feedbackFunction.arn);

@@ -36,11 +36,10 @@ const batch = {
 
 /** What each channel's provider needs besides the table, the queues and Redis. */
 const providerLinks: Record<Channel, unknown[]> = {
-  // Webhooks: the unsubscribe link's token is signed with a key derived from its signing key.
-  email: [email, webhooks],
+  email: [email],
   push: [vapid],
   sms: [sms],
-  webhook: [webhooks],
+  webhook: [],
   in_app: [],
 };
 
@@ -52,7 +51,9 @@ export const workers = Object.fromEntries(
       description: `Delivers the ${channel} channel queue`,
       timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
       // The scheduler link: a retry due in more than 15 minutes is a one-time schedule.
-      link: [table, queuesLink, scheduler, upstash, events, ...providerLinks[channel]],
+      // Webhooks: keys derived from its signing key sign the webhook channel's requests, the
+      // email unsubscribe link's token and the cursors of the listing a digest pages through.
+      link: [table, queuesLink, scheduler, upstash, events, webhooks, ...providerLinks[channel]],
       environment: {
         ...lambda.environment,
         // A worker owns a claimed notification for twice its timeout, as in the local cloud.
@@ -156,8 +157,9 @@ export const callbackWorker = queueWorker("CallbackWorker", callbackQueues, {
 export const fanoutWorker = queueWorker("FanoutWorker", fanoutQueues, {
   handler: fanout.worker,
   description: "Fans topic sends out to their subscribers",
-  // Scheduler: a subscriber's send due in more than 15 minutes is a one-time schedule.
-  link: [table, queuesLink, scheduler],
+  // Scheduler: a subscriber's send due in more than 15 minutes is a one-time schedule. Upstash
+  // and Events: a held send whose digest is already sending is released, and that publishes.
+  link: [table, queuesLink, scheduler, upstash, events],
 });
 
 /** Every function of this stack, by logical name (for alarms). */

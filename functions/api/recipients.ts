@@ -1,6 +1,8 @@
 import * as Notification from "@herald/core/notification";
 import * as Recipient from "@herald/core/recipient";
-import { type ApiRequest, type ApiResult, api } from "../lib/http";
+import * as PreferenceLink from "@herald/core/recipient/preference-link";
+import * as Preferences from "@herald/core/recipient/preferences";
+import { type ApiRequest, type ApiResult, api, parseBody } from "../lib/http";
 import type { RouteKey } from "../routes";
 
 function markAs(mark: "read" | "seen") {
@@ -44,6 +46,27 @@ const routes = {
   "GET /v1/recipients/{id}/inbox/unread-count": async ({ principal, id }) => ({
     status: 200,
     body: await Notification.Inbox.unreadCount({ tenantId: principal.tenantId, recipientId: id }),
+  }),
+  "GET /v1/recipients/{id}/preferences": async ({ principal, id }) => ({
+    status: 200,
+    body: await Preferences.get({ tenantId: principal.tenantId, id }),
+  }),
+  "PUT /v1/recipients/{id}/preferences": async ({ principal, id, body }) => ({
+    status: 200,
+    body: await Preferences.put({
+      tenantId: principal.tenantId,
+      id,
+      preferences: body as Preferences.PreferencesInput,
+    }),
+  }),
+  "POST /v1/recipients/{id}/preferences/link": async ({ principal, id, event }) => ({
+    status: 200,
+    body: PreferenceLink.link({
+      tenantId: principal.tenantId,
+      id,
+      // The body is optional here (the other POSTs of the group take none).
+      input: (event.body ? parseBody(event) : {}) as PreferenceLink.LinkInput,
+    }),
   }),
   "POST /v1/recipients/{id}/inbox/{notification}/read": markAs("read"),
   "POST /v1/recipients/{id}/inbox/{notification}/seen": markAs("seen"),

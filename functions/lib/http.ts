@@ -76,7 +76,7 @@ function refusePrototypeKeys(key: string, value: unknown) {
   return value;
 }
 
-function parseBody(event: ApiEvent, limit: number): unknown {
+export function parseBody(event: ApiEvent, limit = MAX_BODY_BYTES): unknown {
   if (!event.body) throw new ValidationError("missing_body", "A JSON body is required");
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body);
   if (raw.byteLength > limit) {

@@ -36,6 +36,10 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
     },
+    "functions/api/preferences.handler": {
+      links: ["Upstash"],
+      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
+    },
     "functions/api/not-found.handler": {
       links: ["Upstash"],
       why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
@@ -73,17 +77,31 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     },
     "functions/stream.handler": { links: ["Events"], why: SOCKET },
     "functions/api/recipients.handler": {
-      actions: SENDING,
-      links: ["Queues", "Scheduler", "Realtime"],
+      // A read or seen mark on a workflow step skips the steps it stops: DeleteSchedule, and
+      // SendMessage for their status callbacks, are called.
+      actions: ["scheduler:CreateSchedule"],
+      links: ["Realtime"],
       why: VERBS,
+    },
+    "functions/api/inbox.handler": {
+      actions: ["scheduler:CreateSchedule"],
+      why: VERBS,
+    },
+    "functions/api/workflows.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/api/notifications/send.handler": {
       links: ["Realtime", "Webhooks"],
       why: `${TOKENS}; ${CURSORS}`,
     },
+    "functions/api/notifications/batch.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
+    },
     "functions/workers/fanout.handler": {
-      links: ["Webhooks"],
-      why: "it stores notifications with the notification store, which signs listing cursors",
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/api/notifications/by-id.handler": {
       links: ["Realtime", "Webhooks"],
@@ -92,21 +110,21 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     "functions/dead-letter.handler": {
       // sqs:SendMessage is called: a status change enqueues its callbacks.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Realtime"],
-      why: `the dispatch module (retries) rides along with the lifecycle verbs; ${TOKENS}`,
+      links: ["Scheduler", "Realtime", "Webhooks"],
+      why: `the dispatch module (retries) rides along with the lifecycle verbs, and a workflow step's outcome (loaded only for one) with the manage verbs; ${TOKENS}; ${CURSORS}`,
     },
-    "functions/feedback.handler": { links: ["Realtime"], why: TOKENS },
-    "functions/workers/email.handler": {
+    "functions/feedback.handler": {
+      // DeleteSchedule is called (a delivered workflow step stops the later steps).
+      actions: ["scheduler:CreateSchedule"],
       links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
+      why: `${VERBS}; ${CURSORS}`,
     },
     ...Object.fromEntries(
-      ["push", "sms", "in-app"].map((worker) => [
+      ["email", "push", "sms", "in-app", "webhook"].map((worker) => [
         `functions/workers/${worker}.handler`,
         { links: ["Realtime"], why: TOKENS },
       ]),
     ),
-    "functions/workers/webhook.handler": { links: ["Realtime"], why: TOKENS },
   };
 
 /** The IAM service prefix of each SDK package Herald uses. */

@@ -64,8 +64,13 @@ const RECIPIENT_TOKEN_ROUTES = new Set(
     .filter((route) => route.handler === "functions/api/inbox.handler")
     .map((route) => route.route),
 );
-/** No API key, but a credential of their own: RFC 8058 unsubscribe (the URL's signed token). */
-const SIGNED_ROUTES = new Set(["POST /v1/unsubscribe/{token}"]);
+/** No API key, but a credential of their own: the URL's signed token. */
+const SIGNED_ROUTES = new Set([
+  "POST /v1/unsubscribe/{token}",
+  // The recipient's preference page: a signed link.
+  "GET /v1/preferences/{token}",
+  "POST /v1/preferences/{token}",
+]);
 
 type Statement = {
   Effect: string;

@@ -86,7 +86,13 @@ export interface WaitForOptions extends RequestOptions {
   maxPollMs?: number;
 }
 
-const FINAL: ReadonlySet<Status> = new Set<Status>(["delivered", "sent", "failed", "cancelled"]);
+const FINAL: ReadonlySet<Status> = new Set<Status>([
+  "delivered",
+  "sent",
+  "failed",
+  "cancelled",
+  "skipped",
+]);
 
 /**
  * A typed client for Herald's HTTP API and real-time feed, for Node.js 18+, Deno, Bun and

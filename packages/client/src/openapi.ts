@@ -418,6 +418,30 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/preferences/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The recipient's preference page
+         * @description An HTML form of category × channel settings. No API key: the token is the credential.
+         */
+        get: operations["getPreferencesToken"];
+        put?: never;
+        /**
+         * Save the recipient's preferences from the page
+         * @description JSON `{categories}` (changes only; other settings stay) answers the preferences; the page's form (application/x-www-form-urlencoded, fields `<category>:<channel>`) answers the page again. Only categories the link offers or the recipient has may be set.
+         */
+        post: operations["postPreferencesToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recipients/{id}": {
         parameters: {
             query?: never;
@@ -511,6 +535,47 @@ export type paths = {
         get: operations["getRecipientsIdInboxUnreadCount"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a recipient's preferences
+         * @description category → channel → on | off | digest. Anything not named is on. A send whose category the recipient turned off on its channel is accepted as `skipped` (skip_reason preference), and checked again when it is sent.
+         */
+        get: operations["getRecipientsIdPreferences"];
+        /** Replace a recipient's preferences */
+        put: operations["putRecipientsIdPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipients/{id}/preferences/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a signed preference link
+         * @description A link (`/v1/preferences/{token}`) the recipient opens to set their own preferences for the categories named here and those they already have settings for.
+         */
+        post: operations["postRecipientsIdPreferencesLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -794,6 +859,66 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send through fallback steps
+         * @description One notification carried by several channels, cheapest first: each step is a notification of its own, sent at the workflow's start plus `after` (in the delivery window), skipped if `unless` names an outcome (read, seen, delivered) an earlier step reached, or if `critical_only` and the priority is not critical. Every step is checked before anything is stored.
+         */
+        post: operations["postWorkflows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a workflow
+         * @description Its combined status and each step's status.
+         */
+        get: operations["getWorkflowsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a workflow
+         * @description Cancels every step still waiting; a step already sending or final stays as it is.
+         */
+        post: operations["postWorkflowsIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -828,7 +953,7 @@ export type components = {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
             disabled_at?: string;
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested")[];
             /** @description When the current run of failed attempts began (cleared by a success) */
             failing_since?: string;
             id: string;
@@ -839,7 +964,7 @@ export type components = {
         };
         CallbackInput: {
             /** @description The statuses to be called about */
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested")[];
             /**
              * Format: uri
              * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
@@ -853,7 +978,7 @@ export type components = {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
             disabled_at?: string;
-            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled")[];
+            events: ("accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested")[];
             /** @description When the current run of failed attempts began (cleared by a success) */
             failing_since?: string;
             id: string;
@@ -951,6 +1076,8 @@ export type components = {
             attempts: number;
             bounced_at?: string;
             cancelled_at?: string;
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @enum {string} */
             channel: "email" | "push" | "sms" | "webhook" | "in_app";
             complained_at?: string;
@@ -985,6 +1112,18 @@ export type components = {
             created_at: string;
             delivered_at?: string;
             delivery_delayed_at?: string;
+            /** @description Set on a digest: one message for the held notifications of a category */
+            digest?: {
+                category: string;
+                /** @description How many notifications it carried */
+                count?: number;
+                /** @description Their ids, oldest first */
+                items?: string[];
+            };
+            /** @description Status held or digested: the digest (a notification) that carries it */
+            digest_id?: string;
+            /** @description When the digest carrying it was sent */
+            digested_at?: string;
             estimated_delivery_time: string;
             /** @description Provider feedback, in order of arrival */
             events?: {
@@ -1021,6 +1160,8 @@ export type components = {
             };
             /** @description While waiting to retry: when the next attempt is planned */
             next_attempt_at?: string;
+            /** @enum {string} */
+            priority?: "normal" | "critical";
             /** @description When a provider accepted it although its status had meanwhile been changed by another writer; such a notification is never sent again */
             provider_accepted_at?: string;
             provider_message_id?: string;
@@ -1057,8 +1198,14 @@ export type components = {
             /** @description In-app: when the recipient saw it in a list */
             seen_at?: string;
             sent_at?: string;
+            /**
+             * @description Status skipped: preference (the recipient turned this category off on this channel), budget (the tenant's monthly budget for the channel is spent), workflow_settled (an earlier step of its workflow was read, seen or delivered), critical_only (a step only for critical notifications), empty_digest (a digest whose notifications were all cancelled)
+             * @enum {string}
+             */
+            skip_reason?: "preference" | "budget" | "workflow_settled" | "critical_only" | "empty_digest";
+            skipped_at?: string;
             /** @enum {string} */
-            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
+            status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested";
             /** @description Set when the content was rendered from a template */
             template?: {
                 id: string;
@@ -1072,6 +1219,19 @@ export type components = {
             updated_at: string;
             /** @description Whether the delivery window moved the send */
             window_adjusted: boolean;
+            /** @description Set on a step of a workflow */
+            workflow?: {
+                critical_only?: boolean;
+                /** @description The workflow (wfl_...) */
+                id: string;
+                /** @description Index of this step in the workflow's steps */
+                step: number;
+                /**
+                 * @description Skipped if an earlier step reached this outcome
+                 * @enum {string}
+                 */
+                unless?: "seen" | "read" | "delivered";
+            };
         };
         NotificationList: {
             items: components["schemas"]["Notification"][];
@@ -1079,11 +1239,45 @@ export type components = {
             next_cursor?: string;
         };
         PayloadTooLarge: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+        PreferenceLink: {
+            expires_at: string;
+            token: string;
+            /** @description The page, when the API's public URL is known */
+            url?: string;
+        };
+        PreferenceLinkInput: {
+            /**
+             * @description Categories the page offers (those with settings are always shown)
+             * @default []
+             */
+            categories: string[];
+            /**
+             * @description How long the link works
+             * @default 30
+             */
+            ttl_days: number;
+        };
         ReadAll: {
             /** @description Messages this request marked read */
             marked: number;
             /** @description Unread messages left (ones that arrived meanwhile) */
             unread: number;
+        };
+        RecipientPreferences: {
+            categories: {
+                [key: string]: {
+                    [key: string]: "on" | "off" | "digest";
+                };
+            };
+            updated_at?: string;
+        };
+        RecipientPreferencesInput: {
+            /** @description category → channel → on | off | digest; anything not named is on */
+            categories: {
+                [key: string]: {
+                    [key: string]: "on" | "off" | "digest";
+                };
+            };
         };
         RecipientProfile: {
             /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
@@ -1193,6 +1387,8 @@ export type components = {
         SendBatch: {
             /** @description 1 to 1000 sends; each succeeds or fails on its own */
             items: (({
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
                 /** @constant */
                 channel: "email";
                 content: {
@@ -1205,6 +1401,11 @@ export type components = {
                     end: string;
                     start: string;
                 };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
                 idempotency_key?: string;
                 /**
@@ -1215,6 +1416,11 @@ export type components = {
                 metadata?: {
                     [key: string]: string;
                 };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
                 recipient: {
                     /** Format: email */
                     email?: string;
@@ -1243,7 +1449,15 @@ export type components = {
                 };
                 /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
                 send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
             } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
                 /** @constant */
                 channel: "push";
                 content: {
@@ -1262,6 +1476,11 @@ export type components = {
                     end: string;
                     start: string;
                 };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
                 idempotency_key?: string;
                 /**
@@ -1272,6 +1491,11 @@ export type components = {
                 metadata?: {
                     [key: string]: string;
                 };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
                 recipient: {
                     /** Format: email */
                     email?: string;
@@ -1300,7 +1524,15 @@ export type components = {
                 };
                 /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
                 send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
             } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
                 /** @constant */
                 channel: "sms";
                 content: {
@@ -1311,6 +1543,11 @@ export type components = {
                     end: string;
                     start: string;
                 };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
                 idempotency_key?: string;
                 /**
@@ -1321,6 +1558,11 @@ export type components = {
                 metadata?: {
                     [key: string]: string;
                 };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
                 recipient: {
                     /** Format: email */
                     email?: string;
@@ -1349,7 +1591,15 @@ export type components = {
                 };
                 /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
                 send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
             } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
                 /** @constant */
                 channel: "webhook";
                 content: {
@@ -1361,6 +1611,11 @@ export type components = {
                     end: string;
                     start: string;
                 };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
                 idempotency_key?: string;
                 /**
@@ -1371,6 +1626,11 @@ export type components = {
                 metadata?: {
                     [key: string]: string;
                 };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
                 recipient: {
                     /** Format: email */
                     email?: string;
@@ -1399,7 +1659,15 @@ export type components = {
                 };
                 /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
                 send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
             } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
                 /** @constant */
                 channel: "in_app";
                 content: {
@@ -1416,6 +1684,11 @@ export type components = {
                     end: string;
                     start: string;
                 };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
                 idempotency_key?: string;
                 /**
@@ -1426,6 +1699,11 @@ export type components = {
                 metadata?: {
                     [key: string]: string;
                 };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
                 recipient: {
                     /** Format: email */
                     email?: string;
@@ -1454,7 +1732,15 @@ export type components = {
                 };
                 /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
                 send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
             }) | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
                 /** @enum {string} */
                 channel: "email" | "push" | "sms" | "webhook" | "in_app";
                 /**
@@ -1469,6 +1755,11 @@ export type components = {
                     end: string;
                     start: string;
                 };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
                 idempotency_key?: string;
                 /**
@@ -1481,6 +1772,11 @@ export type components = {
                 metadata?: {
                     [key: string]: string;
                 };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
                 recipient: {
                     /** Format: email */
                     email?: string;
@@ -1514,9 +1810,17 @@ export type components = {
                     /** @description Pin a version; default the latest */
                     version?: number;
                 };
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
             })[];
         };
         SendEmail: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1532,6 +1836,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1540,6 +1849,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1568,8 +1882,16 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendInApp: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1589,6 +1911,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1597,6 +1924,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1625,9 +1957,17 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendNotification: components["schemas"]["SendWithContent"] | components["schemas"]["SendWithTemplate"];
         SendPush: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1649,6 +1989,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1657,6 +2002,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1685,8 +2035,16 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendSms: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1700,6 +2058,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1708,6 +2071,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1736,8 +2104,16 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendWebhook: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1752,6 +2128,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1760,6 +2141,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1788,9 +2174,17 @@ export type components = {
             };
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         SendWithContent: components["schemas"]["SendEmail"] | components["schemas"]["SendPush"] | components["schemas"]["SendSms"] | components["schemas"]["SendWebhook"] | components["schemas"]["SendInApp"];
         SendWithTemplate: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @enum {string} */
             channel: "email" | "push" | "sms" | "webhook" | "in_app";
             /**
@@ -1805,6 +2199,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -1815,6 +2214,11 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             recipient: {
                 /** Format: email */
                 email?: string;
@@ -1848,14 +2252,25 @@ export type components = {
                 /** @description Pin a version; default the latest */
                 version?: number;
             };
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         };
         Settings: {
             retention_days: number;
+            sms_monthly_budget_usd?: number;
+            /** @description GET: the estimated SMS spend counted against the budget this month (UTC) */
+            sms_spent_usd_this_month?: number;
             updated_at?: string;
         };
         SettingsInput: {
             /** @description Days a notification is kept after it was created (default 30) */
             retention_days: number;
+            /** @description At most this much SMS spend (USD, estimated per segment) per calendar month (UTC); an SMS that would exceed it is skipped (skip_reason budget). Absent: no limit */
+            sms_monthly_budget_usd?: number;
         };
         Suppression: {
             address: string;
@@ -2026,6 +2441,8 @@ export type components = {
             version?: number;
         };
         TopicSend: ({
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @constant */
             channel: "email";
             content: {
@@ -2038,6 +2455,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -2046,9 +2468,22 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @constant */
             channel: "push";
             content: {
@@ -2067,6 +2502,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -2075,9 +2515,22 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @constant */
             channel: "sms";
             content: {
@@ -2088,6 +2541,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -2096,9 +2554,22 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @constant */
             channel: "webhook";
             content: {
@@ -2110,6 +2581,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -2118,9 +2594,22 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @constant */
             channel: "in_app";
             content: {
@@ -2137,6 +2626,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -2145,9 +2639,22 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
         }) | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
             /** @enum {string} */
             channel: "email" | "push" | "sms" | "webhook" | "in_app";
             /**
@@ -2162,6 +2669,11 @@ export type components = {
                 end: string;
                 start: string;
             };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
             /**
              * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
              * @default false
@@ -2172,12 +2684,23 @@ export type components = {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
             /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
             send_at?: string;
             template: {
                 id: string;
                 /** @description Pin a version; default the latest */
                 version?: number;
+            };
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
             };
         };
         TopicSendStatus: {
@@ -2224,9 +2747,142 @@ export type components = {
             /** @description Verify webhook signatures with this */
             secret: string;
         };
+        Workflow: {
+            category?: string;
+            created_at: string;
+            id: string;
+            /** @enum {string} */
+            priority?: "normal" | "critical";
+            recipient_id?: string;
+            settled_at?: string;
+            /**
+             * @description The outcome that stopped the remaining steps
+             * @enum {string}
+             */
+            settled_by?: "seen" | "read" | "delivered";
+            /**
+             * @description active: a step is waiting or sending; completed: an outcome stopped it, or a step reached the recipient and none is left; failed: no step reached the recipient; cancelled: every step was cancelled
+             * @enum {string}
+             */
+            status: "active" | "completed" | "failed" | "cancelled";
+            steps: {
+                /** @description Seconds after the workflow's start */
+                after: number;
+                /** @enum {string} */
+                channel: "email" | "push" | "sms" | "webhook" | "in_app";
+                critical_only?: boolean;
+                /** @description The step's notification (ntf_...) */
+                id: string;
+                scheduled_at: string;
+                skip_reason?: string;
+                /** @enum {string} */
+                status: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested";
+                /** @enum {string} */
+                unless?: "seen" | "read" | "delivered";
+            }[];
+        };
+        WorkflowInput: {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /**
+             * @description The template's variables
+             * @default {}
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @default false */
+            immediate: boolean;
+            locale?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            priority?: "normal" | "critical";
+            recipient: {
+                /** Format: email */
+                email?: string;
+                /** @description Your id for the recipient: their profile and history */
+                id?: string;
+                phone?: string;
+                /** @description A browser PushSubscription (subscription.toJSON()) */
+                push_subscription?: {
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    endpoint: string;
+                    keys: {
+                        auth: string;
+                        p256dh: string;
+                    };
+                };
+                /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                timezone?: string;
+                /**
+                 * Format: uri
+                 * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                 */
+                webhook_url?: string;
+            };
+            /** @description When the first step goes (default now) */
+            send_at?: string;
+            steps: {
+                /** @description After the workflow's start (default 0) */
+                after?: string;
+                /** @enum {string} */
+                channel: "email" | "push" | "sms" | "webhook" | "in_app";
+                /** @description This channel's content; default the template's */
+                content?: {
+                    html?: string;
+                    subject: string;
+                    text?: string;
+                } | {
+                    body?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: uri */
+                    icon?: string;
+                    title: string;
+                    /** Format: uri */
+                    url?: string;
+                } | {
+                    text: string;
+                } | {
+                    data: unknown;
+                    event: string;
+                } | {
+                    body?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    title: string;
+                    /** Format: uri */
+                    url?: string;
+                };
+                /** @description Only for priority critical; skipped (critical_only) otherwise */
+                critical_only?: boolean;
+                /**
+                 * @description Skip this step once an earlier step was read (in-app), seen (in-app) or delivered
+                 * @enum {string}
+                 */
+                unless?: "seen" | "read" | "delivered";
+            }[];
+            /** @description Renders every step without content of its own */
+            template?: {
+                id: string;
+                version?: number;
+            };
+        };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_items (a batch over its limit), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_items (a batch over its limit), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -2253,7 +2909,7 @@ export type components = {
                 "application/json": components["schemas"]["GatewayError"];
             };
         };
-        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found, subscriber_not_found, topic_send_not_found; route_not_found for a path no route serves */
+        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found, subscriber_not_found, topic_send_not_found; route_not_found for a path no route serves */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -2738,7 +3394,7 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
                 recipient?: string;
-                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled";
+                status?: "accepted" | "scheduled" | "queued" | "sending" | "delivered" | "sent" | "delivery_delayed" | "bounced" | "complained" | "failed" | "cancelled" | "skipped" | "held" | "digested";
             };
             header?: never;
             path?: never;
@@ -2941,6 +3597,59 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    getPreferencesToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Signed token from the preference link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postPreferencesToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Signed token from the preference link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipientPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
     getRecipientsId: {
         parameters: {
             query?: never;
@@ -3141,6 +3850,97 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getRecipientsIdPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    putRecipientsIdPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipientPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description The stored preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postRecipientsIdPreferencesLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreferenceLinkInput"];
+            };
+        };
+        responses: {
+            /** @description The link */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
         };
     };
@@ -3655,6 +4455,96 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postWorkflows: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the workflow, creating nothing new */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowInput"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the workflow and its steps */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getWorkflowsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workflow id (wfl_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postWorkflowsIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Workflow id (wfl_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
         };
     };

@@ -116,6 +116,16 @@ const Tuning = z.object({
    * Unset: no List-Unsubscribe header.
    */
   HERALD_API_URL: z.url().optional(),
+  /**
+   * What one SMS segment costs (USD), for the tenant's monthly SMS budget: End User Messaging's
+   * US price by default (a flat estimate; carrier fees and other countries differ).
+   */
+  HERALD_SMS_PRICE_USD: z.coerce.number().min(0).default(0.00581),
+  /** The digest slot for a recipient whose preference for a category × channel is `digest`. */
+  HERALD_DIGEST_EVERY: z
+    .string()
+    .regex(/^[1-9]\d{0,3}(m|h)$/)
+    .default("1h"),
   /** Let webhooks reach private and loopback addresses (only the local cloud sets this). */
   HERALD_WEBHOOK_ALLOW_PRIVATE: z
     .enum(["true", "false"])

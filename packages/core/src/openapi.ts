@@ -6,10 +6,13 @@ import * as Notification from "./notification";
 import * as Batch from "./notification/batch";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
+import * as PreferenceLink from "./recipient/preference-link";
+import * as Preferences from "./recipient/preferences";
 import * as Suppression from "./suppression";
 import * as Template from "./template";
 import * as Settings from "./tenant/settings";
 import * as Topic from "./topic";
+import * as Workflow from "./workflow";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, built from the route declarations
@@ -175,6 +178,9 @@ const inputs = {
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
+  WorkflowInput: Workflow.WorkflowInput,
+  RecipientPreferencesInput: Preferences.PreferencesInput,
+  PreferenceLinkInput: PreferenceLink.LinkInput,
   RecipientTokenInput: Realtime.TokenRequest,
   SettingsInput: Settings.SettingsInput,
   CallbackInput: Callbacks.CreateInput,
@@ -200,6 +206,9 @@ const outputs = {
   TopicSubscriberList: Topic.SubscriberList,
   TopicSendStatus: Topic.SendInfo,
   RecipientProfile: Recipient.Profile,
+  RecipientPreferences: Preferences.Preferences,
+  PreferenceLink: PreferenceLink.Link,
+  Workflow: Workflow.Info,
   UnreadCount,
   Metrics: Counts,
   WebhookSecret: WebhookSecretInfo,
@@ -249,7 +258,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
       "too_many_items (a batch over its limit), " +
       "too_many_callbacks, " +
-      "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_period " +
+      "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), " +
+      "invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period " +
       "(metrics), template_render_failed (a template field did not render: details.field names " +
       "it, details.variable a missing variable), template_channel_missing",
     body: "Error",
@@ -271,7 +281,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     name: "NotFound",
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
-      "notification_not_found, recipient_not_found, inbox_message_not_found, " +
+      "notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, " +
       "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found, " +
       "subscriber_not_found, topic_send_not_found; " +
       "route_not_found for a path no route serves",

@@ -15,6 +15,7 @@
  *                 gsi2 RCP#<tenant>#<recipient>      <created_at>#<id> (recipient history)
  *                 gsi3 BOX#<tenant>#<recipient>      <delivered_at>#<id> (in-app inbox)
  *   profile       pk RCP#<tenant>#<recipient>       sk PROFILE        (recipient/store.ts)
+ *   preferences   pk RCP#<tenant>#<recipient>       sk PREFS          (recipient/store.ts)
  *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)
  *   counters      pk MET#<tenant>                   sk <hour>#<channel>#<status> (counters/store.ts)
  *   endpoint      pk EPT#<tenant>                   sk EP#<origin>    (delivery/endpoint-store.ts)
@@ -23,6 +24,9 @@
  *   webhook secret pk WHS#<tenant>                  sk SECRET         (delivery/webhook-secret-store.ts)
  *   subscriber    pk TOP#<tenant>#<topic>           sk SUB#<recipient> (topic/store.ts)
  *   topic send    pk TOP#<tenant>#<topic>           sk SND#<id>       (topic/store.ts: request, checkpoint)
+ *   workflow      pk WFL#<tenant>#<id>              sk WFL            (workflow/store.ts)
+ *   spend         pk BUD#<tenant>                   sk <YYYY-MM>#<channel> (workflow/store.ts)
+ *   throttle      pk THR#<tenant>#<recipient>#<category> sk <period start> (digest/store.ts)
  */
 export const schema = {
   partitionKey: "pk",

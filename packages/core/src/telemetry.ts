@@ -36,6 +36,11 @@ export function recordDeferral(channel: string, reason: string): void {
   emit("EndpointDeferred", MetricUnit.Count, 1, { channel, reason });
 }
 
+/** A notification not sent by a send-time check (preference, budget, settled workflow). */
+export function recordSkip(channel: string, reason: string): void {
+  emit("Skipped", MetricUnit.Count, 1, { channel, reason });
+}
+
 /** A provider's feedback report and what it did (moved the status, late, duplicate, ...). */
 export function recordFeedback(provider: string, status: string, result: string): void {
   emit("Feedback", MetricUnit.Count, 1, { provider, status, result });

@@ -22,6 +22,8 @@ export const COUNTED = [
   "complained",
   "failed",
   "cancelled",
+  "skipped",
+  "digested",
 ] as const;
 
 interface Pending {

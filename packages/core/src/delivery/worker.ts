@@ -8,7 +8,8 @@ import { Message } from "../notification/status";
 import * as Recipient from "../recipient/lookup";
 import { expiresAt } from "../retention";
 import * as Telemetry from "../telemetry";
-import { recordConflict, recordDeferral, recordOutcome } from "../telemetry";
+import { recordConflict, recordDeferral, recordOutcome, recordSkip } from "../telemetry";
+import * as Gate from "../workflow/gate";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
 import { suppressOn } from "./feedback";
@@ -124,8 +125,19 @@ async function attempt(
   tenantId: string,
   claimed: Claimed,
 ): Promise<boolean> {
-  const { notification, attempt } = claimed;
-  const { id } = notification;
+  const { attempt } = claimed;
+  const { id } = claimed.notification;
+  // Preferences, budget, a settled workflow: not sent, and nothing failed. A digest's content
+  // is composed here.
+  const gated = await Gate.beforeSend(tenantId, claimed.notification, attempt);
+  if ("skip" in gated) {
+    const skipped = await Notification.skip(tenantId, id, attempt, gated.skip);
+    if (!skipped) return conflict(channel, id, attempt, "skip");
+    log.info("skipped", { id, channel, reason: gated.skip });
+    recordSkip(channel, gated.skip);
+    return true;
+  }
+  const { notification } = gated;
   const simulated = isSimulated(notification);
   // A test notification calls no endpoint, so no circuit applies to it.
   const endpoint = simulated ? undefined : Endpoint.endpointOf(channel, tenantId, notification);

@@ -10,11 +10,12 @@ import { SendInput, TemplateSendInput } from "./model";
 import {
   checkReplay,
   dispatchOf,
-  mayHaveLostItsMessage,
+  joinDigest,
   type Prepared,
   type ProfileLookup,
   prepareRequest,
   redispatchOf,
+  rejoinDigest,
   templateCache,
 } from "./send";
 import * as Store from "./store";
@@ -194,6 +195,16 @@ interface Pending {
   keyed: boolean;
 }
 
+/**
+ * A stored send with no message of its own: skipped (nothing to do), or held for a digest (it
+ * joins it, or a replay joins it again).
+ */
+interface Undispatched {
+  answers: Answer[];
+  item: Store.Item;
+  work: () => Promise<void>;
+}
+
 /** Over the key's rate limit: the items past what its window still held. */
 class RateLimitedItemError extends VisibleError {
   constructor() {
@@ -298,18 +309,15 @@ export const send = fn(
 
     // 3. Store: conditional puts for keyed items, BatchWriteItem for fresh ones.
     const toDispatch: Pending[] = [];
+    const undispatched: Undispatched[] = [];
     const unkeyedFailures = await Store.createFresh(fresh.map((entry) => entry.prepared.item));
     for (const { index, prepared: p } of fresh) {
       const failure = unkeyedFailures.get(p.info.id);
+      const answers = [{ index, replayed: false }];
+      const dispatch = dispatchOf(p);
       if (failure) results[index] = refused(index, failure);
-      else {
-        toDispatch.push({
-          answers: [{ index, replayed: false }],
-          dispatch: dispatchOf(p),
-          item: p.item,
-          keyed: false,
-        });
-      }
+      else if (dispatch) toDispatch.push({ answers, dispatch, item: p.item, keyed: false });
+      else undispatched.push({ answers, item: p.item, work: () => joinDigest(p) });
     }
     const groups = [...keyed.values()];
     const stored = await settle(groups, 16, async ([first]) => {
@@ -340,19 +348,43 @@ export const send = fn(
         }
       }
       if (!item || answers.length === 0) return;
-      if (created || mayHaveLostItsMessage(item)) {
-        const leader = (group[0] as Entry).prepared;
-        const dispatch = created ? dispatchOf(leader) : redispatchOf(tenantId, item, now);
+      const leader = (group[0] as Entry).prepared;
+      const first = created ? dispatchOf(leader) : undefined;
+      if (created && !first) {
+        undispatched.push({ answers, item, work: () => joinDigest(leader) });
+      } else if (!created && item.status === "held") {
+        undispatched.push({ answers, item, work: () => rejoinDigest(tenantId, item, now) });
+      } else if (created || Store.mayHaveLostItsMessage(item)) {
+        const dispatch = first ?? redispatchOf(tenantId, item, now);
         toDispatch.push({ answers, dispatch, item, keyed: true });
       } else {
         for (const { index } of answers) results[index] = acceptedResult(index, item, true);
       }
     });
 
-    // 4. Dispatch: SendMessageBatch per queue, schedules for the far ones.
-    const failedDispatch = await dispatchMany(toDispatch.map((entry) => entry.dispatch));
+    // 4. Dispatch: SendMessageBatch per queue, schedules for the far ones; held items join
+    // their digests (skipped ones are done).
+    const [failedDispatch, joined] = await Promise.all([
+      dispatchMany(toDispatch.map((entry) => entry.dispatch)),
+      settle(undispatched, 16, (entry) => entry.work()),
+    ]);
     const counts = new Map<string, number>();
+    const skipped = new Map<string, number>();
     const abandoned: Store.Item[] = [];
+    joined.forEach((outcome, i) => {
+      const { answers, item } = undispatched[i] as Undispatched;
+      for (const { index, replayed } of answers) {
+        if (outcome.status === "rejected") {
+          results[index] = refused(index, outcome.reason);
+          continue;
+        }
+        results[index] = acceptedResult(index, item, replayed);
+        if (replayed) continue;
+        counts.set(item.channel, (counts.get(item.channel) ?? 0) + 1);
+        if (item.status === "skipped")
+          skipped.set(item.channel, (skipped.get(item.channel) ?? 0) + 1);
+      }
+    });
     for (const { answers, dispatch, item, keyed: hasKey } of toDispatch) {
       const failure = failedDispatch.get(dispatch.id);
       for (const { index, replayed } of answers) {
@@ -369,6 +401,9 @@ export const send = fn(
     await Promise.all([
       ...[...counts].map(([channel, count]) =>
         Counters.record(tenantId, channel, "accepted", now, count),
+      ),
+      ...[...skipped].map(([channel, count]) =>
+        Counters.record(tenantId, channel, "skipped", now, count),
       ),
       ...abandoned.map((item) => abandon(tenantId, item, now)),
     ]);

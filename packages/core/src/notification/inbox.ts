@@ -2,6 +2,7 @@ import * as z from "zod";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
 import * as Realtime from "../realtime";
+import { reached } from "../workflow/outcome";
 import { type Info, RecipientId } from "./model";
 import * as Store from "./store";
 
@@ -58,7 +59,13 @@ export const mark = fn(
     });
     if (!item) throw new NotFoundError("inbox_message", id);
     const info = Store.toInfo(item);
-    await Realtime.publish(tenantId, info);
+    // A workflow step read or seen stops the later steps waiting on that (workflow/outcome.ts).
+    await Promise.all([
+      Realtime.publish(tenantId, info),
+      info.workflow
+        ? reached(tenantId, info, mark === "read" ? ["read", "seen"] : ["seen"], now)
+        : undefined,
+    ]);
     return info;
   },
 );

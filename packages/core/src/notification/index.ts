@@ -9,3 +9,4 @@ export * from "./lifecycle";
 export * from "./manage";
 export * from "./model";
 export * from "./send";
+export { mayHaveLostItsMessage } from "./store";

@@ -335,8 +335,40 @@ export async function changed(
     Callbacks.announce(tenantId, info).catch((error: unknown) =>
       log.warn("status callbacks not enqueued", { id: info.id, ...errorFields(error) }),
     ),
+    // A workflow step that was delivered stops the later steps waiting on that outcome. Loaded
+    // only for a workflow step, so a function that never meets one bundles no workflow code.
+    info.workflow ? workflowOutcome(tenantId, info) : undefined,
   ]);
   return info;
+}
+
+async function workflowOutcome(tenantId: string, info: Info): Promise<void> {
+  const { outcomesOfStatus, reached } = await import("../workflow/outcome");
+  await reached(tenantId, info, outcomesOfStatus(info));
+}
+
+/**
+ * Not sent, and nothing failed: a send-time check (`workflow/gate.ts`) said to skip it (the
+ * recipient's preference, the tenant's budget, a settled workflow).
+ */
+export async function skip(
+  tenantId: string,
+  id: string,
+  attempt: number,
+  reason: Info["skip_reason"],
+  now = new Date(),
+) {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["sending"],
+    to: "skipped",
+    now,
+    set: { skipped_at: now.toISOString(), skip_reason: reason },
+    remove: ["lease_until"],
+    guard: { attempt },
+  });
+  return item && changed(tenantId, item);
 }
 
 /** Publishes held back by `changed(..., { holdPublish })`, by notification id (this container's). */

@@ -3,7 +3,7 @@ import { InvalidTransitionError, NotFoundError } from "../error";
 import { fn } from "../fn";
 import { dispatch, unschedule } from "./dispatch";
 import { changed } from "./lifecycle";
-import { CANCELLABLE, Channel, type Info, Status } from "./model";
+import { CANCELLABLE, Channel, type Info, SkipReason, Status } from "./model";
 import { NotificationId, TenantId } from "./refs";
 import * as Store from "./store";
 
@@ -51,6 +51,73 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
   if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
   return changed(tenantId, item);
 });
+
+/**
+ * Skip a notification that is still waiting (a workflow step an outcome stopped): `skipped`
+ * with the reason, its schedule deleted. Undefined when it is no longer waiting (a worker has
+ * it, or it is final): the worker's own check decides then.
+ */
+export const skipWaiting = fn(
+  Ref.extend({ reason: SkipReason }),
+  async ({ tenantId, id, reason, now = new Date() }): Promise<Info | undefined> => {
+    const item = await Store.transition({
+      tenantId,
+      id,
+      from: CANCELLABLE,
+      to: "skipped",
+      now,
+      set: { skipped_at: now.toISOString(), skip_reason: reason },
+      remove: ["next_attempt_at"],
+    });
+    if (!item) return undefined;
+    if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
+    return changed(tenantId, item);
+  },
+);
+
+/**
+ * A held notification goes out in digest `digestId` (which is being sent): `digested`, final.
+ * Undefined when it is no longer held (cancelled, or released to be sent alone).
+ */
+export async function digestMember(
+  tenantId: string,
+  id: string,
+  digestId: string,
+  now = new Date(),
+): Promise<Info | undefined> {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["held"],
+    to: "digested",
+    now,
+    set: { digest_id: digestId, digested_at: now.toISOString() },
+  });
+  return item && changed(tenantId, item);
+}
+
+/**
+ * A held notification whose digest had already begun sending when it tried to join: send it
+ * on its own, now (the window has opened). Undefined when it is no longer held.
+ */
+export async function releaseHeld(tenantId: string, id: string, now = new Date()) {
+  const item = await Store.transition({
+    tenantId,
+    id,
+    from: ["held"],
+    to: "queued",
+    now,
+    set: {
+      scheduled_at: now.toISOString(),
+      estimated_delivery_time: now.toISOString(),
+      route: "immediate",
+    },
+    remove: ["digest_id"],
+  });
+  if (!item) return undefined;
+  await dispatch({ tenantId, id, channel: item.channel, sendAt: now, now, gen: item.gen });
+  return changed(tenantId, item);
+}
 
 /**
  * Send a waiting notification now, ignoring its schedule and delivery window. The status write

@@ -7,7 +7,7 @@ import { assertZone, Window } from "../schedule/window";
 
 export * from "./status";
 
-import { Channel, FeedbackEvent, RecipientId, Status } from "./status";
+import { Category, Channel, FeedbackEvent, RecipientId, Status } from "./status";
 
 /**
  * A URL Herald will call (webhook, push endpoint): a plain ASCII URI, https, no credentials, not a
@@ -143,13 +143,64 @@ export type SmsContent = z.infer<typeof SmsContent>;
 export type WebhookContent = z.infer<typeof WebhookContent>;
 export type InAppContent = z.infer<typeof InAppContent>;
 
-const Metadata = z
+export const Metadata = z
   .record(z.string().min(1).max(64), z.string().max(512))
   .refine((value) => Object.keys(value).length <= 20, { message: "at most 20 metadata keys" })
   .refine((value) => jsonProblem(value) === undefined, { message: "reserved key in metadata" });
 
+/** `critical` notifications bypass quiet hours and run `critical_only` fallback steps. */
+export const Priority = z.enum(["normal", "critical"]);
+export type Priority = z.infer<typeof Priority>;
+
+/** What an earlier step of a workflow must not have reached for a later step to be sent. */
+export const Outcome = z.enum(["seen", "read", "delivered"]);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** A notification that is one step of a workflow (`workflow/`). */
+export const StepRef = z.object({
+  id: z.string().describe("The workflow (wfl_...)"),
+  step: z.number().int().min(0).describe("Index of this step in the workflow's steps"),
+  unless: Outcome.optional().describe("Skipped if an earlier step reached this outcome"),
+  critical_only: z.boolean().optional(),
+});
+export type StepRef = z.infer<typeof StepRef>;
+
+/** Why a notification was not sent although nothing failed (status `skipped`). */
+export const SkipReason = z.enum([
+  "preference",
+  "budget",
+  "workflow_settled",
+  "critical_only",
+  "empty_digest",
+]);
+export type SkipReason = z.infer<typeof SkipReason>;
+
+/** A plain digest window: collect a category's notifications into slots of this length. */
+export const DigestEvery = z
+  .string()
+  .regex(/^([1-9]\d{0,3})(m|h)$/, 'minutes or hours, e.g. "15m" or "1h"')
+  .describe("Collect into one digest per slot of this length (aligned to the clock, UTC)");
+
 const common = {
   recipient: Recipient,
+  category: Category.optional(),
+  digest: z
+    .object({ every: DigestEvery })
+    .strict()
+    .optional()
+    .describe("Collect this category's notifications to the recipient into one message per slot"),
+  throttle: z
+    .object({
+      limit: z.number().int().min(1).max(1_000),
+      per: DigestEvery.describe("The period, aligned to the clock (UTC)"),
+    })
+    .strict()
+    .optional()
+    .describe(
+      "At most `limit` of this category to the recipient per period; the excess is held for " +
+        "the digest at the period's end",
+    ),
+  priority: Priority.optional().describe("Default normal"),
   send_at: z
     .string()
     .max(40)
@@ -221,6 +272,21 @@ export const Info = z.object({
   content: Content,
   template: TemplateRef.optional().describe("Set when the content was rendered from a template"),
   metadata: Metadata.optional(),
+  category: Category.optional(),
+  priority: Priority.optional(),
+  workflow: StepRef.optional().describe("Set on a step of a workflow"),
+  digest_id: z
+    .string()
+    .optional()
+    .describe("Status held or digested: the digest (a notification) that carries it"),
+  digest: z
+    .object({
+      category: z.string(),
+      count: z.number().int().optional().describe("How many notifications it carried"),
+      items: z.array(z.string()).optional().describe("Their ids, oldest first"),
+    })
+    .optional()
+    .describe("Set on a digest: one message for the held notifications of a category"),
   timezone: z.string(),
   scheduled_at: z.string().describe("When Herald sends it, UTC"),
   local_scheduled_time: z.string().describe("scheduled_at in the recipient's timezone"),
@@ -254,6 +320,14 @@ export const Info = z.object({
     .describe("push: the push service said the subscription is gone (404/410); it was removed"),
   events: z.array(FeedbackEvent).optional().describe("Provider feedback, in order of arrival"),
   cancelled_at: z.string().optional(),
+  skipped_at: z.string().optional(),
+  skip_reason: SkipReason.optional().describe(
+    "Status skipped: preference (the recipient turned this category off on this channel), " +
+      "budget (the tenant's monthly budget for the channel is spent), workflow_settled (an " +
+      "earlier step of its workflow was read, seen or delivered), critical_only (a step only " +
+      "for critical notifications), empty_digest (a digest whose notifications were all " +
+      "cancelled)",
+  ),
   forced: z.boolean().optional().describe("Sent ahead of its schedule by a force request"),
   expires_at: z
     .number()
@@ -266,6 +340,7 @@ export const Info = z.object({
     .boolean()
     .optional()
     .describe("Sent with a test key: the outcome is simulated and no provider is called"),
+  digested_at: z.string().optional().describe("When the digest carrying it was sent"),
   read_at: z.string().optional().describe("In-app: when the recipient read it"),
   seen_at: z.string().optional().describe("In-app: when the recipient saw it in a list"),
 });

@@ -1,15 +1,17 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import * as Counters from "../counters";
+import * as Digest from "../digest";
 import { ValidationError, VisibleError } from "../error";
-import { fn } from "../fn";
+import { codeOf, fn, issues } from "../fn";
 import { createId, deterministicId } from "../id";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
-import { plan } from "../schedule";
+import { formatLocal, plan, zone } from "../schedule";
 import * as Suppression from "../suppression";
 import type { Template } from "../template";
 import { retentionDays } from "../tenant/settings";
+import * as Gate from "../workflow/gate";
 import { type Dispatch, dispatch, routeFor } from "./dispatch";
 import {
   CONTACT,
@@ -17,6 +19,7 @@ import {
   type ParsedSendInput,
   type Route,
   SendInput,
+  StepRef,
   TemplateRef,
   TemplateSendInput,
 } from "./model";
@@ -66,6 +69,8 @@ const SendArgs = z.object({
   template: TemplateRef.optional(),
   /** What the caller sent, when not `input` (a templated request): Idempotency-Key compares it. */
   request: z.unknown().optional(),
+  /** The workflow step this notification is (`workflow/`). */
+  step: StepRef.optional(),
 });
 const TemplateArgs = z.object({ ...Options, input: TemplateSendInput });
 
@@ -79,6 +84,10 @@ export interface Prepared {
   item: Store.Item;
   route: Route;
   now: Date;
+  /** Accepted but never sent (the recipient's preference, a critical-only step). */
+  skipped: boolean;
+  /** Held for a digest (quiet hours, a digest window, over its throttle): joins it, not a queue. */
+  hold?: Digest.Hold;
 }
 
 /**
@@ -94,6 +103,7 @@ async function prepare({
   test,
   template,
   request,
+  step,
   id: givenId,
   profiles = readProfile,
 }: z.output<typeof SendArgs>): Promise<Prepared> {
@@ -102,12 +112,14 @@ async function prepare({
   if (input.channel === "email" && recipient.email) {
     await Suppression.assertNotSuppressed(tenantId, recipient.email);
   }
+  // A critical notification is never held back by the window (nor held for a digest).
+  const immediate = input.immediate || input.priority === "critical";
   const when = plan({
     now,
     sendAt: input.send_at,
     timezone: recipient.timezone,
     window,
-    immediate: input.immediate,
+    immediate,
   });
   const id =
     givenId ??
@@ -116,20 +128,53 @@ async function prepare({
       : createId("ntf", now.getTime()));
   const stamp = now.toISOString();
   const route = routeFor(when.sendAt, now);
+  // Accepted but not sent: the recipient turned this category off on this channel.
+  const { skip, setting } = await Gate.atAcceptance({
+    tenantId,
+    recipientId: recipient.id,
+    category: input.category,
+    channel: input.channel,
+    priority: input.priority,
+    step,
+  });
+  // Quiet hours, a digest window, or over its throttle: held for one message (digest/).
+  const hold = skip
+    ? undefined
+    : await Digest.decide({
+        tenantId,
+        recipientId: recipient.id,
+        category: input.category,
+        channel: input.channel,
+        priority: input.priority,
+        step,
+        every: input.digest?.every,
+        throttle: input.throttle,
+        setting,
+        when,
+        now,
+        timezone: recipient.timezone,
+        window,
+        immediate,
+      });
   const info: Info = {
     id,
     channel: input.channel,
-    status: route === "schedule" ? "scheduled" : "queued",
+    status: skip ? "skipped" : hold ? "held" : route === "schedule" ? "scheduled" : "queued",
     recipient,
     content: input.content,
     ...(template ? { template } : {}),
     metadata: input.metadata,
+    ...(input.category ? { category: input.category } : {}),
+    ...(input.priority ? { priority: input.priority } : {}),
+    ...(step ? { workflow: step } : {}),
+    ...(skip ? { skip_reason: skip, skipped_at: stamp } : {}),
+    ...(hold ? { digest_id: hold.digestId } : {}),
     timezone: when.timezone,
-    scheduled_at: when.sendAt.toISOString(),
-    local_scheduled_time: when.local,
+    scheduled_at: (hold?.opensAt ?? when.sendAt).toISOString(),
+    local_scheduled_time: hold ? formatLocal(hold.opensAt, zone(when.timezone)) : when.local,
     appropriate_delivery: when.appropriate,
     window_adjusted: when.adjusted,
-    estimated_delivery_time: when.sendAt.toISOString(),
+    estimated_delivery_time: (hold?.opensAt ?? when.sendAt).toISOString(),
     attempts: 0,
     created_at: stamp,
     updated_at: stamp,
@@ -138,7 +183,15 @@ async function prepare({
     expires_at: expiresAt(now, await retentionDays(tenantId)),
   };
   const item = Store.toItem(tenantId, info, route, hash(request ?? input));
-  return { tenantId, info, item, route, now };
+  return {
+    tenantId,
+    info,
+    item,
+    route,
+    now,
+    skipped: skip !== undefined,
+    ...(hold ? { hold } : {}),
+  };
 }
 
 /** Render a templated send's content (request locale, else the profile's), then `prepare`. */
@@ -173,9 +226,11 @@ async function prepareTemplated(args: z.output<typeof TemplateArgs>): Promise<Pr
 async function commit(prepared: Prepared): Promise<Sent> {
   const { tenantId, info, now } = prepared;
   if (await Store.create(prepared.item)) {
+    const first = dispatchOf(prepared);
     await Promise.all([
-      dispatch(dispatchOf(prepared)),
+      first ? dispatch(first) : joinDigest(prepared),
       Counters.record(tenantId, info.channel, "accepted", now),
+      prepared.skipped ? Counters.record(tenantId, info.channel, "skipped", now) : undefined,
     ]);
     return { notification: info, replayed: false };
   }
@@ -196,10 +251,35 @@ async function replay(prepared: Prepared, found: Store.Item | undefined): Promis
   // it; a second schedule conflicts with the first. Once an attempt has begun, the worker owns
   // the next dispatch (a retry waiting on its schedule is not a lost message) and a replay sends
   // nothing.
-  if (mayHaveLostItsMessage(existing)) {
+  await rejoinDigest(tenantId, existing, now);
+  if (Store.mayHaveLostItsMessage(existing)) {
     await dispatch(redispatchOf(tenantId, existing, now));
   }
   return { notification, replayed: true };
+}
+
+/** A stored held send joins its digest (which it needs instead of a dispatch); else nothing. */
+export async function joinDigest({ tenantId, info, hold, now }: Prepared): Promise<void> {
+  if (hold) await Digest.join(tenantId, info, hold, now);
+}
+
+/**
+ * A replayed held send may not have joined its digest yet (its first request died before):
+ * joining again changes nothing otherwise.
+ */
+export async function rejoinDigest(tenantId: string, existing: Store.Item, now: Date) {
+  if (existing.status !== "held" || !existing.digest_id || !existing.category) return;
+  await Digest.join(
+    tenantId,
+    Store.toInfo(existing),
+    {
+      digestId: existing.digest_id,
+      opensAt: new Date(existing.scheduled_at),
+      category: existing.category,
+    },
+    now,
+    { replay: true },
+  );
 }
 
 /** The stored item a send replays, if its request is the same; else `idempotency_key_reused`. */
@@ -234,6 +314,34 @@ export function redispatchOf(tenantId: string, existing: Store.Item, now: Date):
  * conditional put), then put it on its way.
  */
 export const send = fn(SendArgs, async (args): Promise<Sent> => commit(await prepare(args)));
+
+/**
+ * Everything `send` refuses before it stores anything (the body, the contact point, a
+ * suppressed address, the send time), without storing: a workflow checks all its steps first,
+ * so a refused request stores none of them.
+ */
+export async function check(tenantId: string, raw: SendInput, now = new Date()): Promise<void> {
+  const parsed = SendInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      codeOf(parsed.error) ?? "invalid_request",
+      "The request is not valid",
+      issues(parsed.error),
+    );
+  }
+  const input = parsed.data;
+  const { recipient, window } = await resolveRecipient(tenantId, input, readProfile);
+  if (input.channel === "email" && recipient.email) {
+    await Suppression.assertNotSuppressed(tenantId, recipient.email);
+  }
+  plan({
+    now,
+    sendAt: input.send_at,
+    timezone: recipient.timezone,
+    window,
+    immediate: input.immediate,
+  });
+}
 
 /**
  * Accept a send with a template: render the template's fields for the channel, in the request's
@@ -323,13 +431,12 @@ async function resolveRecipient(tenantId: string, input: ParsedSendInput, profil
   return { recipient, window: input.delivery_window ?? profile?.delivery_window };
 }
 
-/** Waiting for its first attempt, which no worker has begun. */
-export function mayHaveLostItsMessage(item: Pick<Store.Item, "status" | "attempts">): boolean {
-  return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
-}
-
-/** The first dispatch of a prepared send: its message, or its schedule when due later. */
-export function dispatchOf({ tenantId, info, now }: Prepared): Dispatch {
+/**
+ * The first dispatch of a prepared send: its message, or its schedule when due later. None for
+ * a skipped send (never sent) or a held one (its digest is dispatched; see `joinDigest`).
+ */
+export function dispatchOf({ tenantId, info, now, skipped, hold }: Prepared): Dispatch | undefined {
+  if (skipped || hold) return undefined;
   return { tenantId, id: info.id, channel: info.channel, sendAt: new Date(info.scheduled_at), now };
 }
 

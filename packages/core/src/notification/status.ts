@@ -18,13 +18,16 @@ export const Status = z.enum([
   "complained",
   "failed",
   "cancelled",
+  "skipped",
+  "held",
+  "digested",
 ]);
 export type Status = z.infer<typeof Status>;
 
 /** Statuses a worker may claim a notification from. */
 export const CLAIMABLE: Status[] = ["accepted", "scheduled", "queued"];
 /** Statuses from which a notification can still be cancelled. */
-export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued"];
+export const CANCELLABLE: Status[] = ["accepted", "scheduled", "queued", "held"];
 /**
  * Final for sending: no worker claims it again. Provider feedback may still move `sent` (and
  * `delivered`, for a complaint) on: see FEEDBACK.
@@ -70,6 +73,15 @@ export type FeedbackEvent = z.infer<typeof FeedbackEvent>;
 
 export const Channel = z.enum(["email", "push", "sms", "webhook", "in_app"]);
 export type Channel = z.infer<typeof Channel>;
+
+/**
+ * What a notification is about (`order-updates`, `marketing`): recipients set preferences per
+ * category and channel (`recipient/preferences.ts`).
+ */
+export const Category = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "lowercase letters, digits and _ . - (at most 64)")
+  .describe("What the notification is about; recipients' preferences apply per category");
 
 export const RecipientId = z
   .string()

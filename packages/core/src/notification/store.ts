@@ -51,9 +51,16 @@ export interface Item extends Info {
   schedule_name?: string;
   /** The attempt a provider accepted although its completion found the item changed. */
   provider_accepted_attempt?: number;
+  /** A digest: the ids of the notifications that joined it (a string set). */
+  members?: Set<string>;
 }
 
 const SK = "NTF";
+
+/** Waiting for its first attempt, which no worker has begun. */
+export function mayHaveLostItsMessage(item: Pick<Item, "status" | "attempts">): boolean {
+  return (item.status === "queued" || item.status === "scheduled") && (item.attempts ?? 0) === 0;
+}
 
 export function key(tenantId: string, id: string) {
   return { pk: `NTF#${tenantId}#${id}`, sk: SK };
@@ -91,6 +98,7 @@ const INTERNAL = [
   "round_start",
   "schedule_name",
   "provider_accepted_attempt",
+  "members",
 ] as const;
 
 export function toInfo(item: Item): Info {
@@ -577,6 +585,72 @@ function decodeCursor(cursor: string, index: string, partition: string, tenantId
     throw Cursor.invalidCursor();
   }
   return record as Record<string, string>;
+}
+
+/**
+ * Replace the content (and set other attributes) of a notification this attempt holds: a
+ * digest's content is composed when it is sent. Undefined when the claim was lost.
+ */
+export async function setContent(
+  tenantId: string,
+  id: string,
+  attempt: number,
+  content: unknown,
+  set: Record<string, unknown>,
+): Promise<Item | undefined> {
+  const names: Record<string, string> = { "#status": "status", "#content": "content" };
+  const values: Record<string, unknown> = {
+    ":content": JSON.stringify(content),
+    ":sending": "sending",
+    ":attempt": attempt,
+  };
+  const sets = ["#content = :content"];
+  for (const [field, value] of Object.entries(set)) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  return conditionalUpdate(
+    { tenantId, id },
+    `SET ${sets.join(", ")}`,
+    "attribute_exists(pk) AND #status = :sending AND attempts = :attempt",
+    names,
+    values,
+  );
+}
+
+/**
+ * Add a held notification to a digest (a notification itself), only while the digest has not
+ * begun sending: its claim (`sending`) closes it, and returns the members it carries. False
+ * when it is closed (or gone).
+ */
+export async function addMember(
+  tenantId: string,
+  digestId: string,
+  memberId: string,
+): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: key(tenantId, digestId),
+        UpdateExpression: "ADD members :member",
+        ConditionExpression:
+          "attribute_exists(pk) AND #status IN (:scheduled, :queued) AND (attribute_not_exists(attempts) OR attempts = :zero)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":member": new Set([memberId]),
+          ":scheduled": "scheduled",
+          ":queued": "queued",
+          ":zero": 0,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_EVENTS_PER_PUBLISH, publishEvents } from "../aws/events";
 import { link } from "../config";
 import { fn } from "../fn";
-import { RecipientId } from "../notification/model";
+import { RecipientId } from "../notification/status";
 import { channelOf, feedChannel } from "./channel";
 import type { Event } from "./event";
 import { feedUrl, issueToken, TokenRequest } from "./token";

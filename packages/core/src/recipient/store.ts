@@ -13,6 +13,9 @@ import { tableName } from "../config";
  * Recipient profiles in the single table (`../table.ts`): keys and writes live here only.
  *
  *   pk RCP#<tenant>#<recipient>   sk PROFILE
+ *   pk RCP#<tenant>#<recipient>   sk PREFS     categories: {<category>: {<channel>: setting}}
+ *
+ * Preferences are an item of their own, so replacing a profile (a PUT) keeps them.
  */
 
 function key(tenantId: string, id: string) {
@@ -118,5 +121,60 @@ export async function addOptOut(tenantId: string, id: string, channel: string, n
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+function prefsKey(tenantId: string, id: string) {
+  return { pk: `RCP#${tenantId}#${id}`, sk: "PREFS" };
+}
+
+export interface PreferencesItem {
+  categories: Record<string, Record<string, string>>;
+  updated_at: string;
+}
+
+/** A recipient's preferences, or undefined when none are stored. */
+export async function readPreferences(
+  tenantId: string,
+  id: string,
+): Promise<PreferencesItem | undefined> {
+  const result = await dynamo().send(
+    new GetCommand({ TableName: tableName(), Key: prefsKey(tenantId, id) }),
+  );
+  if (!result.Item) return undefined;
+  return { categories: result.Item.categories ?? {}, updated_at: result.Item.updated_at };
+}
+
+/** Replace a recipient's preferences. */
+export async function writePreferences(tenantId: string, id: string, item: PreferencesItem) {
+  await dynamo().send(
+    new PutCommand({ TableName: tableName(), Item: { ...prefsKey(tenantId, id), ...item } }),
+  );
+}
+
+/**
+ * Replace a recipient's preferences only if they are still as read (`updated_at` of what was
+ * read; undefined when none were stored). False when someone changed them meanwhile.
+ */
+export async function replacePreferences(
+  tenantId: string,
+  id: string,
+  item: PreferencesItem,
+  previous: string | undefined,
+): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...prefsKey(tenantId, id), ...item },
+        ConditionExpression:
+          previous === undefined ? "attribute_not_exists(pk)" : "updated_at = :previous",
+        ...(previous === undefined ? {} : { ExpressionAttributeValues: { ":previous": previous } }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }

@@ -5,10 +5,11 @@ import { link } from "../config";
 /**
  * A tenant's settings: one item per tenant.
  *
- *   pk TNT#<tenant>   sk SETTINGS   retention_days, updated_at
+ *   pk TNT#<tenant>   sk SETTINGS   retention_days, sms_monthly_budget_usd, updated_at
  */
 export interface SettingsItem {
   retention_days?: number;
+  sms_monthly_budget_usd?: number;
   updated_at: string;
 }
 

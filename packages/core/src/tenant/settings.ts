@@ -2,6 +2,7 @@ import * as z from "zod";
 import { cached } from "../cache";
 import { fn } from "../fn";
 import { DEFAULT_RETENTION_DAYS } from "../retention";
+import * as Spend from "../workflow/store";
 import * as Store from "./settings-store";
 
 /**
@@ -15,12 +16,26 @@ export const SettingsInput = z
       .min(1)
       .max(3650)
       .describe("Days a notification is kept after it was created (default 30)"),
+    sms_monthly_budget_usd: z
+      .number()
+      .min(0)
+      .max(10_000_000)
+      .optional()
+      .describe(
+        "At most this much SMS spend (USD, estimated per segment) per calendar month (UTC); " +
+          "an SMS that would exceed it is skipped (skip_reason budget). Absent: no limit",
+      ),
   })
   .strict();
 export type SettingsInput = z.input<typeof SettingsInput>;
 
 export const Settings = z.object({
   retention_days: z.number(),
+  sms_monthly_budget_usd: z.number().optional(),
+  sms_spent_usd_this_month: z
+    .number()
+    .optional()
+    .describe("GET: the estimated SMS spend counted against the budget this month (UTC)"),
   updated_at: z.string().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
@@ -29,7 +44,16 @@ const TenantId = z.string().min(1).max(64);
 
 export const get = fn(z.object({ tenantId: TenantId }), async ({ tenantId }): Promise<Settings> => {
   const stored = await Store.read(tenantId);
-  return { retention_days: DEFAULT_RETENTION_DAYS, ...stored };
+  // With a budget, what this month has spent against it.
+  const spent =
+    stored?.sms_monthly_budget_usd === undefined
+      ? undefined
+      : (await Spend.spent(tenantId, new Date().toISOString().slice(0, 7), "sms")) / 1_000_000;
+  return {
+    retention_days: DEFAULT_RETENTION_DAYS,
+    ...stored,
+    ...(spent === undefined ? {} : { sms_spent_usd_this_month: spent }),
+  };
 });
 
 export const put = fn(
@@ -44,6 +68,11 @@ export const put = fn(
 
 /** Settings change rarely: a container keeps what it read for a minute. */
 const current = cached(60_000, (tenantId: string) => get({ tenantId }));
+
+/** The tenant's settings, cached per container for a minute. */
+export async function cachedSettings(tenantId: string): Promise<Settings> {
+  return current(tenantId);
+}
 
 /** The tenant's retention in days, cached per container. */
 export async function retentionDays(tenantId: string): Promise<number> {

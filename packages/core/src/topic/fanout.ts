@@ -31,6 +31,8 @@ interface PageResult {
   accepted: number;
   skipped: number;
   byChannel: Map<string, number>;
+  /** Notifications stored `skipped` (the recipient's preference), by channel. */
+  skippedByChannel: Map<string, number>;
 }
 
 /** Test seams: called after a page is stored and dispatched, before its checkpoint. */
@@ -68,11 +70,14 @@ export async function fanOut(
     });
     // Another run recorded this page first: it counted it, and carries on from there.
     if (!moved) return "done";
-    await Promise.all(
-      [...result.byChannel].map(([channel, count]) =>
+    await Promise.all([
+      ...[...result.byChannel].map(([channel, count]) =>
         Counters.record(tenantId, channel, "accepted", now, count),
       ),
-    );
+      ...[...result.skippedByChannel].map(([channel, count]) =>
+        Counters.record(tenantId, channel, "skipped", now, count),
+      ),
+    ]);
     if (page.next === undefined) return "done";
     if (Date.now() >= deadline) return "continue";
   }
@@ -86,7 +91,12 @@ async function sendPage(
   now: Date,
   templates: Notification.TemplateLookup,
 ): Promise<PageResult> {
-  const result: PageResult = { accepted: 0, skipped: 0, byChannel: new Map() };
+  const result: PageResult = {
+    accepted: 0,
+    skipped: 0,
+    byChannel: new Map(),
+    skippedByChannel: new Map(),
+  };
   if (recipients.length === 0) return result;
   const request = JSON.parse(send.request) as Record<string, unknown>;
   const channel = request.channel as Channel;
@@ -124,6 +134,8 @@ async function sendPage(
     return { created: false, item: await NotificationStore.read(tenantId, p.info.id) };
   });
   const dispatches: Dispatch[] = [];
+  // Held ones join their digest (again, when redone) instead of a dispatch.
+  const joins: (() => Promise<void>)[] = [];
   stored.forEach((outcome, i) => {
     if (outcome.status === "rejected") throw outcome.reason;
     const p = prepared[i] as Notification.Prepared;
@@ -133,12 +145,21 @@ async function sendPage(
     // after a crash counts what the crashed run stored too.
     result.accepted++;
     result.byChannel.set(channel, (result.byChannel.get(channel) ?? 0) + 1);
-    if (created) {
-      dispatches.push(Notification.dispatchOf(p));
-    } else if (Notification.mayHaveLostItsMessage(item)) {
+    if (item.status === "skipped") {
+      result.skippedByChannel.set(channel, (result.skippedByChannel.get(channel) ?? 0) + 1);
+    }
+    const first = created ? Notification.dispatchOf(p) : undefined;
+    if (first) dispatches.push(first);
+    else if (created) joins.push(() => Notification.joinDigest(p));
+    else if (item.status === "held") {
+      joins.push(() => Notification.rejoinDigest(tenantId, item, now));
+    } else if (NotificationStore.mayHaveLostItsMessage(item)) {
       dispatches.push(Notification.redispatchOf(tenantId, item, now));
     }
   });
+  const joined = await settle(joins, 16, (join) => join());
+  const notJoined = joined.find((outcome) => outcome.status === "rejected");
+  if (notJoined) throw notJoined.reason;
   const failed = await dispatchMany(dispatches);
   if (failed.size > 0) {
     // Stored but not dispatched: the page is done again on the message's redelivery, which

@@ -1,0 +1,40 @@
+import * as PreferenceLink from "@herald/core/recipient/preference-link";
+import { type ApiEvent, api, MAX_BODY_BYTES, parseBody, unhandled } from "../lib/http";
+import type { RouteKey } from "../routes";
+
+const HTML = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
+
+/** A form POST (the page) or JSON (a client of its own). */
+function formOf(event: ApiEvent): { form: Record<string, unknown>; html: boolean } {
+  const type = event.headers["content-type"] ?? "";
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    return { form: (parseBody(event) ?? {}) as Record<string, unknown>, html: false };
+  }
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? "", "base64")
+    : Buffer.from(event.body ?? "");
+  const text = raw.subarray(0, MAX_BODY_BYTES).toString("utf8");
+  return { form: Object.fromEntries(new URLSearchParams(text)), html: true };
+}
+
+/**
+ * GET /v1/preferences/{token}: the recipient's preference page. POST: save it (the page's form,
+ * answered with the page again, or JSON `{"categories": ...}`, answered with the preferences).
+ * No API key: the signed token is the credential.
+ */
+export const handler = api({ auth: false }, async ({ event }) => {
+  const token = event.pathParameters?.token ?? "";
+  const route = event.routeKey as RouteKey<"functions/api/preferences.handler">;
+  switch (route) {
+    case "GET /v1/preferences/{token}":
+      return { status: 200, body: await PreferenceLink.page(token), headers: HTML };
+    case "POST /v1/preferences/{token}": {
+      const { form, html } = formOf(event);
+      const saved = await PreferenceLink.submit(token, form);
+      if (html) return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
+      return { status: 200, body: saved };
+    }
+    default:
+      return unhandled(route);
+  }
+});
