@@ -157,6 +157,43 @@ describe("POST /v1/notifications/batch", () => {
     expect(titles).toEqual(["Hi Ada", "Salut Bob", "Hi Cy"]);
   });
 
+  it("gates and holds items as single sends: an opted-out category is skipped, a digest one held and replayed", async () => {
+    // Prepare: the recipient turned marketing off in-app.
+    const { api } = await tenant();
+    const recipient = unique("r");
+    await api.request("PUT", `/v1/recipients/${recipient}/preferences`, {
+      categories: { marketing: { in_app: "off" } },
+    });
+    const held = inApp(recipient, {
+      category: "likes",
+      digest: { every: "15m" },
+      idempotency_key: unique("k"),
+    });
+    const items = [inApp(recipient, { category: "marketing" }), held, inApp(recipient)];
+
+    // Act
+    const first = await api.request("POST", "/v1/notifications/batch", { items });
+    const replay = await api.request("POST", "/v1/notifications/batch", { items: [held] });
+
+    // Assess
+    const { results } = first.body;
+    expect(first.body).toMatchObject({ accepted: 3, failed: 0 });
+    expect(results[0]).toMatchObject({ accepted: true, status: "skipped" });
+    expect(results[1]).toMatchObject({ accepted: true, status: "held", replayed: false });
+    expect(results[2]).toMatchObject({ accepted: true, status: "queued" });
+    expect(replay.body.results[0]).toMatchObject({ id: results[1].id, replayed: true });
+    const skipped = await api.request("GET", `/v1/notifications/${results[0].id}`);
+    expect(skipped.body).toMatchObject({ status: "skipped", skip_reason: "preference" });
+    const member = await api.request("GET", `/v1/notifications/${results[1].id}`);
+    const digest = await api.request("GET", `/v1/notifications/${member.body.digest_id}`);
+    expect(digest.status).toBe(200);
+    expect(digest.body.scheduled_at).toBe(member.body.scheduled_at);
+    await eventually(async () => {
+      const one = await api.request("GET", `/v1/notifications/${results[2].id}`);
+      return one.body.status === "delivered" ? true : undefined;
+    }, "the ungated item delivered");
+  });
+
   it("refuses an envelope over the item limit, or invalid, and stores nothing", async () => {
     // Prepare
     const { api } = await tenant();

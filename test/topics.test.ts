@@ -209,6 +209,44 @@ describe("topic sends", () => {
     expect(missing.body.error.code).toBe("template_not_found");
   });
 
+  it("gates each subscriber's send by their preferences: an opted-out category is skipped", async () => {
+    // Prepare
+    const { api, tenantId } = await tenant();
+    const topic = unique("news");
+    const [on, off] = [`${tenantId}-on`, `${tenantId}-off`];
+    await api.request("PUT", `/v1/recipients/${off}/preferences`, {
+      categories: { marketing: { in_app: "off" } },
+    });
+    for (const r of [on, off]) await api.request("PUT", `/v1/topics/${topic}/subscribers/${r}`);
+
+    // Act
+    const sent = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      category: "marketing",
+      content: { title: "Sale" },
+      immediate: true,
+    });
+    await eventually(
+      async () => {
+        const status = await api.request(
+          "GET",
+          `/v1/topics/${topic}/notifications/${sent.body.id}`,
+        );
+        return status.body.done ? true : undefined;
+      },
+      { what: "the fan-out done", timeoutMs: 20_000 },
+    );
+
+    // Assess
+    const of = async (recipient: string) =>
+      (await api.request("GET", `/v1/notifications?recipient=${recipient}`)).body.items;
+    expect(await of(off)).toMatchObject([{ status: "skipped", skip_reason: "preference" }]);
+    await eventually(async () => {
+      const items = await of(on);
+      return items[0]?.status === "delivered" ? true : undefined;
+    }, "the other subscriber's delivered");
+  });
+
   it("refuses a body a single send would refuse, or one naming a recipient", async () => {
     // Prepare
     const { api } = await tenant();
