@@ -29,6 +29,8 @@ interface Run {
   fanoutMs: number;
   /** Worker invocations the local event-source runner made (fan-out and in-app). */
   workerInvocations: number;
+  /** AppSync Events operations: events published to the recipients' channels (as `cost`). */
+  appSyncEvents: number;
   acceptedMs: number;
   deliveredMs: number;
   /** This process's CPU time (user + system) from the first request to all delivered: every
@@ -148,6 +150,7 @@ export async function runBatch(cloud: LocalCloud, meter: Meter, n: number): Prom
   const recipients = Array.from({ length: n }, (_, i) => `b${i}`);
   const batches: NonNullable<Run["batches"]> = [];
   const invocations = cloud.runner.invocations;
+  const events = cloud.socket.counts().events;
   meter.start();
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -180,6 +183,7 @@ export async function runBatch(cloud: LocalCloud, meter: Meter, n: number): Prom
     apiMs: sum(batches.map((b) => b.ms)),
     fanoutMs: 0,
     workerInvocations: cloud.runner.invocations - invocations,
+    appSyncEvents: cloud.socket.counts().events - events,
     acceptedMs: accepted - start,
     deliveredMs: delivered - start,
     batches,
@@ -200,6 +204,7 @@ export async function runTopic(cloud: LocalCloud, meter: Meter, n: number): Prom
     `  ${n} subscribers written in ${((performance.now() - setup) / 1000).toFixed(1)} s (not counted)\n`,
   );
   const invocations = cloud.runner.invocations;
+  const events = cloud.socket.counts().events;
   meter.start();
   const cpu = process.cpuUsage();
   const { json, start, end } = await call(
@@ -236,6 +241,7 @@ export async function runTopic(cloud: LocalCloud, meter: Meter, n: number): Prom
     apiMs: end - start,
     fanoutMs: accepted - end,
     workerInvocations: cloud.runner.invocations - invocations,
+    appSyncEvents: cloud.socket.counts().events - events,
     acceptedMs: accepted - start,
     deliveredMs: delivered - start,
     check: await verify(tenantId, recipients),
@@ -267,6 +273,7 @@ export function price(run: Run, d: Durations) {
       ((apiMs + workerMs + Math.ceil(run.fanoutMs)) / 1000) * gb * PRICES.lambdaGbSecond,
     apiGateway: run.apiRequests * PRICES.httpApiRequest,
     redis: sum(Object.values(run.reading.redisCommands)) * PRICES.redisCommand,
+    appSync: run.appSyncEvents * PRICES.appSyncOperation,
   };
   const perMillion = Object.fromEntries(
     Object.entries(parts).map(([k, v]) => [k, (v / n) * 1e6]),
@@ -305,13 +312,14 @@ export function report(runs: Run[], d: Durations) {
         commands.map((c) => [`Redis ${c}`, per(r, r.reading.redisCommands[c] ?? 0)]),
       ),
       "λ worker invocations": per(r, r.workerInvocations),
+      "AppSync events": per(r, r.appSyncEvents),
       RRU: per(r, r.reading.dynamo.readUnits),
       "WRU table": per(r, r.reading.dynamo.tableWriteUnits),
       "WRU index": per(r, r.reading.dynamo.indexWriteUnits),
     })),
   );
   table(
-    "Batch and topic paths: USD per million notifications, us-east-1 (same prices and model as `cost`)",
+    "Batch and topic paths: USD per million notifications, us-east-1 (the prices `cost` uses; requests, Lambda and AppSync events, no logs, transfer or storage)",
     runs.map((r) => {
       const usd = price(r, d);
       return {
@@ -321,6 +329,7 @@ export function report(runs: Run[], d: Durations) {
         Lambda: usd.lambda,
         "API GW": usd.apiGateway,
         Redis: usd.redis,
+        AppSync: usd.appSync,
         total: usd.total,
         "of which accepting": usd.accepting,
         delivering: usd.delivering,
