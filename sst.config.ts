@@ -32,7 +32,7 @@ export default $config({
       return { local: local.urn };
     }
     const { data } = await import("./stacks/storage");
-    const { queues, callbackQueues } = await import("./stacks/queues");
+    const { queues, callbackQueues, fanoutQueues } = await import("./stacks/queues");
     const { group, role } = await import("./stacks/scheduler");
     const { ses } = await import("./stacks/email");
     await import("./stacks/sms");
@@ -45,6 +45,7 @@ export default $config({
 
     alarms.alarmDeadLetters(queues);
     alarms.alarmDeadLetterDepth("Callback", callbackQueues.dlq);
+    alarms.alarmDeadLetterDepth("Fanout", fanoutQueues.dlq);
     alarms.alarmScheduler(group);
     alarms.alarmErrors({
       ...api.functions,

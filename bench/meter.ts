@@ -39,6 +39,8 @@ export interface Reading {
     conditionFailures: number;
     /** Largest notification item seen, bytes by DynamoDB's size rules. */
     largestItemBytes: number;
+    /** Request units (read, and write with index writes) by operation. */
+    unitsByOperation: Record<string, number>;
     /**
      * Bytes kept by what the writes created: each new item (PutItem) and each index entry an
      * item gained, with DynamoDB's 100 bytes of overhead apiece.
@@ -131,6 +133,7 @@ function emptyReading(): Reading {
       indexWrites: {},
       conditionFailures: 0,
       largestItemBytes: 0,
+      unitsByOperation: {},
       storedBytes: 0,
       counterWrites: { accepted: 0, other: 0 },
     },
@@ -141,8 +144,18 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-/** Attach the counters. Call once, after `startLocalCloud` (the clients read its environment). */
-export async function attachMeter(): Promise<Meter> {
+let attached: Promise<Meter> | undefined;
+
+/**
+ * Attach the counters, after `startLocalCloud` (the clients read its environment). The SDK
+ * clients take the middleware once: every later call answers the same meter.
+ */
+export function attachMeter(): Promise<Meter> {
+  attached ??= attach();
+  return attached;
+}
+
+async function attach(): Promise<Meter> {
   // One module per client (packages/core/src/aws/<name>.ts).
   const client = async (name: string): Promise<Record<string, unknown>> =>
     await import(`@herald/core/aws/${name}`);
@@ -203,8 +216,40 @@ export async function attachMeter(): Promise<Meter> {
       const consumed = [output.ConsumedCapacity ?? []]
         .flat()
         .reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (op === "BatchWriteItem") {
+        // Each put is a write of its item (dynalite's figure is checked below), and every item
+        // entering an index is an index write.
+        const requests = Object.values(
+          (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Item } }[]>,
+        ).flat();
+        const unprocessed = Object.values(
+          ((result.output as { UnprocessedItems?: Record<string, unknown[]> }).UnprocessedItems ??
+            {}) as Record<string, unknown[]>,
+        ).flat().length;
+        if (unprocessed > 0) throw new Error("the meter cannot price unprocessed batch writes");
+        for (const request of requests) {
+          const item = request.PutRequest?.Item;
+          if (!item) continue;
+          reading.dynamo.tableWriteUnits += kb(item);
+          bump(reading.dynamo.unitsByOperation, op, kb(item));
+          lastSeen.set(keyOf(item), item);
+          reading.dynamo.storedBytes += itemBytes(item) + 100;
+          for (const index of INDEXES) {
+            const entered = indexEntry(index, undefined, item);
+            if (entered !== undefined) reading.dynamo.storedBytes += entered + 100;
+            const units = indexWrite(index, undefined, item);
+            if (units > 0) {
+              reading.dynamo.indexWriteUnits += units;
+              bump(reading.dynamo.indexWrites, index, units);
+              bump(reading.dynamo.unitsByOperation, op, units);
+            }
+          }
+        }
+        return result;
+      }
       if (writes) reading.dynamo.tableWriteUnits += consumed;
       else reading.dynamo.readUnits += consumed;
+      bump(reading.dynamo.unitsByOperation, op, consumed);
       if (op === "UpdateItem" && key && String(key.pk).startsWith("MET#")) {
         const status = String(key.sk).split("#")[2];
         reading.dynamo.counterWrites[status === "accepted" ? "accepted" : "other"] += consumed;
@@ -239,6 +284,7 @@ export async function attachMeter(): Promise<Meter> {
           if (units > 0) {
             reading.dynamo.indexWriteUnits += units;
             bump(reading.dynamo.indexWrites, index, units);
+            bump(reading.dynamo.unitsByOperation, op, units);
           }
         }
       }

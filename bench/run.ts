@@ -1,6 +1,7 @@
 import { startLocalCloud } from "@herald/local/cloud";
 import { measureBundles } from "./bundles";
 import { measureCost, SCHEDULER_MIN_DELAY_SECONDS } from "./cost";
+import { measurePaths, measureTopic } from "./fanout";
 import { closeWatcher } from "./herald";
 import { measureIsolation } from "./isolation";
 import { measureLatency } from "./latency";
@@ -9,7 +10,7 @@ import { measureRealtime } from "./realtime";
 import { measureWorkflow } from "./workflow";
 
 /**
- * `npm run bench [bundles|cost|latency|lateness|isolation|socket|workflow]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles|cost|paths|latency|lateness|isolation|socket|topic [N]|workflow]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
  * from a hanging endpoint, the real-time feeds (`socket`: cost per connected hour and per event,
  * fan-out to 1,000 subscribers against raw Redis). Tables on stdout, JSON in bench/results/.
@@ -41,7 +42,7 @@ const started = performance.now();
 // First, before the local cloud exists, so nothing else competes for the CPU.
 if (wanted("bundles")) await measureBundles();
 
-if (wanted("cost") || wanted("latency")) {
+if (wanted("cost") || wanted("latency") || only === "paths") {
   const cloud = await startLocalCloud({
     env: {
       // The cost part measures the log bytes the handlers write (the meter swallows them).
@@ -55,12 +56,18 @@ if (wanted("cost") || wanted("latency")) {
   });
   try {
     if (wanted("cost")) await measureCost(cloud);
+    // The batch and topic paths: part of `cost`, or alone as `paths`.
+    if (wanted("cost") || only === "paths") await measurePaths(cloud);
     if (wanted("latency")) await measureLatency(cloud);
   } finally {
     closeWatcher();
     await cloud.stop();
   }
 }
+// Its own local cloud: a topic of N subscribers (`npm run bench -- topic 20000`). Alone it
+// defaults to the issue's 100,000 (about an hour on 2 cores); in the full run to 5,000.
+if (wanted("topic")) await measureTopic(Number(process.argv[3] ?? (only ? 100_000 : 5_000)));
+
 // Its own local cloud: later steps go through the Scheduler, set 2 s early (2 minutes in AWS),
 // so the worker's hold is counted as it would be there.
 if (wanted("workflow")) {

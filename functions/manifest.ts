@@ -109,6 +109,16 @@ export const callbacks = {
   worker: "functions/workers/callback.handler",
 } as const;
 
+/**
+ * Topic sends: their own queue (`Queues.fanout`) and worker, which pages a topic's subscribers
+ * and enqueues one notification each. Its dead-letter queue has no consumer: a fan-out that
+ * kept crashing stays there 14 days (alarmed), and resumes from its checkpoint when redriven.
+ */
+export const fanout = {
+  queue: "fanout",
+  worker: "functions/workers/fanout.handler",
+} as const;
+
 /** Provider feedback (SES events, SMS delivery receipts) from the Feedback SNS topic. */
 export const feedback = "functions/feedback.handler";
 

@@ -3,6 +3,7 @@ import * as Counters from "@herald/core/counters";
 import * as Endpoint from "@herald/core/delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "@herald/core/delivery/webhook-secret";
 import * as Notification from "@herald/core/notification";
+import * as Batch from "@herald/core/notification/batch";
 import {
   Counts,
   Health,
@@ -20,6 +21,7 @@ import * as Preferences from "@herald/core/recipient/preferences";
 import * as Suppression from "@herald/core/suppression";
 import * as Template from "@herald/core/template";
 import * as Settings from "@herald/core/tenant/settings";
+import * as Topic from "@herald/core/topic";
 import * as Workflow from "@herald/core/workflow";
 import * as z from "zod";
 import type { LinkName } from "./manifest";
@@ -178,6 +180,25 @@ export const httpRoutes = {
         },
         // 404: a `template` this tenant does not have (template_not_found).
         errors: [404, 409],
+      },
+    },
+  ),
+  ...serve(
+    "functions/api/notifications/batch.handler",
+    { auth: "apiKey", tag: "notifications", links: sending },
+    {
+      "POST /v1/notifications/batch": {
+        summary: "Send many notifications",
+        description:
+          `Up to ${Batch.MAX_ITEMS} sends (a body of at most ${Batch.MAX_BODY_BYTES / 1024 / 1024} ` +
+          "MiB), each a POST /v1/notifications body with its own optional `idempotency_key`. " +
+          "Each item succeeds or fails on its own: one result per item, in order, either " +
+          "accepted (id, status) or refused with the code and status a single send would " +
+          "answer (nothing is stored for it). Each item counts as a request against the key's " +
+          "rate limit; items past what the window holds are refused as rate_limited. 400 only " +
+          "when the envelope itself is invalid (too_many_items past the limit).",
+        body: Batch.BatchRequest,
+        responses: { 200: { description: "One result per item", body: Batch.BatchResult } },
       },
     },
   ),
@@ -342,6 +363,77 @@ export const httpRoutes = {
         body: PreferenceLink.LinkInput,
         bodyOptional: true,
         responses: { 200: { description: "The link", body: PreferenceLink.Link } },
+      },
+    },
+  ),
+  // Queues: a topic send is handed to the fan-out queue; Webhooks: subscriber cursors are
+  // signed with a key derived from its signing key.
+  ...serve(
+    "functions/api/topics.handler",
+    { auth: "apiKey", tag: "topics", links: ["Table", "Queues", "Webhooks"] },
+    {
+      "PUT /v1/topics/{topic}/subscribers/{recipient}": {
+        summary: "Subscribe a recipient to a topic",
+        description:
+          "Idempotent (a repeat keeps the first subscribed_at). The recipient id needs no " +
+          "profile, though a profile plans their sends (timezone, window, contact points, " +
+          "opt-outs).",
+        path: z.object({ topic: Topic.TopicName, recipient: RecipientId }),
+        responses: { 200: { description: "The subscription", body: Topic.Subscriber } },
+      },
+      "DELETE /v1/topics/{topic}/subscribers/{recipient}": {
+        summary: "Unsubscribe a recipient from a topic",
+        path: z.object({ topic: Topic.TopicName, recipient: RecipientId }),
+        responses: { 204: { description: "Unsubscribed" } },
+        errors: [404],
+      },
+      "GET /v1/topics/{topic}/subscribers": {
+        summary: "List a topic's subscribers",
+        description: "In recipient-id order; `limit` (≤1000) and `cursor` (from `next_cursor`).",
+        path: z.object({ topic: Topic.TopicName }),
+        query: Topic.ListInput,
+        responses: { 200: { description: "One page", body: Topic.SubscriberList } },
+      },
+      "POST /v1/topics/{topic}/notifications": {
+        summary: "Send to every subscriber of a topic",
+        description:
+          "A POST /v1/notifications body without `recipient`. Checked, stored and answered at " +
+          "once; the fan-out worker then sends each subscriber the notification a single send " +
+          "to their recipient id would create (their timezone, window and contact points; one " +
+          "who opted out of the channel, or has no contact point for it, is skipped), exactly " +
+          "once each, also across crashes. Follow it with GET " +
+          "/v1/topics/{topic}/notifications/{id}.",
+        path: z.object({ topic: Topic.TopicName }),
+        headers: z.object({
+          "Idempotency-Key": Topic.send.schema.shape.idempotencyKey.describe(
+            "Retrying with the same key and body answers the first topic send",
+          ),
+        }),
+        body: Topic.TopicSendInput,
+        responses: {
+          202: {
+            description: "Accepted: being fanned out",
+            body: Topic.SendInfo,
+            headers: z.object({
+              "Idempotent-Replayed": z
+                .literal("true")
+                .describe("Present when an earlier request with this Idempotency-Key answered"),
+            }),
+          },
+        },
+        // 404: a `template` this tenant does not have (template_not_found).
+        errors: [404, 409],
+      },
+      "GET /v1/topics/{topic}/notifications/{id}": {
+        summary: "A topic send's progress",
+        description:
+          "How many subscribers' notifications are accepted so far, and whether it is done.",
+        path: z.object({
+          topic: Topic.TopicName,
+          id: Topic.get.schema.shape.id.describe("Topic send id (tps_...)"),
+        }),
+        responses: { 200: { description: "Its progress", body: Topic.SendInfo } },
+        errors: [404],
       },
     },
   ),

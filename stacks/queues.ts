@@ -1,4 +1,4 @@
-import { callbacks, queueSettings, workers } from "../functions/manifest";
+import { callbacks, fanout, queueSettings, workers } from "../functions/manifest";
 import { pascal } from "./lambda";
 
 /**
@@ -16,45 +16,37 @@ export interface ChannelQueues {
   dlq: sst.aws.Queue;
 }
 
-export const queues = Object.fromEntries(
-  channels.map((channel) => {
-    const name = pascal(channel);
-    const dlq = new sst.aws.Queue(`${name}Dlq`, {
-      // At least the dead-letter handler's timeout, as for any queue Lambda consumes.
-      visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-      transform: {
-        queue: (args) => {
-          args.messageRetentionSeconds = FOURTEEN_DAYS;
-        },
+/** A queue and its own dead-letter queue, which keeps what lands there 14 days. */
+function queueWithDlq(name: string): ChannelQueues {
+  const dlq = new sst.aws.Queue(`${name}Dlq`, {
+    // At least the dead-letter handler's timeout, as for any queue Lambda consumes.
+    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+    transform: {
+      queue: (args) => {
+        args.messageRetentionSeconds = FOURTEEN_DAYS;
       },
-    });
-    const queue = new sst.aws.Queue(`${name}Queue`, {
-      visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-      dlq: { queue: dlq.arn, retry: queueSettings.maxReceiveCount },
-    });
-    return [channel, { queue, dlq }];
-  }),
+    },
+  });
+  const queue = new sst.aws.Queue(`${name}Queue`, {
+    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: dlq.arn, retry: queueSettings.maxReceiveCount },
+  });
+  return { queue, dlq };
+}
+
+export const queues = Object.fromEntries(
+  channels.map((channel) => [channel, queueWithDlq(pascal(channel))]),
 ) as Record<Channel, ChannelQueues>;
 
 /**
- * The status callbacks' queue (not a channel: no notification rides on it). Its dead-letter
- * queue has no consumer: a message lands there only when the worker kept crashing on it.
+ * The status callbacks' queue (no notification rides on it). Like the fan-out's below, not a
+ * channel: its dead-letter queue has no consumer, so a message lands there only when the worker
+ * kept crashing on it (its depth is alarmed).
  */
-const callbackDlq = new sst.aws.Queue("CallbackDlq", {
-  visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-  transform: {
-    queue: (args) => {
-      args.messageRetentionSeconds = FOURTEEN_DAYS;
-    },
-  },
-});
-export const callbackQueues: ChannelQueues = {
-  dlq: callbackDlq,
-  queue: new sst.aws.Queue("CallbackQueue", {
-    visibilityTimeout: `${queueSettings.visibilityTimeoutSeconds} seconds`,
-    dlq: { queue: callbackDlq.arn, retry: queueSettings.maxReceiveCount },
-  }),
-};
+export const callbackQueues = queueWithDlq("Callback");
+
+/** The topic fan-out queue: a fan-out redriven from its DLQ resumes from its checkpoint. */
+export const fanoutQueues = queueWithDlq("Fanout");
 
 /**
  * `Resource.Queues`: `{ [channel]: { url, arn, dlq } }`. The built-in queue link has no `arn` and
@@ -79,6 +71,11 @@ export const queuesLink = new sst.Linkable("Queues", {
       arn: callbackQueues.queue.arn,
       dlq: callbackQueues.dlq.arn,
     },
+    [fanout.queue]: {
+      url: fanoutQueues.queue.url,
+      arn: fanoutQueues.queue.arn,
+      dlq: fanoutQueues.dlq.arn,
+    },
   },
   include: [
     sst.aws.permission({
@@ -86,6 +83,7 @@ export const queuesLink = new sst.Linkable("Queues", {
       resources: [
         ...channels.map((channel) => queues[channel].queue.arn),
         callbackQueues.queue.arn,
+        fanoutQueues.queue.arn,
       ],
     }),
   ],

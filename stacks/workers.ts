@@ -1,8 +1,22 @@
-import { callbacks, deadLetter, workers as handlers, queueSettings } from "../functions/manifest";
+import {
+  callbacks,
+  deadLetter,
+  fanout,
+  workers as handlers,
+  queueSettings,
+} from "../functions/manifest";
 import { api } from "./api";
 import { email } from "./email";
 import { lambda, pascal } from "./lambda";
-import { type Channel, callbackQueues, channels, queues, queuesLink } from "./queues";
+import {
+  type Channel,
+  type ChannelQueues,
+  callbackQueues,
+  channels,
+  fanoutQueues,
+  queues,
+  queuesLink,
+} from "./queues";
 import { events } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
@@ -96,32 +110,56 @@ for (const channel of channels) {
   queues[channel].dlq.subscribe(deadLetterHandler.arn, { batch });
 }
 
+/** A worker of a queue that is not a channel's (it alone consumes it). */
+function queueWorker(
+  name: string,
+  queues: ChannelQueues,
+  args: { handler: string; description: string; link: unknown[] },
+) {
+  const worker = new sst.aws.Function(name, {
+    ...lambda,
+    ...args,
+    timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
+    permissions: [
+      {
+        actions: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueAttributes",
+        ],
+        resources: [queues.queue.arn],
+      },
+    ],
+  });
+  queues.queue.subscribe(worker.arn, {
+    batch,
+    transform: {
+      eventSourceMapping: (mapping) => {
+        mapping.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
+      },
+    },
+  });
+  return worker;
+}
+
 /** POSTs signed status callbacks; re-enqueues (delays) failed ones on the retry schedule. */
-export const callbackWorker = new sst.aws.Function("CallbackWorker", {
-  ...lambda,
+export const callbackWorker = queueWorker("CallbackWorker", callbackQueues, {
   handler: callbacks.worker,
   description: "Delivers status callbacks from the callback queue",
-  timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
   link: [table, queuesLink],
-  permissions: [
-    {
-      actions: [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes",
-      ],
-      resources: [callbackQueues.queue.arn],
-    },
-  ],
 });
-callbackQueues.queue.subscribe(callbackWorker.arn, {
-  batch,
-  transform: {
-    eventSourceMapping: (args) => {
-      args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
-    },
-  },
+
+/**
+ * Fans topic sends out to their subscribers: plans, stores and enqueues (or schedules) one
+ * notification per subscriber, a page at a time, checkpointing each page.
+ */
+export const fanoutWorker = queueWorker("FanoutWorker", fanoutQueues, {
+  handler: fanout.worker,
+  description: "Fans topic sends out to their subscribers",
+  // Scheduler: a subscriber's send due in more than 15 minutes is a one-time schedule. Upstash
+  // and Events: a held send whose digest is already sending is released, and that publishes.
+  link: [table, queuesLink, scheduler, upstash, events],
 });
 
 /** Every function of this stack, by logical name (for alarms). */
@@ -129,4 +167,5 @@ export const functions: Record<string, sst.aws.Function> = {
   ...Object.fromEntries(channels.map((channel) => [`${pascal(channel)}Worker`, workers[channel]])),
   DeadLetter: deadLetterHandler,
   CallbackWorker: callbackWorker,
+  FanoutWorker: fanoutWorker,
 };

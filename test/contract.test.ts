@@ -56,7 +56,9 @@ describe("every route against /openapi.json", () => {
     const concrete = (path: string) =>
       path
         .replace("{id}", path.startsWith("/v1/recipients") ? recipient : id)
-        .replace("{notification}", id);
+        .replace("{notification}", id)
+        .replace("{topic}", "contract-topic")
+        .replace("{recipient}", recipient);
     const valid: Record<string, unknown> = {
       "PUT /v1/recipients/{id}": {
         email: "a@example.com",
@@ -64,6 +66,13 @@ describe("every route against /openapi.json", () => {
         timezone: "+05:30",
       },
       "POST /v1/recipients/{id}/tokens": { ttl_seconds: 60 },
+      "POST /v1/notifications/batch": {
+        items: [
+          { channel: "in_app", recipient: { id: recipient }, content: { title: "a" } },
+          { channel: "in_app", recipient: {}, content: { title: "b" }, idempotency_key: "k" },
+        ],
+      },
+      "POST /v1/topics/{topic}/notifications": { channel: "in_app", content: { title: "t" } },
     };
     const hostile: Record<string, unknown> = {
       "PUT /v1/recipients/{id}": { webhook_url: "https://exa mple.com/", timezone: "Mars/Base" },
@@ -73,6 +82,7 @@ describe("every route against /openapi.json", () => {
         content: { url: "javascript:x" },
       },
       "POST /v1/recipients/{id}/tokens": { ttl_seconds: 1e9, feed: true },
+      "POST /v1/notifications/batch": { items: [{ channel: "fax" }], extra: true },
     };
 
     // Act + Assess: the client throws a ContractError on any undocumented answer.

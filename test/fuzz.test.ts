@@ -677,6 +677,21 @@ function sendCase(context: Context) {
     );
 }
 
+/** A batch of sends, some mutated, some with per-item idempotency keys (a key may repeat). */
+function batchCase(context: Context) {
+  const item = fc
+    .tuple(
+      fc.oneof(validSend(context), mutated(validSend(context), sendMutation(context))),
+      fc.option(fc.constantFrom("fuzz-a", "fuzz-b", "", 7, null), { freq: 3 }),
+    )
+    .map(([body, key]) =>
+      key === null || !isObject(body) ? body : { ...(body as Json), idempotency_key: key },
+    );
+  return fc
+    .array(item, { minLength: 1, maxLength: 4 })
+    .map((items) => request_("batch", "POST", "/v1/notifications/batch", JSON_TYPE, { items }));
+}
+
 function profileCase(context: Context) {
   return mutatedProfile.map((body) =>
     request_("profile", "PUT", `/v1/recipients/${context.recipientId}`, JSON_TYPE, body),
@@ -1000,6 +1015,7 @@ function wrongMethodCase(context: Context) {
 function anyCase(context: Context): fc.Arbitrary<Case> {
   return fc.oneof(
     { arbitrary: sendCase(context), weight: 40 },
+    { arbitrary: batchCase(context), weight: 8 },
     { arbitrary: profileCase(context), weight: 8 },
     { arbitrary: otherBodyCase(context), weight: 5 },
     { arbitrary: nonJsonCase(context), weight: 7 },
@@ -1033,6 +1049,25 @@ function routeOf(method: string, rawPath: string): string | undefined {
       })
     );
   })?.route;
+}
+
+interface BatchAnswer {
+  results: { accepted: boolean; replayed?: boolean; error?: { code: string } }[];
+}
+
+function batchBody(answer: Answer): BatchAnswer | undefined {
+  if (answer.fuzz.kind !== "batch" || answer.status !== 200) return undefined;
+  return JSON.parse(answer.text) as BatchAnswer;
+}
+
+/** The codes of a batch answer's refused items. */
+function batchRefusals(answer: Answer): string[] {
+  return (batchBody(answer)?.results ?? []).flatMap((r) => (r.error ? [r.error.code] : []));
+}
+
+/** Notifications a batch answer says it created (accepted, not replayed). */
+function batchCreated(answer: Answer): number {
+  return (batchBody(answer)?.results ?? []).filter((r) => r.accepted && !r.replayed).length;
 }
 
 async function notificationCount(tableName: string) {
@@ -1203,6 +1238,11 @@ describe("the API under malformed, oversized and hostile requests", () => {
           const code = /"code":"([a-z_]+)"/.exec(answer.text)?.[1];
           if (code) codes.add(code);
           if (code && answer.status >= 400 && !documented(code)) undocumented.add(code);
+          // A batch's refused items carry the single send's codes: documented as well.
+          for (const refused of batchRefusals(answer)) {
+            codes.add(refused);
+            if (!documented(refused)) undocumented.add(refused);
+          }
           const problem = problemWith(answer);
           if (problem) {
             throw new Error(
@@ -1210,9 +1250,10 @@ describe("the API under malformed, oversized and hostile requests", () => {
             );
           }
         }
-        const created = answers.filter(
-          (answer) => answer.status === 202 && answer.headers["idempotent-replayed"] !== "true",
-        ).length;
+        const created =
+          answers.filter(
+            (answer) => answer.status === 202 && answer.headers["idempotent-replayed"] !== "true",
+          ).length + answers.reduce((sum, answer) => sum + batchCreated(answer), 0);
         expect(after - before, "items stored vs 202s answered").toBe(created);
       },
     );

@@ -35,4 +35,37 @@ describe("rate limiting", () => {
     expect(other.status).toBe(200);
     expect(health.status).toBe(200);
   });
+
+  it("counts each item of a batch as a request, refusing the items past the window", async () => {
+    // Prepare: a limit of 5, and a batch of 8 items.
+    const { api } = await tenant();
+    const items = Array.from({ length: 8 }, (_, i) => ({
+      channel: "in_app",
+      recipient: { id: `r${i}` },
+      content: { title: "hi" },
+      immediate: true,
+    }));
+
+    // Act
+    const batch = await api.request("POST", "/v1/notifications/batch", { items });
+    const after = await api.request("GET", "/v1/notifications?limit=1");
+
+    // Assess: five items fit the window (the request counted as the first), three do not.
+    expect(batch.status).toBe(200);
+    expect(batch.body.results.map((r: { accepted: boolean }) => r.accepted)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(batch.body.results[5]).toMatchObject({
+      http_status: 429,
+      error: { code: "rate_limited" },
+    });
+    expect(after.status).toBe(429);
+  });
 });

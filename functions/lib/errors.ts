@@ -1,5 +1,5 @@
 import {
-  type ErrorKind,
+  HTTP_STATUS,
   MethodNotAllowedError,
   RateLimitedError,
   UnavailableError,
@@ -12,18 +12,6 @@ import { errorFields, log } from "@herald/core/log";
  * (`../stream.ts`): a VisibleError is its kind's status with its stable code; anything else is
  * logged and answered with a bare 500.
  */
-
-const STATUS: Record<ErrorKind, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-};
 
 export interface ErrorResponse {
   status: number;
@@ -58,7 +46,7 @@ export function errorResponse(error: unknown, options: ErrorOptions = {}): Error
     headers["www-authenticate"] = options.challenge;
   }
   return {
-    status: STATUS[error.kind],
+    status: HTTP_STATUS[error.kind],
     headers,
     body: { error: { code: error.code, message: error.message, details: error.details } },
   };

@@ -76,15 +76,11 @@ function refusePrototypeKeys(key: string, value: unknown) {
   return value;
 }
 
-export function parseBody(event: ApiEvent): unknown {
+export function parseBody(event: ApiEvent, limit = MAX_BODY_BYTES): unknown {
   if (!event.body) throw new ValidationError("missing_body", "A JSON body is required");
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body);
-  if (raw.byteLength > MAX_BODY_BYTES) {
-    throw new VisibleError(
-      "too_large",
-      "payload_too_large",
-      `The body exceeds ${MAX_BODY_BYTES} bytes`,
-    );
+  if (raw.byteLength > limit) {
+    throw new VisibleError("too_large", "payload_too_large", `The body exceeds ${limit} bytes`);
   }
   const type = event.headers["content-type"] ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -127,6 +123,8 @@ export interface RouteOptions {
   body?: boolean | "POST" | "PUT" | "PATCH" | "optional";
   /** Require the authorizer's principal (default true). */
   auth?: boolean;
+  /** The body's size limit in bytes (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
 }
 
 /** Wrap a route: `api({ body: true }, async ({ body, principal }) => ({ status: 202, body }))`. */
@@ -141,7 +139,7 @@ export function api(options: RouteOptions, route: (request: ApiRequest) => Promi
         options.body === true ||
         (options.body === "optional" && Boolean(event.body)) ||
         (typeof options.body === "string" && event.requestContext.http.method === options.body);
-      const body = wantsBody ? parseBody(event) : undefined;
+      const body = wantsBody ? parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
       const result = await route({ event, body, principal });
       return json(result.status, result.body, result.headers);
     });

@@ -52,6 +52,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
         "dynamodb:BatchGetItem",
         PUBLISH,
       ],
@@ -64,6 +65,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
         "dynamodb:BatchGetItem",
       ],
       why: "the Realtime namespace carries feed replay (table reads) besides token issuing",
@@ -90,6 +92,14 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       why: `${TOKENS}; ${CURSORS}`,
     },
     "functions/api/notifications/send.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
+    },
+    "functions/api/notifications/batch.handler": {
+      links: ["Realtime", "Webhooks"],
+      why: `${TOKENS}; ${CURSORS}`,
+    },
+    "functions/workers/fanout.handler": {
       links: ["Realtime", "Webhooks"],
       why: `${TOKENS}; ${CURSORS}`,
     },
@@ -141,6 +151,9 @@ const DOCUMENT: Record<string, string> = {
   TransactWrite: "TransactWriteItems",
 };
 
+/** Batch operations IAM authorizes as their single counterpart. */
+const BATCHED: Record<string, string> = { "sqs:SendMessageBatch": "SendMessage" };
+
 /** Actions an event-source mapping performs with the function's role, for each queue it reads. */
 const CONSUMER = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
@@ -173,7 +186,11 @@ async function needsOf(handler: string): Promise<Needs> {
       if (!name.endsWith("Command")) continue;
       expect(service, `${handler}: no IAM service known for ${pkg}`).toBeDefined();
       const operation = name.slice(0, -"Command".length);
-      const action = pkg === "@aws-sdk/lib-dynamodb" ? DOCUMENT[operation] : operation;
+      const action =
+        pkg === "@aws-sdk/lib-dynamodb"
+          ? DOCUMENT[operation]
+          : // SQS authorizes a SendMessageBatch as SendMessage.
+            (BATCHED[`${service}:${operation}`] ?? operation);
       expect(action, `${handler}: ${name}`).toBeDefined();
       actions.add(`${service}:${action}`);
     }

@@ -150,8 +150,8 @@ describe("queues", () => {
 
   it("gives every channel a queue that redrives to its own dead-letter queue", () => {
     const link = queuesLink();
-    // Every channel's queue, and the status callbacks' (not a channel).
-    const names = [...channels, manifest.callbacks.queue];
+    // Every channel's queue, the status callbacks' and the topic fan-out's (not channels).
+    const names = [...channels, manifest.callbacks.queue, manifest.fanout.queue];
     expect(Object.keys(link).sort()).toEqual([...names].sort());
     const dlqs = new Set<string>();
     for (const channel of names) {
@@ -176,8 +176,9 @@ describe("queues", () => {
   it("consumes every queue with one mapping that reports batch item failures", () => {
     const link = queuesLink();
     const mappings = s.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").map(inputs);
-    // The callback dead-letter queue has no consumer (an alarm watches its depth).
-    const consumed = queues().filter((q) => q.state.arn !== link[manifest.callbacks.queue]?.dlq);
+    // The callback and fan-out dead-letter queues have no consumer (alarms watch their depth).
+    const unconsumed = [manifest.callbacks.queue, manifest.fanout.queue].map((q) => link[q]?.dlq);
+    const consumed = queues().filter((q) => !unconsumed.includes(q.state.arn as string));
     expect(mappings).toHaveLength(consumed.length);
     for (const queue of consumed) {
       const arn = queue.state.arn as string;
@@ -197,7 +198,9 @@ describe("queues", () => {
           ? manifest.workers[channel]
           : arn === link[manifest.callbacks.queue]?.arn
             ? manifest.callbacks.worker
-            : manifest.deadLetter,
+            : arn === link[manifest.fanout.queue]?.arn
+              ? manifest.fanout.worker
+              : manifest.deadLetter,
       );
       // Lambda refuses a mapping whose queue hides messages for less than the function runs.
       expect(inputs(queue).visibilityTimeoutSeconds).toBeGreaterThanOrEqual(fn.timeout);
@@ -549,19 +552,21 @@ describe("alarms", () => {
 
   it("fire on any message in a dead-letter queue", () => {
     const link = queuesLink();
-    const names = [...channels, manifest.callbacks.queue];
+    const names = [...channels, manifest.callbacks.queue, manifest.fanout.queue];
     const queueArns = new Set(names.map((c) => link[c]?.arn));
-    const callbackDlq = link[manifest.callbacks.queue]?.dlq;
+    const unconsumed = [manifest.callbacks.queue, manifest.fanout.queue].map((q) => link[q]?.dlq);
     const dlqs = queues().filter((q) => !queueArns.has(q.state.arn));
     expect(dlqs).toHaveLength(names.length);
-    // Nothing consumes the callback DLQ: what lands there stays, so its depth is watched.
-    expect(
-      alarms().find(
-        (a) =>
-          a.dimensions?.QueueName === dlqs.find((q) => q.state.arn === callbackDlq)?.state.name,
-      ),
-    ).toMatchObject({ metricName: "ApproximateNumberOfMessagesVisible", threshold: 0 });
-    for (const dlq of dlqs.filter((q) => q.state.arn !== callbackDlq)) {
+    // Nothing consumes the callback and fan-out DLQs: what lands there stays, so their depth
+    // is watched.
+    for (const arn of unconsumed) {
+      expect(
+        alarms().find(
+          (a) => a.dimensions?.QueueName === dlqs.find((q) => q.state.arn === arn)?.state.name,
+        ),
+      ).toMatchObject({ metricName: "ApproximateNumberOfMessagesVisible", threshold: 0 });
+    }
+    for (const dlq of dlqs.filter((q) => !unconsumed.includes(q.state.arn as string))) {
       expect(
         alarms().find((a) => a.dimensions?.QueueName === dlq.state.name),
         dlq.name,

@@ -398,6 +398,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send many notifications
+         * @description Up to 1000 sends (a body of at most 4 MiB), each a POST /v1/notifications body with its own optional `idempotency_key`. Each item succeeds or fails on its own: one result per item, in order, either accepted (id, status) or refused with the code and status a single send would answer (nothing is stored for it). Each item counts as a request against the key's rate limit; items past what the window holds are refused as rate_limited. 400 only when the envelope itself is invalid (too_many_items past the limit).
+         */
+        post: operations["postNotificationsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/preferences/{token}": {
         parameters: {
             query?: never;
@@ -698,6 +718,87 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/topics/{topic}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send to every subscriber of a topic
+         * @description A POST /v1/notifications body without `recipient`. Checked, stored and answered at once; the fan-out worker then sends each subscriber the notification a single send to their recipient id would create (their timezone, window and contact points; one who opted out of the channel, or has no contact point for it, is skipped), exactly once each, also across crashes. Follow it with GET /v1/topics/{topic}/notifications/{id}.
+         */
+        post: operations["postTopicsTopicNotifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{topic}/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A topic send's progress
+         * @description How many subscribers' notifications are accepted so far, and whether it is done.
+         */
+        get: operations["getTopicsTopicNotificationsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{topic}/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a topic's subscribers
+         * @description In recipient-id order; `limit` (≤1000) and `cursor` (from `next_cursor`).
+         */
+        get: operations["getTopicsTopicSubscribers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{topic}/subscribers/{recipient}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Subscribe a recipient to a topic
+         * @description Idempotent (a repeat keeps the first subscribed_at). The recipient id needs no profile, though a profile plans their sends (timezone, window, contact points, opt-outs).
+         */
+        put: operations["putTopicsTopicSubscribersRecipient"];
+        post?: never;
+        /** Unsubscribe a recipient from a topic */
+        delete: operations["deleteTopicsTopicSubscribersRecipient"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/unsubscribe/{token}": {
         parameters: {
             query?: never;
@@ -822,6 +923,32 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        BatchResult: {
+            accepted: number;
+            failed: number;
+            /** @description One per item, in the order sent */
+            results: ({
+                /** @constant */
+                accepted: true;
+                id: string;
+                index: number;
+                /** @description An earlier send with this idempotency key answered */
+                replayed: boolean;
+                scheduled_at: string;
+                status: ("queued" | "scheduled") | string;
+            } | {
+                /** @constant */
+                accepted: false;
+                error: {
+                    code: string;
+                    details?: unknown;
+                    message: string;
+                };
+                /** @description What a single send of this item would answer */
+                http_status: number;
+                index: number;
+            })[];
+        };
         Callback: {
             created_at: string;
             /** @description Set when a call failed through the whole retry schedule; nothing is sent since */
@@ -1256,6 +1383,440 @@ export type components = {
              * @default 86400
              */
             overlap_seconds: number;
+        };
+        SendBatch: {
+            /** @description 1 to 1000 sends; each succeeds or fails on its own */
+            items: (({
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
+                /** @constant */
+                channel: "email";
+                content: {
+                    html?: string;
+                    subject: string;
+                    text?: string;
+                };
+                /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+                delivery_window?: {
+                    end: string;
+                    start: string;
+                };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
+                /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
+                idempotency_key?: string;
+                /**
+                 * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+                 * @default false
+                 */
+                immediate: boolean;
+                metadata?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
+                recipient: {
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your id for the recipient: their profile and history */
+                    id?: string;
+                    phone?: string;
+                    /** @description A browser PushSubscription (subscription.toJSON()) */
+                    push_subscription?: {
+                        /**
+                         * Format: uri
+                         * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                         */
+                        endpoint: string;
+                        keys: {
+                            auth: string;
+                            p256dh: string;
+                        };
+                    };
+                    /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                    timezone?: string;
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    webhook_url?: string;
+                };
+                /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+                send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
+            } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
+                /** @constant */
+                channel: "push";
+                content: {
+                    body?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: uri */
+                    icon?: string;
+                    title: string;
+                    /** Format: uri */
+                    url?: string;
+                };
+                /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+                delivery_window?: {
+                    end: string;
+                    start: string;
+                };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
+                /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
+                idempotency_key?: string;
+                /**
+                 * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+                 * @default false
+                 */
+                immediate: boolean;
+                metadata?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
+                recipient: {
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your id for the recipient: their profile and history */
+                    id?: string;
+                    phone?: string;
+                    /** @description A browser PushSubscription (subscription.toJSON()) */
+                    push_subscription?: {
+                        /**
+                         * Format: uri
+                         * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                         */
+                        endpoint: string;
+                        keys: {
+                            auth: string;
+                            p256dh: string;
+                        };
+                    };
+                    /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                    timezone?: string;
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    webhook_url?: string;
+                };
+                /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+                send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
+            } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
+                /** @constant */
+                channel: "sms";
+                content: {
+                    text: string;
+                };
+                /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+                delivery_window?: {
+                    end: string;
+                    start: string;
+                };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
+                /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
+                idempotency_key?: string;
+                /**
+                 * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+                 * @default false
+                 */
+                immediate: boolean;
+                metadata?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
+                recipient: {
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your id for the recipient: their profile and history */
+                    id?: string;
+                    phone?: string;
+                    /** @description A browser PushSubscription (subscription.toJSON()) */
+                    push_subscription?: {
+                        /**
+                         * Format: uri
+                         * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                         */
+                        endpoint: string;
+                        keys: {
+                            auth: string;
+                            p256dh: string;
+                        };
+                    };
+                    /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                    timezone?: string;
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    webhook_url?: string;
+                };
+                /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+                send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
+            } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
+                /** @constant */
+                channel: "webhook";
+                content: {
+                    data: unknown;
+                    event: string;
+                };
+                /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+                delivery_window?: {
+                    end: string;
+                    start: string;
+                };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
+                /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
+                idempotency_key?: string;
+                /**
+                 * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+                 * @default false
+                 */
+                immediate: boolean;
+                metadata?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
+                recipient: {
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your id for the recipient: their profile and history */
+                    id?: string;
+                    phone?: string;
+                    /** @description A browser PushSubscription (subscription.toJSON()) */
+                    push_subscription?: {
+                        /**
+                         * Format: uri
+                         * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                         */
+                        endpoint: string;
+                        keys: {
+                            auth: string;
+                            p256dh: string;
+                        };
+                    };
+                    /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                    timezone?: string;
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    webhook_url?: string;
+                };
+                /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+                send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
+            } | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
+                /** @constant */
+                channel: "in_app";
+                content: {
+                    body?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    title: string;
+                    /** Format: uri */
+                    url?: string;
+                };
+                /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+                delivery_window?: {
+                    end: string;
+                    start: string;
+                };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
+                /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
+                idempotency_key?: string;
+                /**
+                 * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+                 * @default false
+                 */
+                immediate: boolean;
+                metadata?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
+                recipient: {
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your id for the recipient: their profile and history */
+                    id?: string;
+                    phone?: string;
+                    /** @description A browser PushSubscription (subscription.toJSON()) */
+                    push_subscription?: {
+                        /**
+                         * Format: uri
+                         * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                         */
+                        endpoint: string;
+                        keys: {
+                            auth: string;
+                            p256dh: string;
+                        };
+                    };
+                    /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                    timezone?: string;
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    webhook_url?: string;
+                };
+                /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+                send_at?: string;
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
+            }) | {
+                /** @description What the notification is about; recipients' preferences apply per category */
+                category?: string;
+                /** @enum {string} */
+                channel: "email" | "push" | "sms" | "webhook" | "in_app";
+                /**
+                 * @description The template's variables
+                 * @default {}
+                 */
+                data: {
+                    [key: string]: unknown;
+                };
+                /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+                delivery_window?: {
+                    end: string;
+                    start: string;
+                };
+                /** @description Collect this category's notifications to the recipient into one message per slot */
+                digest?: {
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    every: string;
+                };
+                /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
+                idempotency_key?: string;
+                /**
+                 * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+                 * @default false
+                 */
+                immediate: boolean;
+                /** @description Default: the recipient profile's locale; fr-CA falls back to fr, then the template's */
+                locale?: string;
+                metadata?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Default normal
+                 * @enum {string}
+                 */
+                priority?: "normal" | "critical";
+                recipient: {
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your id for the recipient: their profile and history */
+                    id?: string;
+                    phone?: string;
+                    /** @description A browser PushSubscription (subscription.toJSON()) */
+                    push_subscription?: {
+                        /**
+                         * Format: uri
+                         * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                         */
+                        endpoint: string;
+                        keys: {
+                            auth: string;
+                            p256dh: string;
+                        };
+                    };
+                    /** @description IANA timezone, e.g. Europe/Paris; a fixed offset such as +05:30 has no DST */
+                    timezone?: string;
+                    /**
+                     * Format: uri
+                     * @description An https URL Herald calls; loopback, private and metadata hosts are refused (invalid_destination)
+                     */
+                    webhook_url?: string;
+                };
+                /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+                send_at?: string;
+                template: {
+                    id: string;
+                    /** @description Pin a version; default the latest */
+                    version?: number;
+                };
+                /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+                throttle?: {
+                    limit: number;
+                    /** @description The period, aligned to the clock (UTC) */
+                    per: string;
+                };
+            })[];
         };
         SendEmail: {
             /** @description What the notification is about; recipients' preferences apply per category */
@@ -1879,6 +2440,297 @@ export type components = {
             locale?: string;
             version?: number;
         };
+        TopicSend: ({
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /** @constant */
+            channel: "email";
+            content: {
+                html?: string;
+                subject: string;
+                text?: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
+        } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /** @constant */
+            channel: "push";
+            content: {
+                body?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                /** Format: uri */
+                icon?: string;
+                title: string;
+                /** Format: uri */
+                url?: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
+        } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /** @constant */
+            channel: "sms";
+            content: {
+                text: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
+        } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /** @constant */
+            channel: "webhook";
+            content: {
+                data: unknown;
+                event: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
+        } | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /** @constant */
+            channel: "in_app";
+            content: {
+                body?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                title: string;
+                /** Format: uri */
+                url?: string;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
+        }) | {
+            /** @description What the notification is about; recipients' preferences apply per category */
+            category?: string;
+            /** @enum {string} */
+            channel: "email" | "push" | "sms" | "webhook" | "in_app";
+            /**
+             * @description The template's variables
+             * @default {}
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description Local hours in which delivery is appropriate; end before start crosses midnight */
+            delivery_window?: {
+                end: string;
+                start: string;
+            };
+            /** @description Collect this category's notifications to the recipient into one message per slot */
+            digest?: {
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                every: string;
+            };
+            /**
+             * @description Skip the delivery window: send at send_at (or now, without one) even outside the window
+             * @default false
+             */
+            immediate: boolean;
+            /** @description Default: the recipient profile's locale; fr-CA falls back to fr, then the template's */
+            locale?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Default normal
+             * @enum {string}
+             */
+            priority?: "normal" | "critical";
+            /** @description ISO 8601 instant with offset, or local date-time in the recipient's timezone */
+            send_at?: string;
+            template: {
+                id: string;
+                /** @description Pin a version; default the latest */
+                version?: number;
+            };
+            /** @description At most `limit` of this category to the recipient per period; the excess is held for the digest at the period's end */
+            throttle?: {
+                limit: number;
+                /** @description The period, aligned to the clock (UTC) */
+                per: string;
+            };
+        };
+        TopicSendStatus: {
+            /** @description Notifications accepted so far, one per subscriber */
+            accepted: number;
+            created_at: string;
+            /** @description Every subscriber has been fanned out to */
+            done: boolean;
+            done_at?: string;
+            /** @description The topic send's id (tps_...) */
+            id: string;
+            /** @description Subscribers not sent to: opted out of the channel, or no contact point for it */
+            skipped: number;
+            /** @enum {string} */
+            status: "fanning_out" | "done";
+            topic: string;
+        };
+        TopicSubscriber: {
+            recipient: string;
+            subscribed_at: string;
+            topic: string;
+        };
+        TopicSubscriberList: {
+            items: {
+                recipient: string;
+                subscribed_at: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; absent on the last page */
+            next_cursor?: string;
+        };
         Unauthorized: components["schemas"]["Error"] | components["schemas"]["GatewayError"];
         UnreadCount: {
             unread: number;
@@ -2030,7 +2882,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_items (a batch over its limit), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -2057,7 +2909,7 @@ export type components = {
                 "application/json": components["schemas"]["GatewayError"];
             };
         };
-        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; route_not_found for a path no route serves */
+        /** @description No such resource for this tenant (another tenant's ids are not found either): notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, endpoint_not_found, suppression_not_found, template_not_found, callback_not_found, subscriber_not_found, topic_send_not_found; route_not_found for a path no route serves */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -2066,7 +2918,7 @@ export type components = {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over 256 KiB (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
+        /** @description The body is over 256 KiB, 4 MiB for a batch (payload_too_large). Past API Gateway's own 10 MB limit the gateway refuses it before Herald runs, as {message}. */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -2716,6 +3568,35 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    postNotificationsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendBatch"];
+            };
+        };
+        responses: {
+            /** @description One result per item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     getPreferencesToken: {
         parameters: {
             query?: never;
@@ -3342,6 +4223,162 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    postTopicsTopicNotifications: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body answers the first topic send */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The topic's name, e.g. product-updates */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopicSend"];
+            };
+        };
+        responses: {
+            /** @description Accepted: being fanned out */
+            202: {
+                headers: {
+                    /** @description Present when an earlier request with this Idempotency-Key answered */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicSendStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getTopicsTopicNotificationsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Topic send id (tps_...) */
+                id: string;
+                /** @description The topic's name, e.g. product-updates */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicSendStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getTopicsTopicSubscribers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The topic's name, e.g. product-updates */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicSubscriberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    putTopicsTopicSubscribersRecipient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                recipient: string;
+                /** @description The topic's name, e.g. product-updates */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicSubscriber"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    deleteTopicsTopicSubscribersRecipient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your id for the recipient */
+                recipient: string;
+                /** @description The topic's name, e.g. product-updates */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
         };
     };

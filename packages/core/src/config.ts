@@ -90,16 +90,23 @@ const Tuning = z.object({
   HERALD_ENDPOINT_SLOW_MS: z.coerce.number().int().min(1).default(1_000),
   /** How long an endpoint's circuit state is cached in a container before it is read again. */
   HERALD_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Subscribers a topic fan-out reads, plans and checkpoints at a time. */
+  HERALD_FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /**
-   * How long a container keeps a tenant's status callback endpoints before it reads them again:
-   * a callback registered (or deleted) elsewhere takes effect on status changes within this
-   * long. Every status change looks them up, so this saves a Query per change.
+   * How long one fan-out invocation works before it hands the rest to a new message; keep it
+   * well under the worker's timeout (a page must finish within the difference).
    */
+  HERALD_FANOUT_BUDGET_SECONDS: z.coerce.number().int().min(1).max(840).default(20),
   /**
    * A worker publishes a notification's `sending` state only when its attempt is still running
    * this long after the claim; a faster attempt publishes its outcome alone.
    */
   HERALD_SENDING_PUBLISH_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
+  /**
+   * How long a container keeps a tenant's status callback endpoints before it reads them again:
+   * a callback registered (or deleted) elsewhere takes effect on status changes within this
+   * long. Every status change looks them up, so this saves a Query per change.
+   */
   HERALD_CALLBACK_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Requests each API key may make per window (sliding window, enforced in Redis). */
   HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),

@@ -14,6 +14,19 @@ export type ErrorKind =
   | "rate_limited"
   | "unavailable";
 
+/** The HTTP status each kind is answered with (the API's error map, and a batch's items). */
+export const HTTP_STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
 export class VisibleError extends Error {
   constructor(
     readonly kind: ErrorKind,

@@ -3,6 +3,7 @@ import * as Callbacks from "./callback";
 import * as Endpoint from "./delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook-secret";
 import * as Notification from "./notification";
+import * as Batch from "./notification/batch";
 import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
 import * as PreferenceLink from "./recipient/preference-link";
@@ -10,6 +11,7 @@ import * as Preferences from "./recipient/preferences";
 import * as Suppression from "./suppression";
 import * as Template from "./template";
 import * as Settings from "./tenant/settings";
+import * as Topic from "./topic";
 import * as Workflow from "./workflow";
 
 /**
@@ -31,7 +33,7 @@ export type Auth =
   /** Public. */
   | "none";
 
-export type Tag = "notifications" | "recipients" | "inbox" | "tenant" | "meta";
+export type Tag = "notifications" | "topics" | "recipients" | "inbox" | "tenant" | "meta";
 
 /** Error statuses a route may document; 400/413/401/403/429 are also implied (see `implied`). */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429;
@@ -171,6 +173,8 @@ const inputs = {
   SendNotification: Notification.SendRequest,
   SendWithContent: Notification.SendInput,
   SendWithTemplate: Notification.TemplateSendInput,
+  SendBatch: Batch.BatchRequest,
+  TopicSend: Topic.TopicSendInput,
   TemplateInput: Template.TemplateInput,
   TemplatePreviewInput: Template.PreviewInput,
   RecipientProfileInput: Recipient.ProfileInput,
@@ -197,6 +201,10 @@ const SEND_VARIANTS: Record<Notification.Channel, string> = {
 const outputs = {
   Notification: Notification.Info,
   NotificationList,
+  BatchResult: Batch.BatchResult,
+  TopicSubscriber: Topic.Subscriber,
+  TopicSubscriberList: Topic.SubscriberList,
+  TopicSendStatus: Topic.SendInfo,
   RecipientProfile: Recipient.Profile,
   RecipientPreferences: Preferences.Preferences,
   PreferenceLink: PreferenceLink.Link,
@@ -228,6 +236,7 @@ type OutputName = keyof typeof outputs;
 
 const TAGS: OpenApiDocument["tags"] = [
   { name: "notifications", description: "Send notifications and follow them" },
+  { name: "topics", description: "Named lists of recipients, and sends to all of them" },
   { name: "recipients", description: "Who receives them: profiles and feed tokens" },
   { name: "inbox", description: "In-app messages, per recipient" },
   { name: "tenant", description: "Per-tenant settings and metrics" },
@@ -247,6 +256,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
       "invalid_destination (a webhook URL or push endpoint Herald will not call), " +
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
       "send_at_too_far, recipient_suppressed (the address is on the suppression list), " +
+      "too_many_items (a batch over its limit), " +
       "too_many_callbacks, " +
       "invalid_unsubscribe_token (an unsubscribe link Herald did not sign), " +
       "invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period " +
@@ -272,7 +282,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     description:
       "No such resource for this tenant (another tenant's ids are not found either): " +
       "notification_not_found, workflow_not_found, recipient_not_found, inbox_message_not_found, " +
-      "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found; " +
+      "endpoint_not_found, suppression_not_found, template_not_found, callback_not_found, " +
+      "subscriber_not_found, topic_send_not_found; " +
       "route_not_found for a path no route serves",
     body: "Error",
   },
@@ -286,7 +297,8 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
   413: {
     name: "PayloadTooLarge",
     description:
-      "The body is over 256 KiB (payload_too_large). Past API Gateway's own 10 MB limit the " +
+      "The body is over 256 KiB, 4 MiB for a batch (payload_too_large). Past API Gateway's own " +
+      "10 MB limit the " +
       "gateway refuses it before Herald runs, as {message}.",
     body: "PayloadTooLarge",
   },

@@ -22,6 +22,8 @@
  *   template      pk TPL#<tenant>#<id>              sk HEAD | V#<version> (template/store.ts)
  *   callback      pk CBK#<tenant>                   sk <callback id>  (callback/store.ts)
  *   webhook secret pk WHS#<tenant>                  sk SECRET         (delivery/webhook-secret-store.ts)
+ *   subscriber    pk TOP#<tenant>#<topic>           sk SUB#<recipient> (topic/store.ts)
+ *   topic send    pk TOP#<tenant>#<topic>           sk SND#<id>       (topic/store.ts: request, checkpoint)
  *   workflow      pk WFL#<tenant>#<id>              sk WFL            (workflow/store.ts)
  *   spend         pk BUD#<tenant>                   sk <YYYY-MM>#<channel> (workflow/store.ts)
  *   throttle      pk THR#<tenant>#<recipient>#<category> sk <period start> (digest/store.ts)

@@ -233,8 +233,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     })) as Server;
     stops.push(() => close(sqsServer));
     const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-    // Every channel's queue, and the status callbacks' one.
-    const channels = [...Object.keys(manifest.workers), manifest.callbacks.queue];
+    // Every channel's queue, the status callbacks' one and the topic fan-out's.
+    const channels = [
+      ...Object.keys(manifest.workers),
+      manifest.callbacks.queue,
+      manifest.fanout.queue,
+    ];
     const queues = await createQueues(
       sqsUrl,
       prefix,
@@ -353,15 +357,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region: REGION,
       onError,
       mappings: Object.entries(queues).flatMap(([channel, queue]): QueueMapping[] => {
-        const callbacks = channel === manifest.callbacks.queue;
+        // Not channels: their dead-letter queues have no consumer, as in AWS.
+        const own = [manifest.callbacks, manifest.fanout].find((q) => q.queue === channel);
         const worker: QueueMapping = {
           queueUrl: queue.url,
           queueArn: queue.arn,
           functionName: `${prefix}-worker-${channel}`,
           handler: loader(
-            callbacks
-              ? manifest.callbacks.worker
-              : manifest.workers[channel as keyof typeof manifest.workers],
+            own ? own.worker : manifest.workers[channel as keyof typeof manifest.workers],
           ),
           batchSize: manifest.queueSettings.batchSize,
           maximumBatchingWindowMs:
@@ -369,8 +372,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           timeoutMs: workerTimeoutSeconds * 1000,
           concurrency: options.workerConcurrency ?? manifest.queueSettings.maximumConcurrency,
         };
-        // The callback dead-letter queue has no consumer, as in AWS.
-        if (callbacks) return [worker];
+        if (own) return [worker];
         return [
           worker,
           {

@@ -38,18 +38,25 @@ interface Pending {
 const gathering = new AsyncLocalStorage<Map<string, Pending>>();
 
 /**
- * Add one to this hour's counter: at once, or inside `batched` when the batch is done. Best
- * effort: a lost count is logged, never an error.
+ * Add one (or `by`: a batch send or a fan-out page counts its items in one call) to this hour's
+ * counter: at once, or inside `batched` when the batch is done. Best effort: a lost count is
+ * logged, never an error.
  */
-export async function record(tenantId: string, channel: string, status: string, at = new Date()) {
-  if (!(COUNTED as readonly string[]).includes(status)) return;
+export async function record(
+  tenantId: string,
+  channel: string,
+  status: string,
+  at = new Date(),
+  by = 1,
+) {
+  if (!(COUNTED as readonly string[]).includes(status) || by === 0) return;
   const hour = Store.hourOf(at);
   const pending = gathering.getStore();
-  if (!pending) return add({ tenantId, hour, channel, status, count: 1 });
+  if (!pending) return add({ tenantId, hour, channel, status, count: by });
   const key = `${tenantId}\n${hour}\n${channel}\n${status}`;
   const counter = pending.get(key);
-  if (counter) counter.count++;
-  else pending.set(key, { tenantId, hour, channel, status, count: 1 });
+  if (counter) counter.count += by;
+  else pending.set(key, { tenantId, hour, channel, status, count: by });
 }
 
 /**

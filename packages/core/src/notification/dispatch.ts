@@ -4,10 +4,11 @@ import {
   DeleteScheduleCommand,
   ResourceNotFoundException,
 } from "@aws-sdk/client-scheduler";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { scheduler } from "../aws/scheduler";
 import { sqs } from "../aws/sqs";
 import { link, queueFor, tuning } from "../config";
+import { settle } from "../pool";
 import type { Channel, Message, Route } from "./model";
 
 /** SQS holds a message back for at most 15 minutes. */
@@ -44,6 +45,17 @@ export interface Dispatch {
  */
 export async function dispatch(input: Dispatch): Promise<Route> {
   const route = routeFor(input.sendAt, input.now);
+  const queue = queueFor(input.channel);
+  if (route === "schedule") {
+    await scheduleFor(input);
+    return route;
+  }
+  await sqs().send(new SendMessageCommand({ QueueUrl: queue.url, ...messageOf(input, route) }));
+  return route;
+}
+
+/** The channel message that carries a dispatch (and its delay, on the `delay` route). */
+function messageOf(input: Dispatch, route: Route) {
   const body: Message = {
     v: 1,
     tenant_id: input.tenantId,
@@ -51,25 +63,88 @@ export async function dispatch(input: Dispatch): Promise<Route> {
     ...(input.gen ? { gen: input.gen } : {}),
   };
   if (route !== "immediate") body.due = input.sendAt.toISOString();
-  const queue = queueFor(input.channel);
-  if (route === "schedule") {
-    await createSchedule(
-      input.scheduleName ?? input.id,
-      queue,
-      JSON.stringify(body),
-      fireTime(input.sendAt),
-    );
-    return route;
-  }
   const delay = Math.floor((input.sendAt.getTime() - input.now.getTime()) / 1000);
-  await sqs().send(
-    new SendMessageCommand({
-      QueueUrl: queue.url,
-      MessageBody: JSON.stringify(body),
-      ...(route === "delay" ? { DelaySeconds: delay } : {}),
-    }),
+  return {
+    MessageBody: JSON.stringify(body),
+    ...(route === "delay" ? { DelaySeconds: delay } : {}),
+  };
+}
+
+function scheduleFor(input: Dispatch) {
+  return createSchedule(
+    input.scheduleName ?? input.id,
+    queueFor(input.channel),
+    messageOf(input, "schedule").MessageBody,
+    fireTime(input.sendAt),
   );
-  return route;
+}
+
+/** SendMessageBatch takes at most 10 entries. */
+const SQS_BATCH = 10;
+/** Rounds of SendMessageBatch for the entries SQS refused (throttling, an internal error). */
+const SQS_ROUNDS = 3;
+
+/**
+ * Put many notifications on their way, as `dispatch` does one: messages go 10 to a
+ * `SendMessageBatch` per channel queue, an entry SQS refuses is sent again (up to three rounds
+ * in all), schedules are created one by one. Returns what could not be dispatched, by id: the
+ * caller must not report those as accepted.
+ */
+export async function dispatchMany(inputs: Dispatch[]): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  const byQueue = new Map<string, Dispatch[]>();
+  const schedules: Dispatch[] = [];
+  for (const input of inputs) {
+    if (routeFor(input.sendAt, input.now) === "schedule") {
+      schedules.push(input);
+      continue;
+    }
+    const url = queueFor(input.channel).url;
+    byQueue.set(url, [...(byQueue.get(url) ?? []), input]);
+  }
+  const chunks = [...byQueue].flatMap(([url, queued]) =>
+    Array.from({ length: Math.ceil(queued.length / SQS_BATCH) }, (_, i) => ({
+      url,
+      entries: queued.slice(i * SQS_BATCH, (i + 1) * SQS_BATCH),
+    })),
+  );
+  const sent = await settle(chunks, 16, ({ url, entries }) => sendBatch(url, entries, failed));
+  sent.forEach((result, i) => {
+    if (result.status === "rejected") {
+      for (const entry of chunks[i]?.entries ?? []) failed.set(entry.id, result.reason);
+    }
+  });
+  const scheduled = await settle(schedules, 16, scheduleFor);
+  scheduled.forEach((result, i) => {
+    if (result.status === "rejected") failed.set((schedules[i] as Dispatch).id, result.reason);
+  });
+  return failed;
+}
+
+async function sendBatch(url: string, entries: Dispatch[], failed: Map<string, unknown>) {
+  let pending = entries;
+  for (let round = 1; pending.length > 0; round++) {
+    const result = await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: pending.map((entry, i) => ({
+          Id: String(i),
+          ...messageOf(entry, routeFor(entry.sendAt, entry.now)),
+        })),
+      }),
+    );
+    const refused = (result.Failed ?? []).map((entry) => ({
+      entry: pending[Number(entry.Id)] as Dispatch,
+      error: new Error(`SQS refused the message: ${entry.Code} ${entry.Message ?? ""}`),
+      // A sender's fault (a malformed entry) is not worth another round.
+      final: entry.SenderFault === true,
+    }));
+    const again = refused.filter((refusal) => !refusal.final && round < SQS_ROUNDS);
+    for (const refusal of refused) {
+      if (!again.includes(refusal)) failed.set(refusal.entry.id, refusal.error);
+    }
+    pending = again.map((refusal) => refusal.entry);
+  }
 }
 
 /**

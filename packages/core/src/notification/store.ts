@@ -1,8 +1,8 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   paginateQuery,
@@ -10,8 +10,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/dynamo";
-import { derivedKey, tableName } from "../config";
-import { ValidationError } from "../error";
+import { tableName } from "../config";
+import * as Cursor from "../cursor";
+import { settle } from "../pool";
 import { expired } from "../retention";
 import { type IndexName, schema } from "../table";
 import type { Info, Route, Status } from "./model";
@@ -149,6 +150,40 @@ export async function create(item: Item): Promise<boolean> {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/** BatchWriteItem takes at most 25 puts. */
+const WRITE_BATCH = 25;
+
+/**
+ * Store items whose ids are fresh (random, never derived from a caller's key), so no condition
+ * is needed: `BatchWriteItem`, 25 a call, unprocessed items retried with backoff. Returns the ids
+ * that could not be stored (with why); the rest are stored. Never for an item that may exist
+ * (an idempotent send needs `create`'s condition, which BatchWriteItem cannot carry).
+ */
+export async function createFresh(items: Item[]): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  const chunks = Array.from({ length: Math.ceil(items.length / WRITE_BATCH) }, (_, i) =>
+    items.slice(i * WRITE_BATCH, (i + 1) * WRITE_BATCH),
+  );
+  const results = await settle(chunks, 8, async (chunk) => {
+    let pending = chunk.map((item) => ({ PutRequest: { Item: encode(item) } }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === 5) throw new Error("DynamoDB left items unprocessed after 5 rounds");
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+      const result = await dynamo().send(
+        new BatchWriteCommand({ RequestItems: { [table()]: pending } }),
+      );
+      pending = (result.UnprocessedItems?.[table()] ?? []) as typeof pending;
+    }
+  });
+  results.forEach((result, i) => {
+    if (result.status === "fulfilled") return;
+    // A chunk that failed may be partly stored: those ids are reported failed all the same,
+    // and their items, never dispatched, are never sent.
+    for (const item of chunks[i] ?? []) failed.set(item.id, result.reason);
+  });
+  return failed;
 }
 
 export async function read(tenantId: string, id: string): Promise<Item | undefined> {
@@ -530,47 +565,24 @@ export async function countUnread(tenantId: string, recipientId: string): Promis
   return total;
 }
 
-/**
- * Cursors are opaque and authenticated: `<base64url keys>.<base64url HMAC>`, the MAC (a key
- * derived from the linked signing key) covering the listing (index and partition, which names
- * the tenant) and the keys. Only Herald can mint one, and one only continues the listing it came
- * from; anything else is `invalid_cursor` before DynamoDB sees it.
- */
-function cursorMac(index: string, partition: string, payload: string): Buffer {
-  return createHmac("sha256", derivedKey("cursor"))
-    .update(`${index}\n${partition}\n${payload}`)
-    .digest();
-}
-
+/** A listing's cursors are signed for its index and partition (which name the tenant). */
 function encodeCursor(keys: Record<string, unknown>, index: string, partition: string) {
-  const payload = Buffer.from(JSON.stringify(keys)).toString("base64url");
-  return `${payload}.${cursorMac(index, partition, payload).toString("base64url")}`;
+  return Cursor.sign(keys, `${index}\n${partition}`);
 }
 
 /** The keys to continue after, from a cursor this listing returned; else `invalid_cursor`. */
 function decodeCursor(cursor: string, index: string, partition: string, tenantId: string) {
-  const invalid = () =>
-    new ValidationError("invalid_cursor", "The cursor is not one this listing returned");
-  const [payload = "", mac = "", ...rest] = cursor.split(".");
-  const expected = cursorMac(index, partition, payload);
-  const given = Buffer.from(mac, "base64url");
-  if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw invalid();
-  }
+  const record = Cursor.verify(cursor, `${index}\n${partition}`);
   // Authentic, so Herald wrote it; the shape is checked anyway (defence in depth).
-  const keys: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-  const record = keys as Record<string, unknown>;
   const names = ["pk", "sk", `${index}pk`, `${index}sk`];
   if (
-    typeof keys !== "object" ||
-    keys === null ||
     Object.keys(record).length !== names.length ||
     !names.every((name) => typeof record[name] === "string" && record[name] !== "") ||
     record[`${index}pk`] !== partition ||
     record.sk !== SK ||
     !(record.pk as string).startsWith(`NTF#${tenantId}#`)
   ) {
-    throw invalid();
+    throw Cursor.invalidCursor();
   }
   return record as Record<string, string>;
 }

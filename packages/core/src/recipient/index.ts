@@ -41,6 +41,11 @@ export const put = fn(
 
 export { dropPushSubscription, find } from "./lookup";
 
+/** Many profiles at once, by recipient id (absent: no profile stored). */
+export async function findMany(tenantId: string, ids: string[]): Promise<Map<string, Profile>> {
+  return (await Store.readMany(tenantId, ids)) as Map<string, Profile>;
+}
+
 export const get = fn(Ref, async ({ tenantId, id }): Promise<Profile> => {
   const profile = await find(tenantId, id);
   if (!profile) throw new NotFoundError("recipient", id);

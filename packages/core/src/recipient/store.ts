@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/dynamo";
 import { tableName } from "../config";
 
@@ -34,6 +40,36 @@ export async function read(
   if (!result.Item) return undefined;
   const { pk: _pk, sk: _sk, ...profile } = result.Item;
   return profile;
+}
+
+/** BatchGetItem reads at most 100 items. */
+const READ_BATCH = 100;
+
+/**
+ * Many profiles at once (`BatchGetItem`, 100 a call, unprocessed keys read again): attributes
+ * by recipient id; a recipient without a profile is absent from the map.
+ */
+export async function readMany(
+  tenantId: string,
+  ids: string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const profiles = new Map<string, Record<string, unknown>>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += READ_BATCH) {
+    let keys = unique.slice(start, start + READ_BATCH).map((id) => key(tenantId, id));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === 5) throw new Error("DynamoDB left profile reads unprocessed after 5 rounds");
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+      const result = await dynamo().send(
+        new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys } } }),
+      );
+      for (const { pk: _pk, sk: _sk, ...profile } of result.Responses?.[tableName()] ?? []) {
+        profiles.set(profile.id as string, profile);
+      }
+      keys = (result.UnprocessedKeys?.[tableName()]?.Keys ?? []) as typeof keys;
+    }
+  }
+  return profiles;
 }
 
 export async function remove(tenantId: string, id: string) {

@@ -37,3 +37,23 @@ export async function enforce(keyId: string, now = Date.now()): Promise<void> {
     throw new RateLimitedError(Math.max(1, Math.ceil((result.reset - now) / 1000)));
   }
 }
+
+/**
+ * Count up to `wanted` more requests against the key's window at once (a batch counts each item
+ * as a request): how many the window still holds are granted, all in one count; the rest are
+ * the caller's to refuse. Fails open, with a warning, when Redis cannot answer.
+ */
+export async function allow(keyId: string, wanted: number): Promise<number> {
+  if (wanted <= 0) return 0;
+  try {
+    const { remaining } = await rateLimiter().getRemaining(keyId);
+    const granted = Math.min(wanted, remaining);
+    if (granted <= 0) return 0;
+    const result = await rateLimiter().limit(keyId, { rate: granted });
+    // Another request took part of the window meanwhile: grant nothing rather than overshoot.
+    return result.success ? granted : 0;
+  } catch (error) {
+    log.warn("rate limiter unavailable; batch allowed", errorFields(error));
+    return wanted;
+  }
+}

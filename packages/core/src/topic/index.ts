@@ -1,0 +1,223 @@
+import { createHash } from "node:crypto";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import * as z from "zod";
+import { sqs } from "../aws/sqs";
+import { queueFor } from "../config";
+import { NotFoundError, VisibleError } from "../error";
+import { fn } from "../fn";
+import { createId, deterministicId } from "../id";
+import { RecipientId, SendInput, TemplateSendInput } from "../notification/model";
+import { expiresAt } from "../retention";
+import { parseSendAt, plan, zone } from "../schedule";
+import * as Template from "../template";
+import { retentionDays } from "../tenant/settings";
+import * as Store from "./store";
+
+/**
+ * Topics: a tenant's named lists of recipient ids. A topic send is stored once and answered at
+ * once (202); the fan-out worker (`./fanout.ts`, its own queue) then pages the subscribers and
+ * sends each the same notification, planned for them as a single send to their recipient id
+ * would be (timezone, window, opt-outs from their profile). Stored by ./store.ts.
+ */
+
+/** The fan-out queue's name in the `Queues` link (functions/manifest.ts `fanout`). */
+export const QUEUE = "fanout";
+
+export const TopicName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:-]+$/, "letters, digits and . _ : - only")
+  .describe("The topic's name, e.g. product-updates");
+
+const TenantId = z.string().min(1).max(64);
+const Ref = z.object({ tenantId: TenantId, topic: TopicName });
+
+export const Subscriber = z.object({
+  topic: z.string(),
+  recipient: z.string(),
+  subscribed_at: z.string(),
+});
+export type Subscriber = z.infer<typeof Subscriber>;
+
+export const SubscriberList = z.object({
+  items: z.array(Subscriber.omit({ topic: true })),
+  next_cursor: z
+    .string()
+    .optional()
+    .describe("Pass as `cursor` for the next page; absent on the last page"),
+});
+
+/** Subscribe a recipient id (idempotent; no profile needed, though one plans their sends). */
+export const subscribe = fn(
+  Ref.extend({ recipient: RecipientId, now: z.date().optional() }),
+  async ({ tenantId, topic, recipient, now = new Date() }): Promise<Subscriber> => ({
+    topic,
+    ...(await Store.subscribe(tenantId, topic, recipient, now)),
+  }),
+);
+
+export const unsubscribe = fn(
+  Ref.extend({ recipient: RecipientId }),
+  async ({ tenantId, topic, recipient }) => {
+    if (!(await Store.unsubscribe(tenantId, topic, recipient))) {
+      throw new NotFoundError("subscriber", recipient);
+    }
+  },
+);
+
+export const ListInput = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict();
+export type ListInput = z.input<typeof ListInput>;
+
+/** A topic's subscribers in recipient-id order, a page at a time (signed cursors). */
+export const list = fn(Ref.extend({ query: ListInput }), ({ tenantId, topic, query }) =>
+  Store.listSubscribers(tenantId, topic, query.limit, query.cursor),
+);
+
+const withoutRecipient = { recipient: true } as const;
+
+/** A topic send's body: a POST /v1/notifications body without `recipient`. */
+export const TopicSendInput = z.union([
+  z.discriminatedUnion(
+    "channel",
+    SendInput.options.map((option) => option.omit(withoutRecipient)) as unknown as [
+      (typeof SendInput.options)[number],
+      ...(typeof SendInput.options)[number][],
+    ],
+  ),
+  TemplateSendInput.omit(withoutRecipient),
+]);
+export type TopicSendInput = z.input<typeof TopicSendInput>;
+
+export const SendInfo = z.object({
+  id: z.string().describe("The topic send's id (tps_...)"),
+  topic: z.string(),
+  status: z.enum(["fanning_out", "done"]),
+  accepted: z.number().int().describe("Notifications accepted so far, one per subscriber"),
+  skipped: z
+    .number()
+    .int()
+    .describe("Subscribers not sent to: opted out of the channel, or no contact point for it"),
+  done: z.boolean().describe("Every subscriber has been fanned out to"),
+  created_at: z.string(),
+  done_at: z.string().optional(),
+});
+export type SendInfo = z.infer<typeof SendInfo>;
+
+function toInfo(send: Store.Send): SendInfo {
+  return {
+    id: send.id,
+    topic: send.topic,
+    status: send.done ? "done" : "fanning_out",
+    accepted: send.accepted,
+    skipped: send.skipped,
+    done: send.done,
+    created_at: send.created_at,
+    ...(send.done_at ? { done_at: send.done_at } : {}),
+  };
+}
+
+/** The fan-out worker's message: which topic send to continue (from its stored checkpoint). */
+export interface FanOutMessage {
+  v: 1;
+  tenant_id: string;
+  topic: string;
+  id: string;
+}
+
+export async function enqueueFanOut(message: FanOutMessage): Promise<void> {
+  await sqs().send(
+    new SendMessageCommand({ QueueUrl: queueFor(QUEUE).url, MessageBody: JSON.stringify(message) }),
+  );
+}
+
+/**
+ * Send to every subscriber of a topic: the body is checked now (as a single send's, without
+ * `recipient`), stored, and handed to the fan-out worker. An Idempotency-Key makes a retry
+ * answer the first topic send (and enqueue it again, harmlessly: the fan-out resumes from its
+ * checkpoint).
+ */
+export const send = fn(
+  Ref.extend({
+    input: TopicSendInput,
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    test: z.boolean().optional(),
+    now: z.date().optional(),
+  }),
+  async ({ tenantId, topic, input, idempotencyKey, test, now = new Date() }) => {
+    checkSendAt(input.send_at, now);
+    const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("base64url");
+    // Every subscriber gets the same version of a template: the latest one now, pinned.
+    const request =
+      "template" in input
+        ? {
+            ...input,
+            template: {
+              ...input.template,
+              version: (await Template.get({ tenantId, ...input.template })).version,
+            },
+          }
+        : input;
+    const id = idempotencyKey
+      ? deterministicId("tps", tenantId, topic, idempotencyKey)
+      : createId("tps", now.getTime());
+    const created: Store.Send = {
+      id,
+      topic,
+      request: JSON.stringify(request),
+      request_hash: requestHash,
+      ...(test ? { test: true } : {}),
+      created_at: now.toISOString(),
+      pages: 0,
+      accepted: 0,
+      skipped: 0,
+      done: false,
+      // Kept as long as the notifications it made (DynamoDB TTL, the tenant's retention).
+      expires_at: expiresAt(now, await retentionDays(tenantId)),
+    };
+    let stored = created;
+    let replayed = false;
+    if (!(await Store.createSend(tenantId, created))) {
+      const existing = await Store.readSend(tenantId, topic, id);
+      if (!existing) throw new Error(`Topic send ${id} vanished between write and read`);
+      if (existing.request_hash !== requestHash) {
+        throw new VisibleError(
+          "conflict",
+          "idempotency_key_reused",
+          "This Idempotency-Key was used with a different request body",
+        );
+      }
+      stored = existing;
+      replayed = true;
+    }
+    if (!stored.done) await enqueueFanOut({ v: 1, tenant_id: tenantId, topic, id });
+    return { send: toInfo(stored), replayed };
+  },
+);
+
+/**
+ * A `send_at` every subscriber's send would refuse is refused now: one that does not parse, or
+ * an instant (with an offset) in the past or more than a year ahead. A wall time is read in each
+ * subscriber's timezone when their page is fanned out.
+ */
+function checkSendAt(sendAt: string | undefined, now: Date) {
+  if (sendAt === undefined) return;
+  const utc = zone("UTC");
+  parseSendAt(sendAt, utc);
+  if (/(Z|[+-]\d{2}:\d{2})$/i.test(sendAt)) plan({ now, sendAt, timezone: "UTC", immediate: true });
+}
+
+/** A topic send's progress. */
+export const get = fn(
+  Ref.extend({ id: z.string().min(1).max(64) }),
+  async ({ tenantId, topic, id }): Promise<SendInfo> => {
+    const send = await Store.readSend(tenantId, topic, id);
+    if (!send) throw new NotFoundError("topic_send", id);
+    return toInfo(send);
+  },
+);
