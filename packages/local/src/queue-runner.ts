@@ -48,8 +48,10 @@ export interface QueueRunner {
   /**
    * Resolves when every mapped queue has been empty (no visible and no in-flight messages,
    * ApproximateNumberOfMessages + NotVisible + Delayed = 0) and no invocation is running.
+   * `{ delayed: false }` ignores delayed messages: in a cloud shared by several test files,
+   * another file's retry or digest may sit there for minutes.
    */
-  drain(timeoutMs?: number): Promise<void>;
+  drain(timeoutMs?: number, options?: { delayed?: boolean }): Promise<void>;
   /** Invocations started so far. */
   readonly invocations: number;
   /** Handler, poll and delete failures; default: one line on stderr. */
@@ -393,7 +395,7 @@ async function pollLoop(state: RunnerState, mapping: Mapping) {
 // ---------------------------------------------------------------------------------------------
 // Draining
 
-async function queueDepth(client: SQSClient, queueUrl: string): Promise<number> {
+async function queueDepth(client: SQSClient, queueUrl: string, delayed: boolean): Promise<number> {
   const { Attributes = {} } = await client.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -407,7 +409,7 @@ async function queueDepth(client: SQSClient, queueUrl: string): Promise<number> 
   return (
     Number(Attributes.ApproximateNumberOfMessages ?? 0) +
     Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+    (delayed ? Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) : 0)
   );
 }
 
@@ -415,21 +417,21 @@ async function queueDepth(client: SQSClient, queueUrl: string): Promise<number> 
  * Idle means: nothing running before the queues were read, every queue empty, and no invocation
  * started meanwhile (an invocation can send to a queue already read as empty).
  */
-async function isIdle(state: RunnerState, queueUrls: string[]): Promise<boolean> {
+async function isIdle(state: RunnerState, queueUrls: string[], delayed: boolean): Promise<boolean> {
   if (state.running > 0) return false;
   const startedBefore = state.started;
-  const depths = await Promise.all(queueUrls.map((url) => queueDepth(state.client, url)));
+  const depths = await Promise.all(queueUrls.map((url) => queueDepth(state.client, url, delayed)));
   return (
     depths.every((depth) => depth === 0) && state.running === 0 && state.started === startedBefore
   );
 }
 
-async function drain(state: RunnerState, queueUrls: string[], timeoutMs: number) {
+async function drain(state: RunnerState, queueUrls: string[], timeoutMs: number, delayed: boolean) {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      if (await isIdle(state, queueUrls)) return;
+      if (await isIdle(state, queueUrls, delayed)) return;
     } catch (error) {
       lastError = error;
     }
@@ -479,7 +481,8 @@ export function startQueueRunner(opts: QueueRunnerOptions): QueueRunner {
       })();
       return stopped;
     },
-    drain: (timeoutMs = 30_000) => drain(state, queueUrls, timeoutMs),
+    drain: (timeoutMs = 30_000, options = {}) =>
+      drain(state, queueUrls, timeoutMs, options.delayed ?? true),
   };
   return runner;
 }
