@@ -147,7 +147,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     logBytes: 610,
     transferBytes: 2320,
     storedBytes: 2280,
-    appSyncEvents: 0,
+    appSyncEvents: 1,
   },
 };
 
