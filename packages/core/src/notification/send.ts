@@ -129,24 +129,20 @@ async function prepare({
   const stamp = now.toISOString();
   const route = routeFor(when.sendAt, now);
   // Accepted but not sent: the recipient turned this category off on this channel.
-  const { skip, setting } = await Gate.atAcceptance({
+  const subject = {
     tenantId,
     recipientId: recipient.id,
     category: input.category,
     channel: input.channel,
     priority: input.priority,
     step,
-  });
+  };
+  const { skip, setting } = await Gate.atAcceptance(subject);
   // Quiet hours, a digest window, or over its throttle: held for one message (digest/).
   const hold = skip
     ? undefined
     : await Digest.decide({
-        tenantId,
-        recipientId: recipient.id,
-        category: input.category,
-        channel: input.channel,
-        priority: input.priority,
-        step,
+        ...subject,
         every: input.digest?.every,
         throttle: input.throttle,
         setting,
