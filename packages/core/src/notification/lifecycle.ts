@@ -113,7 +113,9 @@ export async function take(
     item &&
     (item.gen ?? 0) === gen &&
     (CLAIMABLE.includes(item.status) ||
-      (item.status === "sending" && (item.lease_until ?? 0) < now.getTime()));
+      (item.status === "sending" &&
+        item.lease_until !== undefined &&
+        item.lease_until < now.getTime()));
   if (!waiting) return unclaimable(item, gen);
   if (item.digest || item.workflow) return claim(tenantId, id, now, leaseSeconds, gen);
   return {
