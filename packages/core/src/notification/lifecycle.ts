@@ -86,7 +86,9 @@ function unclaimable(current: Store.Item | undefined, gen: number): Claim {
 
 /**
  * Channels delivered by the outcome's status write itself: an in-app message is delivered by
- * the write that files it in the inbox, with no provider call in between to protect.
+ * the write that files it in the inbox, with no provider call in between to protect. Such a
+ * channel has no endpoint circuit and no retry of its own (the worker hands an unclaimed
+ * message whose attempt threw back to SQS): nothing but an outcome write follows a `take`.
  */
 const DELIVERED_BY_WRITE: readonly Channel[] = ["in_app"];
 
