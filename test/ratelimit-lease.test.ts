@@ -206,9 +206,10 @@ describe("rate limit leases", () => {
     counting = false;
 
     // Assess: leases of 1, 2, 4, 8, 16, 32 cover 63 requests: 6 commands while each lease is
-    // spent within its second; a loaded machine may take a few more, never one per request.
+    // spent within its second (measured: 6); a loaded machine may take more, but not one per
+    // request (before leases: 40, and 44 with the first EVALSHAs refused as NOSCRIPT).
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(scripts).toBeGreaterThan(0);
-    expect(scripts).toBeLessThan(10);
+    expect(scripts).toBeLessThanOrEqual(20);
   });
 });
