@@ -44,12 +44,11 @@ const providerLinks: Record<Channel, unknown[]> = {
 };
 
 export const workers = Object.fromEntries(
-  channels.map((channel) => {
-    const worker = new sst.aws.Function(`${pascal(channel)}Worker`, {
-      ...lambda,
+  channels.map((channel) => [
+    channel,
+    queueWorker(`${pascal(channel)}Worker`, queues[channel], {
       handler: handlers[channel],
       description: `Delivers the ${channel} channel queue`,
-      timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
       // The scheduler link: a retry due in more than 15 minutes is a one-time schedule.
       // Webhooks: keys derived from its signing key sign the webhook channel's requests, the
       // email unsubscribe link's token and the cursors of the listing a digest pages through.
@@ -61,28 +60,8 @@ export const workers = Object.fromEntries(
         // Email carries a one-click unsubscribe link to the API (RFC 8058).
         ...(channel === "email" ? { HERALD_API_URL: api.url } : {}),
       },
-      permissions: [
-        {
-          actions: [
-            "sqs:ReceiveMessage",
-            "sqs:DeleteMessage",
-            "sqs:ChangeMessageVisibility",
-            "sqs:GetQueueAttributes",
-          ],
-          resources: [queues[channel].queue.arn],
-        },
-      ],
-    });
-    queues[channel].queue.subscribe(worker.arn, {
-      batch,
-      transform: {
-        eventSourceMapping: (args) => {
-          args.scalingConfig = { maximumConcurrency: queueSettings.maximumConcurrency };
-        },
-      },
-    });
-    return [channel, worker];
-  }),
+    }),
+  ]),
 ) as Record<Channel, sst.aws.Function>;
 
 /** Marks notifications whose message exhausted its receives as failed, for every channel. */
@@ -93,44 +72,45 @@ export const deadLetterHandler = new sst.aws.Function("DeadLetter", {
   timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
   // Queues: a status change enqueues its callbacks (the callback queue).
   link: [table, queuesLink, upstash, events],
-  permissions: [
-    {
-      actions: [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes",
-      ],
-      resources: channels.map((channel) => queues[channel].dlq.arn),
-    },
-  ],
+  permissions: [consumes(channels.map((channel) => queues[channel].dlq.arn))],
 });
 
 for (const channel of channels) {
   queues[channel].dlq.subscribe(deadLetterHandler.arn, { batch });
 }
 
-/** A worker of a queue that is not a channel's (it alone consumes it). */
+/** What the event source mapping of a function does with the queues it consumes. */
+function consumes(resources: ChannelQueues["queue"]["arn"][]) {
+  return {
+    actions: [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ],
+    resources,
+  };
+}
+
+/**
+ * The worker of a queue (a channel's, the callbacks', the fan-out's), which it alone consumes:
+ * partial batch responses, the shared batch settings and a concurrency cap.
+ */
 function queueWorker(
   name: string,
   queues: ChannelQueues,
-  args: { handler: string; description: string; link: unknown[] },
+  args: {
+    handler: string;
+    description: string;
+    link: unknown[];
+    environment?: Record<string, $util.Input<string>>;
+  },
 ) {
   const worker = new sst.aws.Function(name, {
     ...lambda,
     ...args,
     timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-    permissions: [
-      {
-        actions: [
-          "sqs:ReceiveMessage",
-          "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility",
-          "sqs:GetQueueAttributes",
-        ],
-        resources: [queues.queue.arn],
-      },
-    ],
+    permissions: [consumes([queues.queue.arn])],
   });
   queues.queue.subscribe(worker.arn, {
     batch,

@@ -82,7 +82,9 @@ async function deliverOne(
   try {
     // Early (a Scheduler send fires ahead on purpose): wait out the rest before claiming.
     if ((await hold(channel, message)) === "requeued") return true;
-    const claimed = await Notification.claim(
+    // Claimed, or for in-app only read: its delivery is one conditional write (`take`).
+    const claimed = await Notification.take(
+      channel,
       tenantId,
       id,
       new Date(),
@@ -127,12 +129,15 @@ async function attempt(
 ): Promise<boolean> {
   const { attempt } = claimed;
   const { id } = claimed.notification;
+  // Who may write the outcome: this claim, or (in-app, not claimed) the outcome write itself.
+  const owner = Notification.ownerOf(claimed);
+  const conflict = (write: string) => conflicted(channel, claimed, write);
   // Preferences, budget, a settled workflow: not sent, and nothing failed. A digest's content
   // is composed here.
   const gated = await Gate.beforeSend(tenantId, claimed.notification, attempt);
   if ("skip" in gated) {
-    const skipped = await Notification.skip(tenantId, id, attempt, gated.skip);
-    if (!skipped) return conflict(channel, id, attempt, "skip");
+    const skipped = await Notification.skip(tenantId, id, owner, gated.skip);
+    if (!skipped) return conflict("skip");
     log.info("skipped", { id, channel, reason: gated.skip });
     recordSkip(channel, gated.skip);
     return true;
@@ -145,10 +150,10 @@ async function attempt(
     const gate = await Endpoint.admit(endpoint);
     if (gate.kind === "disabled") {
       recordDeferral(channel, "disabled");
-      const failed = await Notification.fail(tenantId, id, attempt, gate.reason, new Date(), {
+      const failed = await Notification.fail(tenantId, id, owner, gate.reason, new Date(), {
         exhausted: true,
       });
-      if (!failed) conflict(channel, id, attempt, "fail");
+      if (!failed) conflict("fail");
       else log.warn("failed: endpoint disabled", { id, channel, attempt });
       return true;
     }
@@ -177,11 +182,13 @@ async function attempt(
         notification.expires_at ?? expiresAt(notification.created_at),
       );
     }
-    const completed = await Notification.complete(tenantId, notification, attempt, outcome);
+    const completed = await Notification.complete(tenantId, notification, owner, outcome);
     if (!completed) {
+      // Not claimed: this write was the delivery, and it did not happen (see `conflicted`).
+      if (claimed.direct) return conflict("complete");
       // The provider has it, but the item moved on without us: say so, never "delivered".
       await Notification.acceptedAnyway(tenantId, id, attempt, outcome.providerMessageId);
-      conflict(channel, id, attempt, "complete");
+      conflict("complete");
       return true;
     }
     // Success is on the item, in the Notifications metric and on the feed: a line per delivery
@@ -197,6 +204,8 @@ async function attempt(
     }
     return true;
   } catch (error) {
+    // Not claimed, nothing written: the message is handed back to SQS, to be taken again.
+    if (claimed.direct && !(error instanceof PermanentDeliveryError)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof PermanentDeliveryError && error.name === "PushSubscriptionGoneError") {
       const { recipient } = notification;
@@ -208,17 +217,17 @@ async function attempt(
               recipient.push_subscription.endpoint,
             )
           : false;
-      const failed = await Notification.fail(tenantId, id, attempt, reason, new Date(), {
+      const failed = await Notification.fail(tenantId, id, owner, reason, new Date(), {
         reason: "subscription_gone",
       });
-      if (!failed) return conflict(channel, id, attempt, "fail");
+      if (!failed) return conflict("fail");
       log.warn("failed: push subscription gone", { id, attempt, dropped });
       recordOutcome(channel, "failed");
       return true;
     }
     if (error instanceof PermanentDeliveryError) {
-      const failed = await Notification.fail(tenantId, id, attempt, reason);
-      if (!failed) return conflict(channel, id, attempt, "fail");
+      const failed = await Notification.fail(tenantId, id, owner, reason);
+      if (!failed) return conflict("fail");
       log.warn("failed permanently", { id, channel, attempt, reason });
       recordOutcome(channel, "failed");
       return true;
@@ -230,10 +239,10 @@ async function attempt(
       tuning().HERALD_RETRY_JITTER,
     );
     if (plan.kind === "exhausted") {
-      const failed = await Notification.fail(tenantId, id, attempt, reason, new Date(), {
+      const failed = await Notification.fail(tenantId, id, owner, reason, new Date(), {
         exhausted: true,
       });
-      if (!failed) return conflict(channel, id, attempt, "fail");
+      if (!failed) return conflict("fail");
       log.warn("failed: retry schedule spent", { id, channel, attempt, reason });
       recordOutcome(channel, "failed");
       return true;
@@ -293,8 +302,24 @@ async function redispatch(
 /**
  * A completion's conditional write found the item changed: another writer acted on it after
  * this worker's lease ran out. Reported (log line and metric), never counted as an outcome.
- * The record is settled either way: whoever changed the item owns it now.
+ * The record is settled either way: whoever changed the item owns it now. For a message `take`
+ * did not claim, it is the ordinary race its write settles (a cancel, a force or a duplicate
+ * copy landed between the read and the write): nothing was delivered, and nothing is wrong.
  */
+function conflicted(channel: string, claimed: Claimed, write: string): true {
+  const { attempt } = claimed;
+  const { id } = claimed.notification;
+  if (claimed.direct) {
+    log.info("skipped: the notification changed before its outcome was written", {
+      id,
+      channel,
+      write,
+    });
+    return true;
+  }
+  return conflict(channel, id, attempt, write);
+}
+
 function conflict(channel: string, id: string, attempt: number, write: string): true {
   log.error("completion conflict: the notification changed while it was being sent", {
     id,

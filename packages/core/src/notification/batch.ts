@@ -6,7 +6,7 @@ import { errorFields, log } from "../log";
 import { settle } from "../pool";
 import * as Recipient from "../recipient";
 import { type Dispatch, dispatchMany } from "./dispatch";
-import { SendInput, TemplateSendInput } from "./model";
+import { mapSendInput } from "./model";
 import {
   checkReplay,
   dispatchOf,
@@ -60,16 +60,7 @@ const keyField = {
 };
 
 /** One item, as documented: a POST /v1/notifications body with its own optional key. */
-export const BatchItem = z.union([
-  z.discriminatedUnion(
-    "channel",
-    SendInput.options.map((option) => option.extend(keyField)) as unknown as [
-      (typeof SendInput.options)[number],
-      ...(typeof SendInput.options)[number][],
-    ],
-  ),
-  TemplateSendInput.extend(keyField),
-]);
+export const BatchItem = mapSendInput((variant) => variant.extend(keyField));
 
 /** The envelope: only its shape is checked here; each item is checked on its own. */
 export const BatchInput = z

@@ -3,7 +3,7 @@ import { tuning } from "../config";
 import * as Counters from "../counters";
 import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
-import type { Info, Route } from "./model";
+import type { Channel, Info, Route } from "./model";
 import { CLAIMABLE, FEEDBACK, type FeedbackEvent, FINAL, type Status } from "./status";
 import * as Store from "./store";
 
@@ -24,6 +24,11 @@ export type Claim =
       gen: number;
       /** `attempts` when the current retry round began. */
       roundStart: number;
+      /**
+       * Not claimed: the message found it waiting (`take`), and the attempt's outcome write makes
+       * the claim's checks itself (see `Owner`).
+       */
+      direct?: boolean;
     }
   /** Another worker holds an unexpired lease, or the write that makes this message current has
    * not landed yet: try again later. */
@@ -66,13 +71,88 @@ export async function claim(
       roundStart: item.round_start ?? 0,
     };
   }
-  const current = await Store.read(tenantId, id);
+  return unclaimable(await Store.read(tenantId, id), gen);
+}
+
+/** Why the message of generation `gen` may not have the item (as it was read): done or busy. */
+function unclaimable(current: Store.Item | undefined, gen: number): Claim {
   if (!current || FINAL.includes(current.status)) return { kind: "done", status: current?.status };
   const currentGen = current.gen ?? 0;
   if (gen < currentGen) return { kind: "done", status: current.status, stale: true };
   // Same generation and sending (a live lease), or a newer generation whose write has not
   // landed: keep the message.
   return { kind: "busy" };
+}
+
+/**
+ * Channels delivered by the outcome's status write itself: an in-app message is delivered by
+ * the write that files it in the inbox, with no provider call in between to protect. Such a
+ * channel has no endpoint circuit and no retry of its own (the worker hands an unclaimed
+ * message whose attempt threw back to SQS): nothing but an outcome write follows a `take`.
+ */
+const DELIVERED_BY_WRITE: readonly Channel[] = ["in_app"];
+
+/**
+ * What a worker does first with a message: `claim` it, or, for a channel delivered by its status
+ * write (in-app), only read it. The delivery is then ONE conditional write from the waiting
+ * status to `delivered` (or skipped, or failed), which checks what the claim would have checked
+ * (claimable, this generation, no live lease) and counts the attempt: a duplicate or stale
+ * message, a cancel or a force that lands first makes it fail, and nothing was delivered. A
+ * digest (its members join until a claim closes it) and a workflow step (its begin write) still
+ * claim.
+ */
+export async function take(
+  channel: Channel,
+  tenantId: string,
+  id: string,
+  now = new Date(),
+  leaseSeconds = 60,
+  gen = 0,
+): Promise<Claim> {
+  if (!DELIVERED_BY_WRITE.includes(channel)) return claim(tenantId, id, now, leaseSeconds, gen);
+  const item = await Store.read(tenantId, id);
+  const waiting =
+    item &&
+    (item.gen ?? 0) === gen &&
+    (CLAIMABLE.includes(item.status) ||
+      (item.status === "sending" &&
+        item.lease_until !== undefined &&
+        item.lease_until < now.getTime()));
+  if (!waiting) return unclaimable(item, gen);
+  if (item.digest || item.workflow) return claim(tenantId, id, now, leaseSeconds, gen);
+  return {
+    kind: "claimed",
+    notification: Store.toInfo(item),
+    attempt: (item.attempts ?? 0) + 1,
+    gen,
+    roundStart: item.round_start ?? 0,
+    direct: true,
+  };
+}
+
+/**
+ * What entitles an outcome write: the claim that counted attempt N (the item is `sending` under
+ * it), or, for a message `take` did not claim (`direct`), the same checks the claim makes (a
+ * waiting status or an expired lease, the message's generation), the attempt counted by this
+ * very write.
+ */
+export type Owner = number | { direct: true; gen: number };
+
+/** The owner of a claim `claim` or `take` returned. */
+export function ownerOf(claimed: Extract<Claim, { kind: "claimed" }>): Owner {
+  return claimed.direct ? { direct: true, gen: claimed.gen } : claimed.attempt;
+}
+
+function owned(owner: Owner, now: Date) {
+  if (typeof owner === "number") {
+    return { from: ["sending"] as Status[], guard: { attempt: owner }, remove: ["lease_until"] };
+  }
+  return {
+    from: CLAIMABLE,
+    guard: { leaseExpiredBefore: now, generation: owner.gen },
+    attempt: true,
+    remove: ["lease_until", "next_attempt_at"],
+  };
 }
 
 /**
@@ -83,7 +163,7 @@ export async function claim(
 export async function complete(
   tenantId: string,
   notification: Info,
-  attempt: number,
+  owner: Owner,
   outcome: { status: "delivered" | "sent"; providerMessageId?: string },
   now = new Date(),
 ) {
@@ -94,16 +174,14 @@ export async function complete(
   const current = await Store.transition({
     tenantId,
     id,
-    from: ["sending"],
     to: outcome.status,
     now,
+    ...owned(owner, now),
     set: {
       [`${outcome.status}_at`]: stamp,
       ...(outcome.providerMessageId ? { provider_message_id: outcome.providerMessageId } : {}),
       ...inbox,
     },
-    remove: ["lease_until"],
-    guard: { attempt },
   });
   return current && changed(tenantId, current);
 }
@@ -135,7 +213,7 @@ export async function acceptedAnyway(
 export async function fail(
   tenantId: string,
   id: string,
-  attempt: number,
+  owner: Owner,
   error: string,
   now = new Date(),
   options: { exhausted?: boolean; reason?: Info["failure_reason"] } = {},
@@ -143,17 +221,15 @@ export async function fail(
   const item = await Store.transition({
     tenantId,
     id,
-    from: ["sending"],
     to: "failed",
     now,
+    ...owned(owner, now),
     set: {
       failed_at: now.toISOString(),
       last_error: error,
       ...(options.exhausted ? { exhausted: true } : {}),
       ...(options.reason ? { failure_reason: options.reason } : {}),
     },
-    remove: ["lease_until"],
-    guard: { attempt },
   });
   return item && changed(tenantId, item);
 }
@@ -354,19 +430,17 @@ async function workflowOutcome(tenantId: string, info: Info): Promise<void> {
 export async function skip(
   tenantId: string,
   id: string,
-  attempt: number,
+  owner: Owner,
   reason: Info["skip_reason"],
   now = new Date(),
 ) {
   const item = await Store.transition({
     tenantId,
     id,
-    from: ["sending"],
     to: "skipped",
     now,
+    ...owned(owner, now),
     set: { skipped_at: now.toISOString(), skip_reason: reason },
-    remove: ["lease_until"],
-    guard: { attempt },
   });
   return item && changed(tenantId, item);
 }

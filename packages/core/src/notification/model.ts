@@ -254,6 +254,29 @@ export type TemplateSendInput = z.input<typeof TemplateSendInput>;
 export const SendRequest = z.union([SendInput, TemplateSendInput]);
 export type SendRequest = z.input<typeof SendRequest>;
 
+type ContentVariant = (typeof SendInput.options)[number];
+
+/**
+ * SendRequest with every variant (each channel's content body, and the templated body) reshaped
+ * by the same `transform`: a batch item adds its own key, a topic send drops the recipient. The
+ * transform is typed against the templated body; every variant has the fields a reshaping
+ * touches (`common`), and each is reshaped at run time. The channel variants keep SendInput's
+ * static types, the templated one has the transform's.
+ */
+export function mapSendInput<Templated extends z.ZodObject>(
+  transform: (variant: typeof TemplateSendInput) => Templated,
+) {
+  return z.union([
+    z.discriminatedUnion(
+      "channel",
+      SendInput.options.map((variant) =>
+        transform(variant as unknown as typeof TemplateSendInput),
+      ) as unknown as [ContentVariant, ...ContentVariant[]],
+    ),
+    transform(TemplateSendInput),
+  ]);
+}
+
 /** The template a notification's content was rendered from. */
 export const TemplateRef = z.object({
   id: z.string(),

@@ -6,7 +6,7 @@ import { queueFor } from "../config";
 import { NotFoundError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
-import { RecipientId, SendInput, TemplateSendInput } from "../notification/model";
+import { mapSendInput, RecipientId } from "../notification/model";
 import { expiresAt } from "../retention";
 import { parseSendAt, plan, zone } from "../schedule";
 import * as Template from "../template";
@@ -82,16 +82,7 @@ export const list = fn(Ref.extend({ query: ListInput }), ({ tenantId, topic, que
 const withoutRecipient = { recipient: true } as const;
 
 /** A topic send's body: a POST /v1/notifications body without `recipient`. */
-export const TopicSendInput = z.union([
-  z.discriminatedUnion(
-    "channel",
-    SendInput.options.map((option) => option.omit(withoutRecipient)) as unknown as [
-      (typeof SendInput.options)[number],
-      ...(typeof SendInput.options)[number][],
-    ],
-  ),
-  TemplateSendInput.omit(withoutRecipient),
-]);
+export const TopicSendInput = mapSendInput((variant) => variant.omit(withoutRecipient));
 export type TopicSendInput = z.input<typeof TopicSendInput>;
 
 export const SendInfo = z.object({
