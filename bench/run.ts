@@ -10,7 +10,7 @@ import { measureRealtime } from "./realtime";
 import { measureWorkflow } from "./workflow";
 
 /**
- * `npm run bench [bundles|cost|paths|latency|lateness|isolation|socket|topic [N]|workflow]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles [--why] [function…]|cost|paths|latency|lateness|isolation|socket|topic [N]|workflow]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
  * from a hanging endpoint, the real-time feeds (`socket`: cost per connected hour and per event,
  * fan-out to 1,000 subscribers against raw Redis). Tables on stdout, JSON in bench/results/.
@@ -40,7 +40,10 @@ const wanted = (part: string) => !only || only === part;
 const started = performance.now();
 
 // First, before the local cloud exists, so nothing else competes for the CPU.
-if (wanted("bundles")) await measureBundles();
+if (wanted("bundles")) {
+  const args = only === "bundles" ? process.argv.slice(3) : [];
+  await measureBundles({ why: args.includes("--why"), only: args.filter((a) => a !== "--why") });
+}
 
 if (wanted("cost") || wanted("latency") || only === "paths") {
   const cloud = await startLocalCloud({
