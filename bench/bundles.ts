@@ -85,7 +85,9 @@ async function bundle(entry: string, name: string): Promise<Bundle> {
   });
   const outputs = result.metafile.outputs;
   const abs = (path: string) => `${ROOT}${path}`;
-  const entryPath = Object.keys(outputs).find((p) => outputs[p]?.entryPoint) as string;
+  // The entry's own output: with splitting, each dynamically imported module is an entry point
+  // of the metafile too.
+  const entryPath = Object.keys(outputs).find((p) => p.endsWith(`/${name}/index.mjs`)) as string;
   const atInit = new Set<string>();
   const visit = (path: string) => {
     if (atInit.has(path)) return;
