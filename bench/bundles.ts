@@ -6,14 +6,15 @@ import * as manifest from "../functions/manifest";
 import { median, RESULTS, save, table } from "./support";
 
 /**
- * Per function: the esbuild bundle as SST builds it (minified ESM, `module` main field first,
- * names kept, code splitting on
- * as `stacks/lambda.ts` sets it) but with `@aws-sdk/*` left out, as the Lambda runtime provides it (SST bundles them unless told otherwise), the
- * KB loaded at init (the entry and the chunks it imports statically) and the KB only a dynamic
- * `import()` loads, and module init time in a fresh process (the `import()` of the entry). Init
- * is compared with a handler that imports only the same `@aws-sdk/*` packages (the floor for a
- * function that uses those clients), timed alternately with it in the same run, so the ratio
- * holds up on a busy machine; the goal is issue 16's.
+ * Per function: the esbuild bundle as SST builds it for ESM (sst/sst pkg/runtime/node/build.go:
+ * minified, `module` before `main`, names kept, code splitting on as `stacks/lambda.ts` sets it),
+ * except that `@aws-sdk/*` is left out, as the Lambda runtime provides it (SST bundles it unless
+ * a function marks it external); the KB loaded at init (the entry and the chunks it imports
+ * statically) and the KB only a dynamic `import()` loads; and module init time in a fresh
+ * process (the `import()` of the entry). Init is compared with a handler that imports only the
+ * same `@aws-sdk/*` packages (the floor for a function that uses those clients), timed
+ * alternately with it in the same run, so the ratio holds up on a busy machine; the goal is
+ * issue 16's.
  */
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = fileURLToPath(new URL("bundles/", RESULTS));
@@ -121,7 +122,10 @@ async function bundle(entry: string, name: string): Promise<Bundle> {
     if (!via.has(source(input))) {
       const chain: string[] = [];
       for (let at: string | undefined = input; at; at = parent.get(at)) chain.unshift(source(at));
-      via.set(source(input), chain.filter((s, i) => s !== chain[i - 1]));
+      via.set(
+        source(input),
+        chain.filter((s, i) => s !== chain[i - 1]),
+      );
     }
     for (const imported of inputs[input]?.imports ?? []) {
       if (imported.kind === "dynamic-import" || imported.external || parent.has(imported.path)) {
@@ -192,7 +196,8 @@ export async function measureBundles({ only = [], why = false, runs = 7 }: Bundl
   const measured = [];
   const names = handlers().map((h) => h.replace(/^functions\//, ""));
   const unknown = only.filter((name) => !names.includes(name));
-  if (unknown.length) throw new Error(`no function ${unknown.join(", ")}; one of ${names.join(" ")}`);
+  if (unknown.length)
+    throw new Error(`no function ${unknown.join(", ")}; one of ${names.join(" ")}`);
   for (const handler of handlers()) {
     const name = handler.replace(/^functions\//, "");
     if (only.length && !only.includes(name)) continue;
@@ -236,7 +241,7 @@ export async function measureBundles({ only = [], why = false, runs = 7 }: Bundl
     "SDK clients": m.sdk.map((p) => p.replace(/^@aws-sdk\/(client-)?/, "")).join(" ") || "-",
   }));
   table(
-    `Bundles (esbuild ${version}: bundle, splitting, minify, node22, esm; @aws-sdk/* external, as the Lambda runtime provides it) and module init in a fresh node ${process.version} (import of the entry, median of ${runs}); ratio = median of init / init of a handler importing only the same SDK packages, timed alternately`,
+    `Bundles (esbuild ${version} as SST builds ESM: bundle, splitting, minify, module main field first, names kept; @aws-sdk/* external, as the Lambda runtime provides it) and module init in a fresh node ${process.version} (import of the entry, median of ${runs}); ratio = median of init / init of a handler importing only the same SDK packages, timed alternately`,
     rows,
   );
   const kbs = rows.map((r) => r["KB at init"]);
@@ -245,6 +250,7 @@ export async function measureBundles({ only = [], why = false, runs = 7 }: Bundl
     `\nlean functions (≤ ${GOAL.kb} KB at init, init ≤ ${GOAL.initRatio}× SDK-only): ${rows.filter((r) => r[goal] === "PASS").length} of ${rows.length} pass; KB ${Math.min(...kbs).toFixed(0)}–${Math.max(...kbs).toFixed(0)}, ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}\n`,
   );
   // A partial run (some functions named) is not the table of record.
-  if (!only.length) save("bundles", { esbuild: version, node: process.version, runs, goal: GOAL, rows });
+  if (!only.length)
+    save("bundles", { esbuild: version, node: process.version, runs, goal: GOAL, rows });
   return rows;
 }
