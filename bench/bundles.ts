@@ -184,12 +184,13 @@ export interface BundleOptions {
   only?: string[];
   /** Also print, per function, the sources that weigh most at init (`--why`). */
   why?: boolean;
+  /** Init timings per function and per floor (`--runs N`, default 7; more for steadier ratios). */
   runs?: number;
 }
 
 /**
- * `npm run bench -- bundles [--why] [function…]`: the table, for all functions or the ones
- * named; `--why` adds each one's heaviest sources at init (packages, and Herald's own files).
+ * `npm run bench -- bundles [--why] [--runs N] [function…]`: the table, for all functions or the
+ * ones named; `--why` adds each one's heaviest sources at init (packages, and Herald's own files).
  */
 export async function measureBundles({ only = [], why = false, runs = 7 }: BundleOptions = {}) {
   mkdirSync(OUT, { recursive: true });
