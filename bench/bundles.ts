@@ -6,13 +6,15 @@ import * as manifest from "../functions/manifest";
 import { median, RESULTS, save, table } from "./support";
 
 /**
- * Per function: the esbuild bundle as SST builds it (minified ESM for node22, code splitting on
- * as `stacks/lambda.ts` sets it, `@aws-sdk/*` left out as the Lambda runtime provides it), the
- * KB loaded at init (the entry and the chunks it imports statically) and the KB only a dynamic
- * `import()` loads, and module init time in a fresh process (the `import()` of the entry). Init
- * is compared with a handler that imports only the same `@aws-sdk/*` packages (the floor for a
- * function that uses those clients), timed alternately with it in the same run, so the ratio
- * holds up on a busy machine; the goal is issue 16's.
+ * Per function: the esbuild bundle as SST builds it for ESM (sst/sst pkg/runtime/node/build.go:
+ * minified, `module` before `main`, names kept, code splitting on as `stacks/lambda.ts` sets it),
+ * except that `@aws-sdk/*` is left out, as the Lambda runtime provides it (SST bundles it unless
+ * a function marks it external); the KB loaded at init (the entry and the chunks it imports
+ * statically) and the KB only a dynamic `import()` loads; and module init time in a fresh
+ * process (the `import()` of the entry). Init is compared with a handler that imports only the
+ * same `@aws-sdk/*` packages (the floor for a function that uses those clients), timed
+ * alternately with it in the same run, so the ratio holds up on a busy machine; the goal is
+ * issue 16's.
  */
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = fileURLToPath(new URL("bundles/", RESULTS));
@@ -43,6 +45,19 @@ interface Bundle {
   lazyKb: number;
   /** `@aws-sdk/*` packages imported at init. */
   sdk: string[];
+  /**
+   * KB at init per source (a package in node_modules, or a file of Herald's), largest first,
+   * with the chain of static imports from the entry that first reaches it.
+   */
+  inputs: Array<{ input: string; kb: number; via: string[] }>;
+}
+
+/** `node_modules/@smithy/core/dist-es/x.js` → `@smithy/core`; Herald's own files as they are. */
+function source(input: string): string {
+  const at = input.lastIndexOf("node_modules/");
+  if (at < 0) return input;
+  const [scope, name] = input.slice(at + "node_modules/".length).split("/");
+  return scope?.startsWith("@") ? `${scope}/${name}` : (scope as string);
 }
 
 async function bundle(entry: string, name: string): Promise<Bundle> {
@@ -55,8 +70,12 @@ async function bundle(entry: string, name: string): Promise<Bundle> {
     bundle: true,
     splitting: true,
     minify: true,
+    // As SST's build (sst/sst pkg/runtime/node/build.go) for ESM: `module` before `main`, so a
+    // package's ES build is tree-shaken rather than its CommonJS one taken whole, and names kept.
+    mainFields: ["module", "main"],
+    keepNames: true,
     platform: "node",
-    target: "node22",
+    target: "esnext",
     format: "esm",
     external: ["@aws-sdk/*"],
     banner: {
@@ -67,7 +86,9 @@ async function bundle(entry: string, name: string): Promise<Bundle> {
   });
   const outputs = result.metafile.outputs;
   const abs = (path: string) => `${ROOT}${path}`;
-  const entryPath = Object.keys(outputs).find((p) => outputs[p]?.entryPoint) as string;
+  // The entry's own output: with splitting, each dynamically imported module is an entry point
+  // of the metafile too.
+  const entryPath = Object.keys(outputs).find((p) => p.endsWith(`/${name}/index.mjs`)) as string;
   const atInit = new Set<string>();
   const visit = (path: string) => {
     if (atInit.has(path)) return;
@@ -84,11 +105,44 @@ async function bundle(entry: string, name: string): Promise<Bundle> {
     const text = readFileSync(abs(path), "utf8");
     for (const m of text.matchAll(/from\s*"(@aws-sdk\/[^"]+)"/g)) sdk.add(m[1] as string);
   }
+  const bySource = new Map<string, number>();
+  for (const path of atInit) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[path]?.inputs ?? {})) {
+      bySource.set(source(input), (bySource.get(source(input)) ?? 0) + bytesInOutput);
+    }
+  }
+  // The first chain of static imports (breadth-first from the entry) that reaches each source.
+  const inputs = result.metafile.inputs;
+  const start = Object.keys(inputs).find((i) => inputs[i] && i.endsWith(entry.slice(ROOT.length)));
+  const parent = new Map<string, string | undefined>([[start as string, undefined]]);
+  const queue = [start as string];
+  const via = new Map<string, string[]>();
+  while (queue.length) {
+    const input = queue.shift() as string;
+    if (!via.has(source(input))) {
+      const chain: string[] = [];
+      for (let at: string | undefined = input; at; at = parent.get(at)) chain.unshift(source(at));
+      via.set(
+        source(input),
+        chain.filter((s, i) => s !== chain[i - 1]),
+      );
+    }
+    for (const imported of inputs[input]?.imports ?? []) {
+      if (imported.kind === "dynamic-import" || imported.external || parent.has(imported.path)) {
+        continue;
+      }
+      parent.set(imported.path, input);
+      queue.push(imported.path);
+    }
+  }
   return {
     entry: abs(entryPath),
     kb: size([...atInit]) / 1024,
     lazyKb: size(all.filter((p) => !atInit.has(p))) / 1024,
     sdk: [...sdk].sort(),
+    inputs: [...bySource]
+      .map(([input, bytes]) => ({ input, kb: bytes / 1024, via: via.get(input) ?? [] }))
+      .sort((a, b) => b.kb - a.kb),
   };
 }
 
@@ -125,13 +179,37 @@ export const handler = async () => ({ statusCode: 200, modules: [${packages.map(
   return bundle(entry, `${name}.sdk-only`);
 }
 
-export async function measureBundles(runs = 7) {
+export interface BundleOptions {
+  /** Only these functions (`api/health`, `workers/push`); all when empty. */
+  only?: string[];
+  /** Also print, per function, the sources that weigh most at init (`--why`). */
+  why?: boolean;
+  /** Init timings per function and per floor (`--runs N`, default 7; more for steadier ratios). */
+  runs?: number;
+}
+
+/**
+ * `npm run bench -- bundles [--why] [--runs N] [function…]`: the table, for all functions or the
+ * ones named; `--why` adds each one's heaviest sources at init (packages, and Herald's own files).
+ */
+export async function measureBundles({ only = [], why = false, runs = 7 }: BundleOptions = {}) {
   mkdirSync(OUT, { recursive: true });
   const measured = [];
+  const names = handlers().map((h) => h.replace(/^functions\//, ""));
+  const unknown = only.filter((name) => !names.includes(name));
+  if (unknown.length)
+    throw new Error(`no function ${unknown.join(", ")}; one of ${names.join(" ")}`);
   for (const handler of handlers()) {
     const name = handler.replace(/^functions\//, "");
+    if (only.length && !only.includes(name)) continue;
     const safe = name.replace(/[^\w-]+/g, "_");
     const lean = await bundle(`${ROOT}${handler}.ts`, safe);
+    if (why) {
+      const top = lean.inputs.slice(0, 15);
+      process.stdout.write(
+        `\n${name}: ${lean.kb.toFixed(0)} KB at init, of which\n${top.map((i) => `  ${i.kb.toFixed(1).padStart(6)} KB  ${i.input}${i.via.length > 1 ? `  ← ${i.via.slice(0, -1).reverse().join(" ← ")}` : ""}`).join("\n")}\n`,
+      );
+    }
     const floor = await sdkOnly(lean.sdk, safe);
     // Alternately, so both see the same load; the ratio is the median of the pairs'.
     const own: number[] = [];
@@ -164,7 +242,7 @@ export async function measureBundles(runs = 7) {
     "SDK clients": m.sdk.map((p) => p.replace(/^@aws-sdk\/(client-)?/, "")).join(" ") || "-",
   }));
   table(
-    `Bundles (esbuild ${version}: bundle, splitting, minify, node22, esm; @aws-sdk/* external, as the Lambda runtime provides it) and module init in a fresh node ${process.version} (import of the entry, median of ${runs}); ratio = median of init / init of a handler importing only the same SDK packages, timed alternately`,
+    `Bundles (esbuild ${version} as SST builds ESM: bundle, splitting, minify, module main field first, names kept; @aws-sdk/* external, as the Lambda runtime provides it) and module init in a fresh node ${process.version} (import of the entry, median of ${runs}); ratio = median of init / init of a handler importing only the same SDK packages, timed alternately`,
     rows,
   );
   const kbs = rows.map((r) => r["KB at init"]);
@@ -172,6 +250,8 @@ export async function measureBundles(runs = 7) {
   process.stdout.write(
     `\nlean functions (≤ ${GOAL.kb} KB at init, init ≤ ${GOAL.initRatio}× SDK-only): ${rows.filter((r) => r[goal] === "PASS").length} of ${rows.length} pass; KB ${Math.min(...kbs).toFixed(0)}–${Math.max(...kbs).toFixed(0)}, ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}\n`,
   );
-  save("bundles", { esbuild: version, node: process.version, runs, goal: GOAL, rows });
+  // A partial run (some functions named) is not the table of record.
+  if (!only.length)
+    save("bundles", { esbuild: version, node: process.version, runs, goal: GOAL, rows });
   return rows;
 }

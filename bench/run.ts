@@ -10,7 +10,7 @@ import { measureRealtime } from "./realtime";
 import { measureWorkflow } from "./workflow";
 
 /**
- * `npm run bench [bundles|cost|paths|latency|lateness|isolation|socket|topic [N]|workflow]`: requests and USD per million notifications, bundle
+ * `npm run bench [bundles [--why] [--runs N] [function…]|cost|paths|latency|lateness|isolation|socket|topic [N]|workflow]`: requests and USD per million notifications, bundle
  * sizes and cold init, local latency and throughput, lateness of scheduled sends, isolation
  * from a hanging endpoint, the real-time feeds (`socket`: cost per connected hour and per event,
  * fan-out to 1,000 subscribers against raw Redis). Tables on stdout, JSON in bench/results/.
@@ -40,7 +40,17 @@ const wanted = (part: string) => !only || only === part;
 const started = performance.now();
 
 // First, before the local cloud exists, so nothing else competes for the CPU.
-if (wanted("bundles")) await measureBundles();
+if (wanted("bundles")) {
+  // `bundles [--why] [--runs N] [function…]`
+  const args = only === "bundles" ? process.argv.slice(3) : [];
+  const runsAt = args.indexOf("--runs");
+  const runs = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : undefined;
+  await measureBundles({
+    why: args.includes("--why"),
+    only: args.filter((a) => a !== "--why"),
+    ...(runs ? { runs } : {}),
+  });
+}
 
 if (wanted("cost") || wanted("latency") || only === "paths") {
   const cloud = await startLocalCloud({

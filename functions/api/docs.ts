@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { openApiDocument } from "@herald/core/openapi";
-import { api } from "../lib/http";
-import { httpRoutes } from "../routes";
+import { publicApi } from "../lib/route";
 
 /**
  * GET /openapi.json: the OpenAPI 3.1 document, built from the route declarations.
@@ -58,11 +56,23 @@ const PAGE_HEADERS = {
   "cache-control": "public, max-age=300",
 };
 
-export const handler = api({ auth: false }, async ({ event }) => {
+/**
+ * The document needs every route's zod schemas, hence the whole domain: loaded on the first
+ * request for it, not at init (the page needs none of it).
+ */
+async function openApi() {
+  const [{ openApiDocument }, { httpRoutes }] = await Promise.all([
+    import("@herald/core/openapi"),
+    import("../routes"),
+  ]);
+  return openApiDocument(httpRoutes);
+}
+
+export const handler = publicApi({}, async ({ event }) => {
   if (event.routeKey === "GET /docs") return { status: 200, body: PAGE, headers: PAGE_HEADERS };
   return {
     status: 200,
-    body: openApiDocument(httpRoutes),
+    body: await openApi(),
     headers: { "cache-control": "public, max-age=300" },
   };
 });

@@ -1,3 +1,3 @@
-import { api } from "../lib/http";
+import { publicApi } from "../lib/route";
 
-export const handler = api({ auth: false }, async () => ({ status: 200, body: { ok: true } }));
+export const handler = publicApi({}, async () => ({ status: 200, body: { ok: true } }));

@@ -2,7 +2,7 @@
 import * as Inbox from "@herald/core/notification/inbox";
 import { verifyToken } from "@herald/core/realtime/token";
 import * as RateLimit from "@herald/core/tenant/ratelimit";
-import { type ApiRequest, type ApiResult, api } from "../lib/http";
+import { type ApiRequest, type ApiResult, publicApi } from "../lib/route";
 import type { RouteKey } from "../routes";
 
 /**
@@ -48,7 +48,7 @@ const routes = {
   (claims: Claims, request: ApiRequest) => Promise<ApiResult>
 >;
 
-export const handler = api({ auth: false }, async (request) => {
+export const handler = publicApi({}, async (request) => {
   const route = routes[request.event.routeKey as keyof typeof routes];
   if (!route) throw new Error(`inbox handler got unexpected route ${request.event.routeKey}`);
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.event.headers.authorization ?? "")?.[1];

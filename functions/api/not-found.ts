@@ -1,8 +1,8 @@
 import { VisibleError } from "@herald/core/error";
-import { api } from "../lib/http";
+import { publicApi } from "../lib/route";
 
 /** `$default`: no route matched the method and path. */
-export const handler = api({ auth: false }, async ({ event }) => {
+export const handler = publicApi({}, async ({ event }) => {
   const { method, path } = event.requestContext.http;
   throw new VisibleError("not_found", "route_not_found", `No route for ${method} ${path}`);
 });

@@ -1,5 +1,5 @@
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
-import { type ApiEvent, api, MAX_BODY_BYTES, parseBody, unhandled } from "../lib/http";
+import { type ApiEvent, MAX_BODY_BYTES, parseBody, publicApi, unhandled } from "../lib/route";
 import type { RouteKey } from "../routes";
 
 const HTML = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
@@ -22,7 +22,7 @@ function formOf(event: ApiEvent): { form: Record<string, unknown>; html: boolean
  * answered with the page again, or JSON `{"categories": ...}`, answered with the preferences).
  * No API key: the signed token is the credential.
  */
-export const handler = api({ auth: false }, async ({ event }) => {
+export const handler = publicApi({}, async ({ event }) => {
   const token = event.pathParameters?.token ?? "";
   const route = event.routeKey as RouteKey<"functions/api/preferences.handler">;
   switch (route) {

@@ -1,4 +1,4 @@
-import * as Notification from "@herald/core/notification";
+import * as Inbox from "@herald/core/notification/inbox";
 import * as Recipient from "@herald/core/recipient";
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
 import * as Preferences from "@herald/core/recipient/preferences";
@@ -8,7 +8,7 @@ import type { RouteKey } from "../routes";
 function markAs(mark: "read" | "seen") {
   return async ({ principal, id, event }: ApiRequest & { id: string }): Promise<ApiResult> => ({
     status: 200,
-    body: await Notification.Inbox.mark({
+    body: await Inbox.mark({
       tenantId: principal.tenantId,
       recipientId: id,
       id: event.pathParameters?.notification ?? "",
@@ -37,15 +37,15 @@ const routes = {
   },
   "GET /v1/recipients/{id}/inbox": async ({ principal, id, event }) => ({
     status: 200,
-    body: await Notification.Inbox.list({
+    body: await Inbox.list({
       tenantId: principal.tenantId,
       recipientId: id,
-      query: (event.queryStringParameters ?? {}) as Notification.Inbox.ListInput,
+      query: (event.queryStringParameters ?? {}) as Inbox.ListInput,
     }),
   }),
   "GET /v1/recipients/{id}/inbox/unread-count": async ({ principal, id }) => ({
     status: 200,
-    body: await Notification.Inbox.unreadCount({ tenantId: principal.tenantId, recipientId: id }),
+    body: await Inbox.unreadCount({ tenantId: principal.tenantId, recipientId: id }),
   }),
   "GET /v1/recipients/{id}/preferences": async ({ principal, id }) => ({
     status: 200,

@@ -1,12 +1,12 @@
 import * as Suppression from "@herald/core/suppression";
-import { api } from "../lib/http";
+import { publicApi } from "../lib/route";
 
 /**
  * POST /v1/unsubscribe/{token}: RFC 8058 one-click unsubscribe, what a mail client POSTs
  * (`List-Unsubscribe=One-Click`) to the URL in an email's List-Unsubscribe header. The signed
  * token is the credential.
  */
-export const handler = api({ auth: false }, async ({ event }) => {
+export const handler = publicApi({}, async ({ event }) => {
   await Suppression.unsubscribe(event.pathParameters?.token ?? "");
   return { status: 200, body: { unsubscribed: true } };
 });

@@ -1,155 +1,22 @@
-import { ValidationError, VisibleError } from "@herald/core/error";
-import { log } from "@herald/core/log";
-import type { Principal } from "@herald/core/tenant";
 import * as RateLimit from "@herald/core/tenant/ratelimit";
-import middy, { type MiddlewareObj } from "@middy/core";
-import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-} from "aws-lambda";
-import { errorResponse } from "./errors";
+import { type ApiRequest, type ApiResult, chain, principalOf, type RouteOptions } from "./route";
+
+export * from "./route";
 
 /**
- * The middy chain every API handler shares: request-scoped log context, the authorizer's
- * principal, a bounded JSON body, and the one place errors become HTTP responses.
+ * Routes that take an API key: the authorizer's principal, and the key's rate limit before
+ * anything else. A route without a key uses `publicApi` (`route.ts`), which loads neither.
  */
-
-export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Principal>>;
-
-export interface ApiRequest {
-  event: ApiEvent;
-  /** Parsed JSON body, when the route takes one. */
-  body: unknown;
-  /** The tenant and key, when the route requires a credential. */
-  principal: Principal;
-}
-
-export type ApiResult = { status: number; body?: unknown; headers?: Record<string, string> };
-
-/** Larger bodies are refused before parsing; notification content has its own field limits. */
-export const MAX_BODY_BYTES = 256 * 1024;
-
-function json(status: number, body: unknown, headers?: Record<string, string>) {
-  return {
-    statusCode: status,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body),
-  } satisfies APIGatewayProxyStructuredResultV2;
-}
-
-/** Request-scoped log fields, and one access line per request. */
-const context: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
-  before: (request) => {
-    const { event } = request;
-    log.setContext({ requestId: event.requestContext.requestId, route: event.routeKey });
-    (request.internal as { started?: number }).started = Date.now();
-  },
-  after: (request) => access(request),
-  onError: (request) => access(request),
-};
-
-function access(request: middy.Request<ApiEvent, APIGatewayProxyStructuredResultV2>) {
-  const started = (request.internal as { started?: number }).started ?? Date.now();
-  log.info("request", {
-    // Explicit, not only from the log context: locally many requests share one process.
-    requestId: request.event.requestContext.requestId,
-    route: request.event.routeKey,
-    status: request.response?.statusCode,
-    durationMs: Date.now() - started,
-    tenantId: request.event.requestContext.authorizer?.lambda?.tenantId,
-  });
-}
-
-/** Turns thrown errors into responses (the map is `errors.ts`). */
-const errors: MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> = {
-  onError: (request) => {
-    const { status, body, headers } = errorResponse(request.error);
-    request.response = json(status, body, headers);
-  },
-};
-
-/** `__proto__` in a body can only be an attack on whatever copies the object next. */
-function refusePrototypeKeys(key: string, value: unknown) {
-  if (key === "__proto__") {
-    throw new ValidationError("forbidden_key", '"__proto__" is not allowed as a key');
-  }
-  return value;
-}
-
-export function parseBody(event: ApiEvent, limit = MAX_BODY_BYTES): unknown {
-  if (!event.body) throw new ValidationError("missing_body", "A JSON body is required");
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body);
-  if (raw.byteLength > limit) {
-    throw new VisibleError("too_large", "payload_too_large", `The body exceeds ${limit} bytes`);
-  }
-  const type = event.headers["content-type"] ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new VisibleError(
-      "validation",
-      "unsupported_media_type",
-      "Send the body as application/json",
-    );
-  }
-  try {
-    return JSON.parse(raw.toString("utf8"), refusePrototypeKeys);
-  } catch (error) {
-    if (error instanceof ValidationError) throw error;
-    throw new ValidationError(
-      "invalid_json",
-      `The body is not valid JSON: ${(error as Error).message}`,
-    );
-  }
-}
-
-function principalOf(event: ApiEvent): Principal {
-  const lambda = event.requestContext.authorizer?.lambda;
-  if (!lambda?.tenantId || !lambda.keyId) {
-    // API Gateway's authorizer guards every such route; this is the second lock.
-    throw new VisibleError("unauthorized", "unauthorized", "A valid API key is required");
-  }
-  return {
-    tenantId: lambda.tenantId,
-    keyId: lambda.keyId,
-    // Lambda authorizer context values reach the route as strings in AWS.
-    ...(String(lambda.test) === "true" ? { test: true } : {}),
-  };
-}
-
-export interface RouteOptions {
-  /**
-   * Parse a JSON body: always, only for requests with this method, or `"optional"`: when one is
-   * sent (then it is checked like any other; without one the route sees `undefined`).
-   */
-  body?: boolean | "POST" | "PUT" | "PATCH" | "optional";
-  /** Require the authorizer's principal (default true). */
-  auth?: boolean;
-  /** The body's size limit in bytes (default MAX_BODY_BYTES). */
-  maxBodyBytes?: number;
-}
 
 /** Wrap a route: `api({ body: true }, async ({ body, principal }) => ({ status: 202, body }))`. */
 export function api(options: RouteOptions, route: (request: ApiRequest) => Promise<ApiResult>) {
-  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
-    .use(context)
-    .use(errors)
-    .handler(async (event) => {
-      const principal = options.auth === false ? { tenantId: "", keyId: "" } : principalOf(event);
-      if (options.auth !== false) await RateLimit.enforce(principal.keyId);
-      const wantsBody =
-        options.body === true ||
-        (options.body === "optional" && Boolean(event.body)) ||
-        (typeof options.body === "string" && event.requestContext.http.method === options.body);
-      const body = wantsBody ? parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
-      const result = await route({ event, body, principal });
-      return json(result.status, result.body, result.headers);
-    });
-}
-
-/**
- * The end of a handler's `switch (event.routeKey as RouteKey<"functions/api/x.handler">)`: a
- * route declared for the handler without a case, or a case for a route not declared, fails
- * typecheck. (API Gateway only ever hands a handler the routes it serves.)
- */
-export function unhandled(route: never): never {
-  throw new Error(`no case for route ${String(route)}`);
+  return chain(
+    options,
+    async (event) => {
+      const principal = principalOf(event);
+      await RateLimit.enforce(principal.keyId);
+      return principal;
+    },
+    route,
+  );
 }

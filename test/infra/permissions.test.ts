@@ -28,22 +28,6 @@ const PUBLISH = "appsync:EventPublish";
 const CURSORS = "the Notification namespace carries list/inbox, whose cursors are signed";
 const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[]; why: string }> =
   {
-    "functions/api/health.handler": {
-      links: ["Upstash"],
-      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
-    },
-    "functions/api/unsubscribe.handler": {
-      links: ["Upstash"],
-      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
-    },
-    "functions/api/preferences.handler": {
-      links: ["Upstash"],
-      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
-    },
-    "functions/api/not-found.handler": {
-      links: ["Upstash"],
-      why: "the shared middy chain holds the rate limit, applied only to authenticated routes",
-    },
     "functions/api/docs.handler": {
       actions: [
         ...SENDING,

@@ -1,4 +1,5 @@
-import * as Notification from "@herald/core/notification";
+import * as Notification from "@herald/core/notification/manage";
+import type { Info } from "@herald/core/notification/model";
 import { api } from "../../lib/http";
 import type { RouteKey } from "../../routes";
 
@@ -10,7 +11,7 @@ const verbs = {
   "POST /v1/notifications/{id}/retry": Notification.retry,
 } satisfies Record<
   RouteKey<"functions/api/notifications/by-id.handler">,
-  (input: { tenantId: string; id: string }) => Promise<Notification.Info>
+  (input: { tenantId: string; id: string }) => Promise<Info>
 >;
 
 export const handler = api({}, async ({ event, principal }) => {

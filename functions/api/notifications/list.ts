@@ -1,4 +1,4 @@
-import * as Notification from "@herald/core/notification";
+import * as Notification from "@herald/core/notification/manage";
 import { api } from "../../lib/http";
 
 /** GET /v1/notifications?status=&channel=&recipient=&created_after=&created_before=&limit=&cursor= */

@@ -1,4 +1,4 @@
-import * as Notification from "@herald/core/notification";
+import * as Notification from "@herald/core/notification/send";
 import { api } from "../../lib/http";
 
 /** POST /v1/notifications */
