@@ -415,9 +415,9 @@ export class HeraldSocket {
   /**
    * Subscribe every channel again under a new id with a fresh token (the authorizer checks it,
    * and renews the recipient's presence), dropping each old subscription once its successor is
-   * confirmed; repeats in between are dropped like any other. Then a catch-up replay, as after
-   * any subscribe. Without a connection there is nothing to renew: the next one gets a fresh
-   * token anyway.
+   * confirmed; repeats in between are dropped like any other. A renewal after the old token
+   * expired (its presence lapsed) is followed by a catch-up replay, as after any subscribe.
+   * Without a connection there is nothing to renew: the next one gets a fresh token anyway.
    */
   private async renew() {
     if (this.stopped || typeof this.source !== "function") return;
@@ -435,6 +435,7 @@ export class HeraldSocket {
       return;
     }
     if (this.stopped) return;
+    const expiring = this.token?.expires_at ? Date.parse(this.token.expires_at) : Number.NaN;
     this.token = token;
     this.planRenewal(token);
     if (!this.acknowledged) return;
@@ -446,7 +447,10 @@ export class HeraldSocket {
       this.replacing.set(channel.id, previous);
       this.sendSubscribe(channel);
     }
-    for (const entry of this.entries) this.catchUp(entry, started);
+    // Renewed in time, the recipient was present throughout (the old token's presence lasts
+    // until it expires): nothing to catch up. Renewed late, presence lapsed meanwhile.
+    if (!(started < expiring))
+      for (const entry of this.entries) this.catchUp(entry, expiring || started);
   }
 
   private detach(entry: Entry) {

@@ -30,7 +30,7 @@ import { errorFields, log } from "../log";
  */
 
 /** Live members past which a new listener registers its transport's tenant-wide member. */
-export const MAX_MEMBERS = 500;
+export const MAX_MEMBERS = 200;
 /** What a catch-up waits beyond the cache TTL: cache stamping, an index's replication lag. */
 export const CATCH_UP_MARGIN_MS = 1_000;
 
