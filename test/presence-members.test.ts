@@ -71,6 +71,23 @@ describe("presence", () => {
     });
   });
 
+  it("reads a listener's own member as the shared one it stands for", () => {
+    // Prepare
+    const mine = Presence.own(Presence.member.recipient("a:l:ice"));
+    const theirs = Presence.own(Presence.member.tenant());
+
+    // Act
+    const one = Presence.listeningOf([mine]);
+    const all = Presence.listeningOf([theirs]);
+
+    // Assess
+    expect(mine).toMatch(/^l:[0-9a-f-]{36}:r:a:l:ice$/);
+    expect(one.redis(change("n1", "a:l:ice"))).toBe(true);
+    expect(one.redis(change("n2", "bob"))).toBe(false);
+    expect(all.redis(change("n3"))).toBe(true);
+    expect(all.socket(change("n3", "bob"))).toBe(false);
+  });
+
   it("registers what a subscription pattern listens to, and refuses patterns it cannot place", () => {
     // Act
     const tenant = listenerOf(patterns.tenant("acme:1"));

@@ -218,6 +218,39 @@ describe("presence-gated publishing", () => {
     expect(keys(ws)).toEqual([...new Set(keys(ws))]);
   }, 60_000);
 
+  it("stops publishing a recipient's changes once their SSE feed left: it removes its own presence", async () => {
+    // Prepare
+    const { tenantId, herald } = await tenant();
+    const { Presence } = await import("@herald/core/realtime");
+    const published = await observe(tenantId);
+    const alice = unique("alice");
+    const feed = subscribe(
+      cloud().feedUrl,
+      (await herald.issueToken(alice)).token,
+      () => undefined,
+    );
+    await feed.ready;
+    const first = await herald.send(inApp(alice));
+    await eventually(
+      () => (published.includes(first.id) ? true : undefined),
+      "published, listened to",
+    );
+
+    // Act
+    feed.close();
+    await eventually(
+      async () => ((await Presence.read(tenantId)).length === 0 ? true : undefined),
+      "presence removed",
+    );
+    await sleep(CACHE_MS + 500);
+    const second = await herald.send(inApp(alice));
+    await delivered(herald, [second.id]);
+    await cloud().runner.drain(15_000, { delayed: false });
+
+    // Assess
+    expect(published).not.toContain(second.id);
+  }, 40_000);
+
   it("stops delivering to a subscription whose token expired unrenewed: its presence lapsed", async () => {
     // Prepare
     const { herald } = await tenant();

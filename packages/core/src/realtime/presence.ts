@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { redis } from "../aws/redis";
 import { cached } from "../cache";
 import { tuning } from "../config";
@@ -17,10 +18,13 @@ import { errorFields, log } from "../log";
  *   `s:<recipient>`   a recipient's changes, on AppSync Events (the WebSocket authorizer)
  *   `*s`              every change with a recipient, on AppSync Events
  *
- * Listeners `register` when they start (one script call: stale members dropped, the member kept
- * at the later of its expiries, the key expiring with its last member); past `MAX_MEMBERS` live
- * members a new listener registers the tenant-wide member of its transport instead, so a read
- * stays small. Publishers read a tenant's live members once per HERALD_PRESENCE_CACHE_MS per
+ * A listener that knows when it ends (the SSE feed, `Realtime.subscribe`) registers a member of
+ * its own, `l:<listener id>:<member>`, and removes it when it ends; the WebSocket authorizer
+ * never learns when a subscription ends, so `s:` members are shared and last until the token
+ * expires. Listeners `register` when they start (one script call: stale members dropped, the
+ * member kept at the later of its expiries, the key expiring with its last member); past
+ * `MAX_MEMBERS` live members a new listener registers the tenant-wide member of its transport
+ * instead (shared: never removed early), so a read stays small. Publishers read a tenant's live members once per HERALD_PRESENCE_CACHE_MS per
  * container (`listening`, one ZRANGE) and publish nothing else while nobody listens.
  *
  * The gap: a publisher that read "nobody" just before a listener registered keeps that answer
@@ -44,6 +48,16 @@ export const member = {
   notification: (id: string) => `n:${id}`,
   socket: (recipientId: string) => `s:${recipientId}`,
 };
+
+/** A member of one listener's own (`own(member.recipient(id))`), removed when it ends. */
+export function own(shared: string): string {
+  return `l:${randomUUID()}:${shared}`;
+}
+
+/** The shared member an own one stands for. */
+function sharedOf(member: string): string {
+  return member.startsWith("l:") ? member.slice(member.indexOf(":", 2) + 1) : member;
+}
 
 export function keyOf(tenantId: string): string {
   return `herald:presence:${Buffer.from(tenantId).toString("base64url")}`;
@@ -71,9 +85,9 @@ return member
 let script: { exec(keys: string[], args: string[]): Promise<string> } | undefined;
 
 /**
- * Say a listener of `tenantId` listens until `until` (epoch ms). A listener that goes away early
- * stays registered until then (members are shared by every listener of the same kind): that
- * costs publishes, never a lost event. Resolves to the member actually registered.
+ * Say a listener of `tenantId` listens until `until` (epoch ms). Resolves to the member actually
+ * registered: the tenant-wide one when the set was full. A shared member stays until its expiry
+ * however early its listeners leave: that costs publishes, never a lost event.
  */
 export async function register(
   tenantId: string,
@@ -83,11 +97,16 @@ export async function register(
 ): Promise<string> {
   if (until <= now) return listener;
   script ??= redis().createScript<string>(REGISTER);
-  const overflow = listener.startsWith("s:") ? ALL_SOCKET : ALL;
+  const overflow = sharedOf(listener).startsWith("s:") ? ALL_SOCKET : ALL;
   return script.exec(
     [keyOf(tenantId)],
     [String(now), listener, String(Math.ceil(until)), String(MAX_MEMBERS), overflow],
   );
+}
+
+/** A listener that ends: its own member goes (a shared one, e.g. the overflow, stays). */
+export async function unregister(tenantId: string, registered: string): Promise<void> {
+  if (registered.startsWith("l:")) await redis().zrem(keyOf(tenantId), registered);
 }
 
 /** A notification as publishers see it: its id and recipient. */
@@ -105,7 +124,7 @@ export interface Listening {
 }
 
 export function listeningOf(members: Iterable<string>): Listening {
-  const live = new Set(members);
+  const live = new Set([...members].map(sharedOf));
   return {
     redis: ({ id, recipient }) =>
       live.has(ALL) ||

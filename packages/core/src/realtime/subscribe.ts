@@ -77,20 +77,29 @@ export async function subscribe(
   options: SubscribeOptions = {},
 ): Promise<Unsubscribe> {
   const listener = listenerOf(pattern);
+  const member = Presence.own(listener.member);
+  let registered: string | undefined;
   const subscriber = redis().psubscribe<unknown>(pattern);
   let renewal: ReturnType<typeof setInterval> | undefined;
   let unsubscribed: Promise<void> | undefined;
   const unsubscribe = () => {
     clearInterval(renewal);
-    unsubscribed ??= subscriber.unsubscribe();
+    unsubscribed ??= Promise.all([
+      subscriber.unsubscribe(),
+      registered &&
+        Presence.unregister(listener.tenantId, registered).catch((error: unknown) =>
+          log.warn("real-time presence not removed", { pattern, ...errorFields(error) }),
+        ),
+    ]).then(() => undefined);
     return unsubscribed;
   };
-  const present = () =>
-    Presence.register(
+  const present = async () => {
+    registered = await Presence.register(
       listener.tenantId,
-      listener.member,
+      member,
       options.until ?? Date.now() + PRESENCE_LEASE_MS,
     );
+  };
   let confirm: { resolve: () => void; reject: (error: Error) => void } | undefined;
   const confirmed = new Promise<void>((resolve, reject) => {
     confirm = { resolve, reject };
