@@ -314,6 +314,28 @@ describe("presence-gated publishing", () => {
     expect(finalOf(received, late.id)).toHaveLength(1);
   }, 40_000);
 
+  it("registers the tenant-wide member past the bound, so a presence read stays small", async () => {
+    // Prepare
+    const { Presence } = await import("@herald/core/realtime");
+    const tenantId = unique("tenant");
+    const until = Date.now() + 60_000;
+    for (let i = 0; i < Presence.MAX_MEMBERS; i++) {
+      await Presence.register(tenantId, Presence.member.recipient(`r${i}`), until);
+    }
+
+    // Act
+    const feed = await Presence.register(tenantId, Presence.member.recipient("one-more"), until);
+    const socket = await Presence.register(tenantId, Presence.member.socket("one-more"), until);
+    const members = await Presence.read(tenantId);
+
+    // Assess
+    expect([feed, socket]).toEqual(["*", "*s"]);
+    expect(members).toHaveLength(Presence.MAX_MEMBERS + 2);
+    const listening = Presence.listeningOf(members);
+    expect(listening.redis({ id: "n", recipient: { id: "anyone" } })).toBe(true);
+    expect(listening.socket({ id: "n", recipient: { id: "anyone" } })).toBe(true);
+  });
+
   it("keeps tenants apart: a listener in one tenant publishes nothing of another's", async () => {
     // Prepare
     const one = await tenant();
