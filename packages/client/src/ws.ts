@@ -178,6 +178,8 @@ export class HeraldSocket {
   private readonly byId = new Map<string, Channel>();
   private stopped = false;
   private failures = 0;
+  /** Subscriptions refused (401) in a row, across reconnects: they back off too. */
+  private refusals = 0;
   private nextId = 0;
   private keepAlive: ReturnType<typeof setTimeout> | undefined;
   private keepAliveMs = 300_000;
@@ -297,7 +299,12 @@ export class HeraldSocket {
     this.replacing.clear();
     for (const channel of this.channels.values()) channel.confirmed = false;
     if (this.stopped) return;
-    if (wasAcknowledged) this.schedule(this.options.minRetryMs ?? 500);
+    // A connection closed over a refused subscription backs off like a failed one: the refusal
+    // may not be the token's (the authorizer could not register presence).
+    if (wasAcknowledged)
+      this.schedule(
+        this.refusals > 0 ? this.backoff(this.refusals) : (this.options.minRetryMs ?? 500),
+      );
     else
       this.failed(
         new HeraldError(
@@ -322,9 +329,9 @@ export class HeraldSocket {
   }
 
   /** Full jitter between half and all of min·2^(failures-1), capped. */
-  private backoff(): number {
+  private backoff(failures = this.failures): number {
     const min = this.options.minRetryMs ?? 500;
-    const ceiling = Math.min(this.options.maxRetryMs ?? 30_000, min * 2 ** (this.failures - 1));
+    const ceiling = Math.min(this.options.maxRetryMs ?? 30_000, min * 2 ** (failures - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
@@ -537,6 +544,7 @@ export class HeraldSocket {
       case "subscribe_success": {
         const channel = this.byId.get(message.id);
         if (!channel) return;
+        this.refusals = 0;
         const previous = this.replacing.get(message.id);
         if (previous !== undefined) {
           this.replacing.delete(message.id);
@@ -550,6 +558,7 @@ export class HeraldSocket {
       case "subscribe_error": {
         const error = refusal(message.errors, "A subscription was refused");
         this.options.onError?.(error);
+        if (error.status === 401) this.refusals += 1;
         // Most often the token ran out: a new connection asks for a fresh one.
         if (error.status === 401) this.socket?.close(4001, "unauthorized");
         return;
