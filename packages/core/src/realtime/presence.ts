@@ -24,8 +24,9 @@ import { errorFields, log } from "../log";
  * expires. Listeners `register` when they start (one script call: stale members dropped, the
  * member kept at the later of its expiries, the key expiring with its last member); past
  * `MAX_MEMBERS` live members a new listener registers the tenant-wide member of its transport
- * instead (shared: never removed early), so a read stays small. Publishers read a tenant's live members once per HERALD_PRESENCE_CACHE_MS per
- * container (`listening`, one ZRANGE) and publish nothing else while nobody listens.
+ * instead (shared: never removed early), so a read stays small. Publishers read a tenant's live
+ * members once per HERALD_PRESENCE_CACHE_MS per container (`listening`, one ZRANGE) and publish
+ * nothing while nobody listens.
  *
  * The gap: a publisher that read "nobody" just before a listener registered keeps that answer
  * up to the cache TTL and drops what changes meanwhile. Listeners close it themselves: each one
