@@ -60,7 +60,7 @@ export interface FeedOptions {
    * `replay.end` event whose data says whether the replay was `complete`.
    */
   replayOnly?: boolean;
-  /** When to catch up on what stale presence kept from being published (default `catchUpAfterMs()`). */
+  /** When to catch up on what stale presence kept back (default `catchUpAfterMs()`). */
   catchUpAfterMs?: number;
 }
 
