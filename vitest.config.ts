@@ -17,7 +17,11 @@ import { defineConfig } from "vitest/config";
  */
 
 const INFRA = ["test/infra/**/*.test.ts"];
-const REDIS_DEPENDENT = ["test/ratelimit.test.ts", "test/realtime.test.ts"];
+const REDIS_DEPENDENT = [
+  "test/ratelimit.test.ts",
+  "test/ratelimit-lease.test.ts",
+  "test/realtime.test.ts",
+];
 
 const root = import.meta.dirname;
 const testFiles = globSync(["test/**/*.test.ts", "packages/*/src/**/*.test.ts"], { cwd: root })

@@ -115,7 +115,10 @@ const Tuning = z.object({
    * long. Every status change looks them up, so this saves a Query per change.
    */
   HERALD_CALLBACK_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
-  /** Requests each API key may make per window (sliding window, enforced in Redis). */
+  /**
+   * Requests each API key may make per window (sliding window counted in Redis, spent from
+   * per-container leases of at most a tenth of it: tenant/ratelimit.ts).
+   */
   HERALD_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   HERALD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /**
