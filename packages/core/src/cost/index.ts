@@ -79,8 +79,9 @@ export function usd(usage: Usage, retentionDays: number): Usd {
  * cost about $1.4 per million more (the Scheduler's invocation and its SendMessage). With nobody
  * listening on the real-time feeds, as for most notifications: a change someone listens to adds
  * a Redis PUBLISH ($2/M) and, with a recipient on the WebSocket feed, an AppSync event ($1/M).
- * Redis: the rate limit's EVALSHA and the publishers' presence reads (once per 2 s per tenant and
- * container; 0.05 per notification in the bench).
+ * Redis: the rate limit's leases (one EVALSHA per lease; 0.05–0.25 per notification in the
+ * bench's bursts) and the publishers' presence reads (once per 2 s per tenant and container;
+ * 0.05 per notification in the bench).
  */
 export const TYPICAL: Record<CostChannel, Usage> = {
   email: {
@@ -91,9 +92,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 20,
-    redisCommands: 1.05,
+    redisCommands: 0.1,
     logBytes: 610,
-    transferBytes: 870,
+    transferBytes: 80,
     storedBytes: 1200,
     appSyncEvents: 0,
   },
@@ -105,9 +106,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 15,
-    redisCommands: 1.05,
+    redisCommands: 0.2,
     logBytes: 620,
-    transferBytes: 870,
+    transferBytes: 160,
     storedBytes: 1190,
     appSyncEvents: 0,
   },
@@ -119,9 +120,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 16,
-    redisCommands: 1.05,
+    redisCommands: 0.25,
     logBytes: 600,
-    transferBytes: 870,
+    transferBytes: 200,
     storedBytes: 1180,
     appSyncEvents: 0,
   },
@@ -133,9 +134,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 22,
-    redisCommands: 1.05,
+    redisCommands: 0.3,
     logBytes: 610,
-    transferBytes: 870,
+    transferBytes: 240,
     storedBytes: 990,
     appSyncEvents: 0,
   },
@@ -147,9 +148,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 18,
-    redisCommands: 1.05,
+    redisCommands: 0.25,
     logBytes: 610,
-    transferBytes: 870,
+    transferBytes: 200,
     storedBytes: 2280,
     appSyncEvents: 0,
   },
