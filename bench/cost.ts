@@ -351,6 +351,7 @@ const ASSUMPTIONS = [
   "SES SendEmail and End User Messaging SendTextMessage are priced as provider fees (per message), listed apart and not in the totals; web push and webhooks are outbound HTTPS, free apart from data transfer.",
   `CloudWatch Logs: the handlers' JSON lines (Herald's and EMF metric lines) as written in this run at INFO, plus API Gateway's access line (${CONFIG.accessLogBytes} B${(manifest as { accessLogFormat?: string }).accessLogFormat ? ", the manifest's format" : ", SST's default format"}), plus ${CONFIG.platformLogBytes ? `Lambda's START/END/REPORT lines (${CONFIG.platformLogBytes} B per invocation, text format)` : "no START/END/REPORT lines (JSON log format, system log level WARN)"}, plus ${LOG_EVENT_OVERHEAD} B per event.`,
   `Data transfer: Upstash request and response bodies as measured, plus ${UPSTASH_HTTP_OVERHEAD_BYTES} B of HTTP headers per request, at the internet egress rate. Storage: the items and index entries a notification creates (100 B overhead each), kept ${RETENTION_DAYS} days (the default retention; TTL deletes are free).`,
+  "Nobody listens on the real-time feeds during these sends: a change is published (Redis PUBLISH, AppSync event) only where someone listens, and what remains is the publishers' presence read (ZRANGE, once per 2 s per tenant and container). The paths table below adds a batch whose every recipient listens: +1 PUBLISH and +1 AppSync event per status change published.",
   "Free tiers and the monthly fixed costs (idle polls, alarms, log storage after ingestion) are left out.",
 ];
 

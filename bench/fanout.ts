@@ -15,6 +15,10 @@ import { pool, receiver, save, sleep, table } from "./support";
  *
  * `npm run bench -- topic [N]` runs a topic of N subscribers (default 100,000) on its own local
  * cloud; `npm run bench -- cost` runs both paths at 2,000 / 1,000 after the single-send table.
+ *
+ * Changes are published only where someone listens (packages/core/src/realtime/presence.ts),
+ * and in these runs nobody does; a third run, a batch of 1,000 whose every recipient is present
+ * on both feeds (SSE and WebSocket, registered before the meter starts), shows the other end.
  */
 
 interface Run {
@@ -143,11 +147,28 @@ const inApp = (recipient: string) => ({
   immediate: true,
 });
 
-/** N in-app sends in batches of 1,000 (every other batch with per-item idempotency keys). */
-export async function runBatch(cloud: LocalCloud, meter: Meter, n: number): Promise<Run> {
+/**
+ * N in-app sends in batches of 1,000 (every other batch with per-item idempotency keys); with
+ * `listening`, every recipient is present on both feeds for the run (as an SSE feed and the
+ * WebSocket authorizer register them; past the presence bound, that is the whole tenant).
+ */
+export async function runBatch(
+  cloud: LocalCloud,
+  meter: Meter,
+  n: number,
+  options: { listening?: boolean } = {},
+): Promise<Run> {
   const tenantId = `bench-batch-${Date.now()}`;
   const key = await cloud.createKey(tenantId);
   const recipients = Array.from({ length: n }, (_, i) => `b${i}`);
+  if (options.listening) {
+    const { Presence } = await import("@herald/core/realtime");
+    const until = Date.now() + 3_600_000;
+    await pool(recipients, 32, async (recipient) => {
+      await Presence.register(tenantId, Presence.member.recipient(recipient), until);
+      await Presence.register(tenantId, Presence.member.socket(recipient), until);
+    });
+  }
   const batches: NonNullable<Run["batches"]> = [];
   const invocations = cloud.runner.invocations;
   const events = cloud.socket.counts().events;
@@ -176,7 +197,7 @@ export async function runBatch(cloud: LocalCloud, meter: Meter, n: number): Prom
   const reading = meter.stop();
   return {
     cpuMs,
-    path: `batch (${n} in-app, batches of 1,000)`,
+    path: `batch (${n} in-app, batches of 1,000${options.listening ? ", every recipient listening" : ""})`,
     notifications: n,
     reading,
     apiRequests: batches.length,
@@ -366,7 +387,11 @@ export async function measurePaths(cloud: LocalCloud, batchN = 2_000, topicN = 1
   const hook = await receiver();
   const durations = await measureDurations(cloud, hook.url);
   await hook.close();
-  const runs = [await runBatch(cloud, meter, batchN), await runTopic(cloud, meter, topicN)];
+  const runs = [
+    await runBatch(cloud, meter, batchN),
+    await runTopic(cloud, meter, topicN),
+    await runBatch(cloud, meter, 1_000, { listening: true }),
+  ];
   report(runs, durations);
   save("paths", {
     durationsMs: durations,

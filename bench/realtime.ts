@@ -257,6 +257,9 @@ async function latency(cloud: LocalCloud) {
     { type: "connect-sse", url: `${cloud.feedUrl}/?token=${token}`, count: SUBSCRIBERS },
     ready,
   );
+  // Publishers read presence once per HERALD_PRESENCE_CACHE_MS: wait until they see the feeds
+  // (a feed catches up on what a stale read dropped, but these rounds time live delivery).
+  await new Promise((resolve) => setTimeout(resolve, Realtime.Presence.catchUpAfterMs()));
   for (let i = 0; i < WARMUP + ROUNDS && Date.now() < deadline + BUDGET_MS / 2; i++) {
     await round("sse", String(i), i >= WARMUP);
   }
@@ -295,15 +298,26 @@ function costs(measured: Awaited<ReturnType<typeof latency>>) {
     gb * 3600 * PRICES.lambdaGbSecond + 4 * (PRICES.lambdaRequest + 2 * PRICES.redisCommand);
   // AppSync Events: connection-minutes (keep-alives are AppSync's own and free), and one new
   // connection per hour (tokens last at most an hour): a connect and a subscribe operation, the
-  // authorizer for each, and the replay the client fetches (a short feed invocation and one
-  // recipient-history Query of half a read unit).
+  // authorizer for each (the subscribe's registers presence: one Redis command), the replay the
+  // client fetches and its catch-up replay after the presence cache (each a short feed
+  // invocation and one recipient-history Query of half a read unit).
   const minutes = 60 * S.appSyncConnectionMinute;
+  const replayFetch = lambda(MEMORY_GB.feed, trips.replayMs) + PRICES.dynamoReadUnit / 2;
   const reconnect =
     2 * S.appSyncOperation +
     lambda(MEMORY_GB.authorizer, trips.connectMs) +
     lambda(MEMORY_GB.authorizer, trips.subscribeMs) +
-    lambda(MEMORY_GB.feed, trips.replayMs) +
-    PRICES.dynamoReadUnit / 2;
+    PRICES.redisCommand +
+    2 * replayFetch;
+  // A token renewal on the open connection (the client subscribes again before its token
+  // expires): a subscribe and an unsubscribe operation, the authorizer with its presence
+  // command, and the token request to Herald's API (one request, a short 1024 MB invocation).
+  const renewal =
+    2 * S.appSyncOperation +
+    lambda(MEMORY_GB.authorizer, trips.subscribeMs) +
+    PRICES.redisCommand +
+    PRICES.httpApiRequest +
+    lambda(1, 5);
   const perHour = {
     sseAt1024Mb: oldFeed(1),
     sseAt256Mb: oldFeed(MEMORY_GB.feed),
@@ -311,6 +325,7 @@ function costs(measured: Awaited<ReturnType<typeof latency>>) {
     removedApiGatewayIdle: REMOVED_API_GATEWAY.idleWithKeepalive,
     appSyncConnectionMinutesOnly: minutes,
     appSyncIdle: minutes + reconnect,
+    appSyncIdle15MinuteTokens: minutes + reconnect + 3 * renewal,
   };
   // One event to N subscribers: the Redis PUBLISH (SSE feed, waitFor), one signed AppSync
   // publish from the publishing function (its time measured here, at 1024 MB), one inbound
@@ -375,6 +390,9 @@ function print(result: any) {
     `  AppSync Events, connection-minutes alone                     ${usd(h.appSyncConnectionMinutesOnly)}`,
   );
   out(`  AppSync Events, idle all hour with an hourly reconnect       ${usd(h.appSyncIdle)}`);
+  out(
+    `  … with 15-minute tokens (3 renewals on the connection)       ${usd(h.appSyncIdle15MinuteTokens)}`,
+  );
   out("\nUSD per delivered real-time event (requests per event per subscriber)");
   for (const e of result.cost.perEvent) {
     const r = e.requestsPerSubscriber;

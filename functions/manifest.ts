@@ -53,7 +53,7 @@ export const stream = "functions/stream.handler";
  */
 export const socket = {
   authorizer: "functions/socket.handler",
-  links: ["Realtime"] as LinkName[],
+  links: ["Realtime", "Upstash"] as LinkName[],
 };
 
 /** The feed URL's CORS (AWS and the local cloud): browsers send the token as a header. */

@@ -11,7 +11,9 @@ import { errorResponse } from "./lib/errors";
  * `Last-Event-ID` header or `?last_event_id=` replays what was missed; with `?replay=only` the
  * response is that replay alone and ends (how WebSocket clients catch up). The feed closes itself
  * before the function's time runs out, or when the token expires; the client reconnects with
- * Last-Event-ID and misses nothing.
+ * Last-Event-ID and misses nothing. While open, the feed is registered as present (changes are
+ * published only where someone listens) and replays once more a few seconds after it started,
+ * for what a publisher's stale presence read kept back (`Realtime.runFeed`).
  */
 
 export interface FeedHandlerOptions {

@@ -12,7 +12,7 @@ const NAMESPACE = "feed";
  * The WebSocket feed: an AppSync Events API. AppSync holds the connections (billed per
  * connection-minute, keep-alives its own) and fans a publish out to every subscriber of a
  * channel. Browsers connect and subscribe with a recipient token, which the authorizer below
- * checks (AWS_LAMBDA); publishing is AWS_IAM only, so only Herald's functions linked to
+ * checks (AWS_LAMBDA) and registers as present in Redis; publishing is AWS_IAM only, so only Herald's functions linked to
  * `Events` (`appsync:EventPublish` on the `feed` namespace) can publish.
  */
 export const socketAuthorizer = new sst.aws.Function("SocketAuthorizer", {
@@ -21,7 +21,8 @@ export const socketAuthorizer = new sst.aws.Function("SocketAuthorizer", {
   description: "WebSocket feed authorizer (recipient tokens, AppSync Events)",
   memory: "256 MB",
   timeout: "10 seconds",
-  link: [realtime],
+  // Upstash: an allowed subscribe registers the recipient's presence (realtime/presence.ts).
+  link: [realtime, upstash],
 });
 
 export const socketApi = new aws.appsync.Api("Socket", {

@@ -1354,6 +1354,8 @@ export type components = {
             webhook_url?: string;
         };
         RecipientToken: {
+            /** @description How long after each (re)subscribe a WebSocket client replays once more (`feed_url?replay=only`): Herald publishes only to recipients present, and its workers may take this long to see a new subscriber */
+            catch_up_ms: number;
             /** @description The recipient's channel: subscribe to `<channel>/*` for every notification, or `<channel>/<segment>` for one */
             channel: string;
             expires_at: string;

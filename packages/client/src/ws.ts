@@ -11,6 +11,12 @@ import type { FeedEvent } from "./sse.js";
  * from DynamoDB), dropping repeats, so each change reaches `onEvent` once, in order per
  * notification.
  *
+ * Herald publishes a change on the socket only while its recipient is present: a subscribe
+ * registers presence until the token expires. So the socket renews its subscriptions with a
+ * fresh token (from the token function) before the token expires, and, since Herald's workers
+ * may take a moment to see a new subscriber, replays once more `catch_up_ms` after each
+ * (re)subscribe. A subscription whose token is not renewed stops receiving once it expires.
+ *
  * Protocol (AppSync Events; JSON text frames; subprotocols `aws-appsync-event-ws` and
  * `header-<base64url {"host": socket_host, "Authorization": token}>`):
  *   → {"type":"connection_init"}              ← {"type":"connection_ack","connectionTimeoutMs":300000}
@@ -34,9 +40,15 @@ export interface SocketToken {
   channel: string;
   /** Where missed events are replayed from (Herald's feed URL). */
   feed_url?: string;
+  /** How long after each (re)subscribe to replay once more (default 3 s). */
+  catch_up_ms?: number;
 }
 
-/** A token answer, or a function returning a fresh one (asked on every connection). */
+/**
+ * A token answer, or a function returning a fresh one (asked on every connection, and before
+ * the token expires: a fixed answer cannot be renewed, and its subscriptions stop receiving
+ * when it expires).
+ */
 export type SocketTokenSource = SocketToken | (() => SocketToken | Promise<SocketToken>);
 
 /** `recipient` (the token's recipient, every notification) or `notification:<id>`. */
@@ -98,6 +110,10 @@ export const PROTOCOL = "aws-appsync-event-ws";
 const REMEMBERED = 1_000;
 /** Without a last event id, a replay after a reconnect starts this long before the first confirmation. */
 const SINCE_MARGIN_MS = 30_000;
+/** The catch-up delay when the token answer does not say (Herald's default presence cache + 1 s). */
+const CATCH_UP_MS = 3_000;
+/** Renew a token this long before it expires (at most a fifth of its lifetime before). */
+const RENEW_LEAD_MS = 60_000;
 
 interface Entry {
   feeds: SocketFeedName[];
@@ -162,10 +178,16 @@ export class HeraldSocket {
   private readonly byId = new Map<string, Channel>();
   private stopped = false;
   private failures = 0;
+  /** Subscriptions refused (401) in a row, across reconnects: they back off too. */
+  private refusals = 0;
   private nextId = 0;
   private keepAlive: ReturnType<typeof setTimeout> | undefined;
   private keepAliveMs = 300_000;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private renewal: ReturnType<typeof setTimeout> | undefined;
+  private readonly catchUps = new Set<ReturnType<typeof setTimeout>>();
+  /** A renewal's new subscription id → the one it replaces (unsubscribed once the new holds). */
+  private readonly replacing = new Map<string, string>();
   private settleReady!: { resolve: () => void; reject: (error: HeraldError) => void };
   private settleClosed!: (error: HeraldError | undefined) => void;
 
@@ -224,6 +246,9 @@ export class HeraldSocket {
     this.stopped = true;
     clearTimeout(this.keepAlive);
     clearTimeout(this.retry);
+    clearTimeout(this.renewal);
+    for (const timer of this.catchUps) clearTimeout(timer);
+    this.catchUps.clear();
     this.socket?.close(1000);
     this.settleReady.reject(new HeraldError(0, "aborted", "The socket was closed"));
     this.settleClosed(undefined);
@@ -246,6 +271,7 @@ export class HeraldSocket {
     }
     if (this.stopped) return;
     this.token = token;
+    this.planRenewal(token);
     const header = base64url(
       JSON.stringify({ host: token.socket_host, Authorization: token.token }),
     );
@@ -270,9 +296,15 @@ export class HeraldSocket {
     this.socket = undefined;
     this.acknowledged = false;
     clearTimeout(this.keepAlive);
+    this.replacing.clear();
     for (const channel of this.channels.values()) channel.confirmed = false;
     if (this.stopped) return;
-    if (wasAcknowledged) this.schedule(this.options.minRetryMs ?? 500);
+    // A connection closed over a refused subscription backs off like a failed one: the refusal
+    // may not be the token's (the authorizer could not register presence).
+    if (wasAcknowledged)
+      this.schedule(
+        this.refusals > 0 ? this.backoff(this.refusals) : (this.options.minRetryMs ?? 500),
+      );
     else
       this.failed(
         new HeraldError(
@@ -297,9 +329,9 @@ export class HeraldSocket {
   }
 
   /** Full jitter between half and all of min·2^(failures-1), capped. */
-  private backoff(): number {
+  private backoff(failures = this.failures): number {
     const min = this.options.minRetryMs ?? 500;
-    const ceiling = Math.min(this.options.maxRetryMs ?? 30_000, min * 2 ** (this.failures - 1));
+    const ceiling = Math.min(this.options.maxRetryMs ?? 30_000, min * 2 ** (failures - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
@@ -332,6 +364,7 @@ export class HeraldSocket {
   /** Subscribe an entry's channels (sharing any already held), then replay what it missed. */
   private async attach(entry: Entry) {
     if (!this.acknowledged) return;
+    const started = Date.now();
     const names = await this.channelNames(entry.feeds);
     if (entry.closed || !this.acknowledged) return;
     const waits = names.map((name) => {
@@ -360,6 +393,71 @@ export class HeraldSocket {
     entry.attached += 1;
     await this.replay(entry);
     entry.resolve();
+    this.catchUp(entry, started);
+  }
+
+  /**
+   * Replay once more `catch_up_ms` after a (re)subscribe, from just before it: a worker that
+   * read "nobody present" just before it may not have published what changed since.
+   */
+  private catchUp(entry: Entry, since: number) {
+    const timer = setTimeout(() => {
+      this.catchUps.delete(timer);
+      if (entry.closed || this.stopped) return;
+      void this.replay(entry, `${new Date(since).toISOString()}|-`);
+    }, this.token?.catch_up_ms ?? CATCH_UP_MS);
+    this.catchUps.add(timer);
+  }
+
+  /** Before the token expires, ask for a fresh one and subscribe again with it. */
+  private planRenewal(token: SocketToken) {
+    clearTimeout(this.renewal);
+    const expires = token.expires_at ? Date.parse(token.expires_at) : Number.NaN;
+    if (typeof this.source !== "function" || Number.isNaN(expires)) return;
+    const left = expires - Date.now();
+    const lead = Math.min(RENEW_LEAD_MS, left / 5);
+    this.renewal = setTimeout(() => void this.renew(), Math.max(0, left - lead));
+  }
+
+  /**
+   * Subscribe every channel again under a new id with a fresh token (the authorizer checks it,
+   * and renews the recipient's presence), dropping each old subscription once its successor is
+   * confirmed; repeats in between are dropped like any other. A renewal after the old token
+   * expired (its presence lapsed) is followed by a catch-up replay, as after any subscribe.
+   * Without a connection there is nothing to renew: the next one gets a fresh token anyway.
+   */
+  private async renew() {
+    if (this.stopped || typeof this.source !== "function") return;
+    let token: SocketToken;
+    try {
+      token = await this.source();
+    } catch (error) {
+      this.options.onError?.(
+        new HeraldError(0, "network_error", "Could not renew the token", undefined, {
+          cause: error,
+        }),
+      );
+      // Try again shortly; the old token still holds until it expires.
+      this.renewal = setTimeout(() => void this.renew(), 5_000);
+      return;
+    }
+    if (this.stopped) return;
+    const expiring = this.token?.expires_at ? Date.parse(this.token.expires_at) : Number.NaN;
+    this.token = token;
+    this.planRenewal(token);
+    if (!this.acknowledged) return;
+    const started = Date.now();
+    for (const channel of this.channels.values()) {
+      const previous = channel.id;
+      channel.id = this.id();
+      this.byId.set(channel.id, channel);
+      this.replacing.set(channel.id, previous);
+      this.sendSubscribe(channel);
+    }
+    // Renewed in time, the recipient was present throughout (the old token's presence lasts
+    // until it expires): nothing to catch up. Renewed late, presence lapsed meanwhile.
+    if (!(started < expiring))
+      for (const entry of this.entries) this.catchUp(entry, expiring || started);
   }
 
   private detach(entry: Entry) {
@@ -371,6 +469,13 @@ export class HeraldSocket {
       this.channels.delete(channel.channel);
       this.byId.delete(channel.id);
       this.send({ type: "unsubscribe", id: channel.id });
+      // A renewal under way: the subscription it replaces goes too.
+      const previous = this.replacing.get(channel.id);
+      if (previous !== undefined) {
+        this.replacing.delete(channel.id);
+        this.byId.delete(previous);
+        this.send({ type: "unsubscribe", id: previous });
+      }
     }
   }
 
@@ -439,6 +544,13 @@ export class HeraldSocket {
       case "subscribe_success": {
         const channel = this.byId.get(message.id);
         if (!channel) return;
+        this.refusals = 0;
+        const previous = this.replacing.get(message.id);
+        if (previous !== undefined) {
+          this.replacing.delete(message.id);
+          this.byId.delete(previous);
+          this.send({ type: "unsubscribe", id: previous });
+        }
         channel.confirmed = true;
         for (const resolve of channel.waiters.splice(0)) resolve();
         return;
@@ -446,6 +558,7 @@ export class HeraldSocket {
       case "subscribe_error": {
         const error = refusal(message.errors, "A subscription was refused");
         this.options.onError?.(error);
+        if (error.status === 401) this.refusals += 1;
         // Most often the token ran out: a new connection asks for a fresh one.
         if (error.status === 401) this.socket?.close(4001, "unauthorized");
         return;
@@ -479,12 +592,14 @@ export class HeraldSocket {
   }
 
   /**
-   * What an entry missed, from Herald's replay (DynamoDB): from its last event id, or from just
-   * before it was first confirmed. Skipped before anything could have been missed.
+   * What an entry missed, from Herald's replay (DynamoDB): from `from` (a catch-up), its last
+   * event id, or from just before it was first confirmed. Skipped before anything could have
+   * been missed.
    */
-  private async replay(entry: Entry) {
+  private async replay(entry: Entry, from?: string) {
     const url = this.token?.feed_url;
     const since =
+      from ??
       entry.lastEventId ??
       (entry.confirmedAt !== undefined && entry.attached > 1
         ? `${new Date(entry.confirmedAt - SINCE_MARGIN_MS).toISOString()}|-`

@@ -103,6 +103,13 @@ const Tuning = z.object({
    */
   HERALD_SENDING_PUBLISH_DELAY_MS: z.coerce.number().int().min(0).default(1_000),
   /**
+   * How long a container keeps a tenant's presence (who listens on the real-time feeds) before
+   * it reads it again: a status change is published only where someone may listen. A listener
+   * that registers meanwhile replays from the table this long (plus a second) after it
+   * registered, so a stale answer delays a change, never loses it.
+   */
+  HERALD_PRESENCE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /**
    * How long a container keeps a tenant's status callback endpoints before it reads them again:
    * a callback registered (or deleted) elsewhere takes effect on status changes within this
    * long. Every status change looks them up, so this saves a Query per change.

@@ -76,7 +76,12 @@ export function usd(usage: Usage, retentionDays: number): Usd {
 /**
  * Usage per notification by channel, immediate route, full SQS batches: from `npm run bench
  * cost` (2026-11-30, this commit's code; the bench prints its drift from these). Scheduled sends
- * cost about $1.4 per million more (the Scheduler's invocation and its SendMessage).
+ * cost about $1.4 per million more (the Scheduler's invocation and its SendMessage). With nobody
+ * listening on the real-time feeds, as for most notifications: a change someone listens to adds
+ * a Redis PUBLISH ($2/M) and, with a recipient on the WebSocket feed, an AppSync event ($1/M).
+ * Redis: the rate limit's leases (one EVALSHA per lease; 0.05–0.25 per notification in the
+ * bench's bursts) and the publishers' presence reads (once per 2 s per tenant and container;
+ * 0.05 per notification in the bench).
  */
 export const TYPICAL: Record<CostChannel, Usage> = {
   email: {
@@ -87,9 +92,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 20,
-    redisCommands: 2,
+    redisCommands: 0.1,
     logBytes: 610,
-    transferBytes: 2350,
+    transferBytes: 80,
     storedBytes: 1200,
     appSyncEvents: 0,
   },
@@ -101,9 +106,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 15,
-    redisCommands: 2,
+    redisCommands: 0.2,
     logBytes: 620,
-    transferBytes: 2640,
+    transferBytes: 160,
     storedBytes: 1190,
     appSyncEvents: 0,
   },
@@ -115,9 +120,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 16,
-    redisCommands: 2,
+    redisCommands: 0.25,
     logBytes: 600,
-    transferBytes: 2330,
+    transferBytes: 200,
     storedBytes: 1180,
     appSyncEvents: 0,
   },
@@ -129,9 +134,9 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 22,
-    redisCommands: 2,
+    redisCommands: 0.3,
     logBytes: 610,
-    transferBytes: 2320,
+    transferBytes: 240,
     storedBytes: 990,
     appSyncEvents: 0,
   },
@@ -144,11 +149,11 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     apiRequests: 1,
     lambdaInvocations: 1.1,
     lambdaBilledMs: 18,
-    redisCommands: 2,
+    redisCommands: 0.25,
     logBytes: 610,
-    transferBytes: 2320,
+    transferBytes: 200,
     storedBytes: 2280,
-    appSyncEvents: 1,
+    appSyncEvents: 0,
   },
 };
 

@@ -10,8 +10,9 @@ import { TokenError, verifyToken } from "./token";
  *
  * `h` is the first 32 hex digits of SHA-256 of the id: ids may hold characters a channel
  * cannot (`_`, `.`, `@`), and be longer than 50; the authorizer compares hashes of the token's
- * own tenant and recipient, so a token never opens another's channel. This module is all the
- * authorizer (functions/socket.ts) bundles.
+ * own tenant and recipient, so a token never opens another's channel. This module and
+ * ./presence (which registers an allowed subscriber) are what the authorizer
+ * (functions/socket.ts) bundles.
  */
 
 export const NAMESPACE = "feed";
@@ -62,7 +63,22 @@ export interface AuthorizerResult {
  * authorizer runs twice per connection, a negligible cost.
  */
 export function authorize(event: AuthorizerEvent, now = new Date()): AuthorizerResult {
-  const denied: AuthorizerResult = { isAuthorized: false, ttlOverride: 0 };
+  return decide(event, now).result;
+}
+
+/** Who subscribes, and until when their token lets them: what presence registers. */
+export interface Subscriber {
+  tenantId: string;
+  recipientId: string;
+  until: number;
+}
+
+/** `authorize`, and for an allowed subscribe the subscriber (./presence registers them). */
+export function decide(
+  event: AuthorizerEvent,
+  now = new Date(),
+): { result: AuthorizerResult; subscriber?: Subscriber } {
+  const denied = { result: { isAuthorized: false, ttlOverride: 0 } };
   let claims: ReturnType<typeof verifyToken>;
   try {
     claims = verifyToken(bearer(event.authorizationToken), now);
@@ -70,13 +86,15 @@ export function authorize(event: AuthorizerEvent, now = new Date()): AuthorizerR
     if (error instanceof TokenError) return denied;
     throw error;
   }
+  const allowed = { isAuthorized: true, ttlOverride: 0 };
   const { operation, channel } = event.requestContext;
   const own = feedChannel(claims.tenantId, claims.recipientId);
-  if (operation === "EVENT_CONNECT") return { isAuthorized: true, ttlOverride: 0 };
+  if (operation === "EVENT_CONNECT") return { result: allowed };
   if (operation === "EVENT_SUBSCRIBE" && typeof channel === "string") {
     const rest = channel.startsWith(`${own}/`) ? channel.slice(own.length + 1) : undefined;
     if (rest === "*" || (rest !== undefined && /^[0-9a-f]{32}$/.test(rest))) {
-      return { isAuthorized: true, ttlOverride: 0 };
+      const { tenantId, recipientId, expiresAt } = claims;
+      return { result: allowed, subscriber: { tenantId, recipientId, until: expiresAt.getTime() } };
     }
   }
   return denied;

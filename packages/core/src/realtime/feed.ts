@@ -7,6 +7,7 @@ import {
   sseEvent,
   sseRetry,
 } from "./event";
+import { catchUpAfterMs } from "./presence";
 import { replay, replayWindow } from "./replay";
 import { subscribe } from "./subscribe";
 
@@ -14,12 +15,16 @@ import { subscribe } from "./subscribe";
  * One recipient's feed, as a stream of server-sent events, independent of how the bytes travel
  * (the Lambda handler in functions/stream.ts writes them to a response stream):
  *
- * 1. subscribe to the recipient's channels and wait for Redis to confirm, holding what arrives;
+ * 1. subscribe to the recipient's channels, registered as present until the deadline
+ *    (./presence), and wait for Redis to confirm, holding what arrives;
  * 2. open the response (`retry:` hint first);
  * 3. with a Last-Event-ID, replay what was missed from DynamoDB, merged with what was held,
  *    in event-id order and without repeats;
  * 4. relay live events, with a heartbeat comment, until the deadline, the client leaves or
  *    the subscription breaks; then unsubscribe. The client reconnects with Last-Event-ID.
+ * 5. once, `catchUpAfterMs()` after subscribing, replay from DynamoDB what changed since just
+ *    before the subscription (through the same Relay, so nothing shown twice): a publisher that
+ *    read "nobody listens" just before the feed registered did not publish those changes.
  */
 
 export const HEARTBEAT_MS = 15_000;
@@ -55,6 +60,8 @@ export interface FeedOptions {
    * `replay.end` event whose data says whether the replay was `complete`.
    */
   replayOnly?: boolean;
+  /** When to catch up on what stale presence kept back (default `catchUpAfterMs()`). */
+  catchUpAfterMs?: number;
 }
 
 /** Run a feed until it ends; throws `SubscribeError` (before `open`) when Redis is unavailable. */
@@ -67,10 +74,11 @@ export async function runFeed(options: FeedOptions): Promise<FeedEnd> {
   const held: Event[] = [];
   let live = false;
   const ended = new AbortController();
+  const subscribedAt = Date.now();
   const unsubscribe = await subscribe(
     patterns.recipient(options.tenantId, options.recipientId),
     (event) => (live ? emit(event) : held.push(event)),
-    { onError: () => ended.abort("subscription_lost") },
+    { onError: () => ended.abort("subscription_lost"), until: options.until },
   );
   const timers: ReturnType<typeof setTimeout>[] = [];
   try {
@@ -85,6 +93,20 @@ export async function runFeed(options: FeedOptions): Promise<FeedEnd> {
     const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     timers.push(setInterval(() => options.write(sseComment("heartbeat")), heartbeatMs));
     timers.push(setTimeout(() => ended.abort("deadline"), Math.max(0, options.until - Date.now())));
+    const catchUpAt = subscribedAt + (options.catchUpAfterMs ?? catchUpAfterMs());
+    // A feed that ends before then needs none: the client reconnects with Last-Event-ID.
+    if (catchUpAt < options.until) {
+      timers.push(
+        setTimeout(() => {
+          catchUp(options, subscribedAt).then(
+            (events) => {
+              if (!ended.signal.aborted) for (const event of events) emit(event);
+            },
+            () => ended.abort("subscription_lost"),
+          );
+        }, catchUpAt - Date.now()),
+      );
+    }
     return await endOf(ended.signal, options.signal);
   } finally {
     for (const timer of timers) clearTimeout(timer);
@@ -121,6 +143,16 @@ async function replayOnly(options: FeedOptions): Promise<FeedEnd> {
     `event: replay.end\ndata: ${JSON.stringify({ complete, replayed: events.length })}\n\n`,
   );
   return "replayed";
+}
+
+/**
+ * What changed since just before the feed subscribed, read back (the replay's overlap covers an
+ * event stamped before its write). A failure ends the feed: the client reconnects and replays.
+ */
+async function catchUp(options: FeedOptions, subscribedAt: number): Promise<Event[]> {
+  const overlap = options.replayOverlapMs ?? REPLAY_OVERLAP_MS;
+  const from = new Date(subscribedAt - overlap).toISOString();
+  return (await replayWindow(options.tenantId, options.recipientId, from)).events;
 }
 
 async function missedSince(options: FeedOptions, lastEventId: string): Promise<Event[]> {

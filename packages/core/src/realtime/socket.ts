@@ -5,14 +5,16 @@ import { fn } from "../fn";
 import { RecipientId } from "../notification/status";
 import { channelOf, feedChannel } from "./channel";
 import type { Event } from "./event";
+import { catchUpAfterMs } from "./presence";
 import { feedUrl, issueToken, TokenRequest } from "./token";
 
 /**
  * The WebSocket feed, on AWS AppSync Events: AppSync holds the connections (billed per
  * connection-minute, its own keep-alives), fans each publish out to every subscriber of a
  * channel, and asks Herald's authorizer (`authorize` in ./channel, functions/socket.ts) before
- * each connect and subscribe. Herald keeps no connection registry: a status change is one
- * signed publish (`publishAll`), whoever is listening.
+ * each connect and subscribe. Herald keeps no connection registry: the authorizer registers the
+ * subscriber's presence (./presence) until its token expires, and a status change is one signed
+ * publish (`publishAll`) when its recipient is present, however many are listening.
  */
 
 export * from "./channel";
@@ -66,6 +68,12 @@ export const TokenResponse = z.object({
     .describe(
       "The recipient's channel: subscribe to `<channel>/*` for every notification, or `<channel>/<segment>` for one",
     ),
+  catch_up_ms: z
+    .number()
+    .int()
+    .describe(
+      "How long after each (re)subscribe a WebSocket client replays once more (`feed_url?replay=only`): Herald publishes only to recipients present, and its workers may take this long to see a new subscriber",
+    ),
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
@@ -82,6 +90,7 @@ export const issue = fn(
       socket_url: socket.url,
       socket_host: socket.host,
       channel: feedChannel(tenantId, recipientId),
+      catch_up_ms: catchUpAfterMs(),
     };
   },
 );
