@@ -306,7 +306,7 @@ export class Herald {
   }
 
   /**
-   * Issue a short-lived token (default 15 minutes, at most 1 hour) with which one recipient
+   * Issue a short-lived token (default and at most 1 hour; ask for less with `ttl_seconds`) with which one recipient
    * reads their own real-time feed. Do this on your server and hand the token to their browser.
    *
    * @example

@@ -1369,7 +1369,7 @@ export type components = {
             token: string;
         };
         RecipientTokenInput: {
-            /** @description Lifetime in seconds (default 900) */
+            /** @description Lifetime in seconds (default 3600) */
             ttl_seconds?: number;
         };
         RotateSecretInput: {
