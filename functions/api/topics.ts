@@ -1,5 +1,5 @@
 import * as Topic from "@herald/core/topic";
-import { api, unhandled } from "../lib/http";
+import { api, replayedHeaders, unhandled } from "../lib/http";
 import type { RouteKey } from "../routes";
 
 /** Topics: subscribers, and sends to all of them (fanned out by the fan-out worker). */
@@ -34,7 +34,7 @@ export const handler = api({ body: "POST" }, async ({ event, body, principal }) 
       return {
         status: 202,
         body: send,
-        headers: replayed ? { "idempotent-replayed": "true" } : undefined,
+        headers: replayedHeaders(replayed),
       };
     }
     case "GET /v1/topics/{topic}/notifications/{id}":

@@ -28,6 +28,11 @@ export interface ApiRequest {
 
 export type ApiResult = { status: number; body?: unknown; headers?: Record<string, string> };
 
+/** The header an accepted request's answer carries when an Idempotency-Key replayed it. */
+export function replayedHeaders(replayed: boolean): Record<string, string> | undefined {
+  return replayed ? { "idempotent-replayed": "true" } : undefined;
+}
+
 /** Larger bodies are refused before parsing; notification content has its own field limits. */
 export const MAX_BODY_BYTES = 256 * 1024;
 

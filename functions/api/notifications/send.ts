@@ -1,5 +1,5 @@
 import * as Notification from "@herald/core/notification/send";
-import { api } from "../../lib/http";
+import { api, replayedHeaders } from "../../lib/http";
 
 /** POST /v1/notifications */
 export const handler = api({ body: true }, async ({ event, body, principal }) => {
@@ -12,6 +12,6 @@ export const handler = api({ body: true }, async ({ event, body, principal }) =>
   return {
     status: 202,
     body: notification,
-    headers: replayed ? { "idempotent-replayed": "true" } : undefined,
+    headers: replayedHeaders(replayed),
   };
 });
