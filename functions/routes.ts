@@ -261,7 +261,15 @@ export const httpRoutes = {
         }),
         body: Workflow.WorkflowInput,
         responses: {
-          202: { description: "Accepted: the workflow and its steps", body: Workflow.Info },
+          202: {
+            description: "Accepted: the workflow and its steps",
+            body: Workflow.Info,
+            headers: z.object({
+              "Idempotent-Replayed": z
+                .literal("true")
+                .describe("Present when an earlier request with this Idempotency-Key answered"),
+            }),
+          },
         },
         // 404: a `template` this tenant does not have (template_not_found).
         errors: [404, 409],

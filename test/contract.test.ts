@@ -28,6 +28,31 @@ describe("the contract check", () => {
     expect(gatewayShape).toThrow(ContractError);
   });
 
+  it("refuses a declared header on a response that does not declare it, or with a bad value", () => {
+    // Prepare
+    const replayed = new Headers({ "idempotent-replayed": "true" });
+    const refused = { error: { code: "rate_limited", message: "m" } };
+
+    // Act
+    const undeclared = () =>
+      checkResponse("GET", "/v1/notifications/ntf_x", 404, refused, replayed);
+    const badValue = () =>
+      checkResponse(
+        "POST",
+        "/v1/notifications",
+        429,
+        refused,
+        new Headers({ "retry-after": "soon" }),
+      );
+    const declared = () =>
+      checkResponse("POST", "/v1/notifications", 429, refused, new Headers({ "retry-after": "3" }));
+
+    // Assess
+    expect(undeclared).toThrow(/idempotent-replayed, which its response does not declare/);
+    expect(badValue).toThrow(/header retry-after/);
+    expect(declared).not.toThrow();
+  });
+
   it("takes the documented shapes, the gateway's 413 past 10 MB included", () => {
     expect(() =>
       checkResponse("POST", "/v1/notifications", 413, { message: "Request Entity Too Large" }),

@@ -1175,7 +1175,11 @@ function problemWith(answer: Answer): string | undefined {
   }
   // Whatever the answer, it must be one /openapi.json documents for the route.
   try {
-    checkResponse(answer.fuzz.method, answer.fuzz.path, answer.status, body);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (typeof value === "string") headers.set(name, value);
+    }
+    checkResponse(answer.fuzz.method, answer.fuzz.path, answer.status, body, headers);
   } catch (error) {
     if (error instanceof ContractError) return `contract: ${error.message.slice(0, 300)}`;
     throw error;

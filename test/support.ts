@@ -72,7 +72,7 @@ export function client(baseUrl: string, key?: string): Client {
         headers: response.headers,
       };
       // Every answer a test sees must be one /openapi.json documents (see ./contract).
-      checkResponse(method, path, answer.status, answer.body);
+      checkResponse(method, path, answer.status, answer.body, answer.headers);
       return answer;
     },
   };

@@ -287,7 +287,7 @@ describe("workflows: channel fallback", () => {
     expect(unknown.body.error.code).toBe("workflow_not_found");
   });
 
-  it("replays an Idempotency-Key: the same workflow, no second send", async () => {
+  it("replays an Idempotency-Key: the same workflow, answered Idempotent-Replayed, no second send", async () => {
     const { api } = await tenant();
     const to = phone();
     const body = {
@@ -306,9 +306,14 @@ describe("workflows: channel fallback", () => {
     );
     await settled(api, first.body.id);
 
+    expect(first.status).toBe(202);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.body.id).toBe(first.body.id);
     expect(again.body.steps[0].id).toBe(first.body.steps[0].id);
     expect(other.status).toBe(409);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
     expect(texts(to)).toHaveLength(1);
   });
 

@@ -4479,6 +4479,8 @@ export interface operations {
             /** @description Accepted: the workflow and its steps */
             202: {
                 headers: {
+                    /** @description Present when an earlier request with this Idempotency-Key answered */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

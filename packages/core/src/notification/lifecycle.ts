@@ -4,7 +4,7 @@ import * as Counters from "../counters";
 import { errorFields, log } from "../log";
 import * as Realtime from "../realtime";
 import type { Channel, Info, Route } from "./model";
-import { CLAIMABLE, FEEDBACK, type FeedbackEvent, FINAL, type Status } from "./status";
+import { FEEDBACK, type FeedbackEvent, FINAL, type Status } from "./status";
 import * as Store from "./store";
 
 /**
@@ -52,13 +52,12 @@ export async function claim(
   const item = await Store.transition({
     tenantId,
     id,
-    from: CLAIMABLE,
+    ...Store.claimable(now, gen),
     to: "sending",
     now,
     attempt: true,
     set: { lease_until: now.getTime() + leaseSeconds * 1000 },
     remove: ["next_attempt_at"],
-    guard: { leaseExpiredBefore: now, generation: gen },
   });
   if (item) {
     return {
@@ -111,14 +110,7 @@ export async function take(
 ): Promise<Claim> {
   if (!DELIVERED_BY_WRITE.includes(channel)) return claim(tenantId, id, now, leaseSeconds, gen);
   const item = await Store.read(tenantId, id);
-  const waiting =
-    item &&
-    (item.gen ?? 0) === gen &&
-    (CLAIMABLE.includes(item.status) ||
-      (item.status === "sending" &&
-        item.lease_until !== undefined &&
-        item.lease_until < now.getTime()));
-  if (!waiting) return unclaimable(item, gen);
+  if (!item || !Store.admits(item, Store.claimable(now, gen))) return unclaimable(item, gen);
   if (item.digest || item.workflow) return claim(tenantId, id, now, leaseSeconds, gen);
   return {
     kind: "claimed",
@@ -148,8 +140,7 @@ function owned(owner: Owner, now: Date) {
     return { from: ["sending"] as Status[], guard: { attempt: owner }, remove: ["lease_until"] };
   }
   return {
-    from: CLAIMABLE,
-    guard: { leaseExpiredBefore: now, generation: owner.gen },
+    ...Store.claimable(now, owner.gen),
     attempt: true,
     remove: ["lease_until", "next_attempt_at"],
   };
@@ -324,13 +315,12 @@ export async function exhaust(
   const item = await Store.transition({
     tenantId,
     id,
-    from: CLAIMABLE,
+    ...Store.claimable(now, gen),
     to: "failed",
     now,
     set: { failed_at: now.toISOString(), exhausted: true },
     keep: { last_error: "delivery retries exhausted" },
     remove: ["lease_until", "next_attempt_at"],
-    guard: { leaseExpiredBefore: now, generation: gen },
   });
   if (item) return { kind: "marked", notification: await changed(tenantId, item) };
   const current = await Store.read(tenantId, id);

@@ -16,6 +16,7 @@ import { settle } from "../pool";
 import { expired } from "../retention";
 import { type IndexName, schema } from "../table";
 import type { Info, Route, Status } from "./model";
+import { CLAIMABLE } from "./status";
 
 /**
  * The notification entity in the single table (`../table.ts`): every key and every DynamoDB
@@ -286,6 +287,19 @@ export async function transition(change: Transition): Promise<Item | undefined> 
   return conditionalUpdate(change, `SET ${sets.join(", ")}${remove}`, condition, names, values);
 }
 
+/** What a transition's write is conditional on: the item's status, and its guard. */
+export type Condition = Pick<Transition, "from" | "guard">;
+
+/**
+ * What taking a notification for delivery requires (README, "Exactly once"): a claimable status,
+ * or `sending` whose lease ran out before `now` (its worker died), and the message's generation.
+ * A claim's write, the outcome write of a `take` that did not claim and a dead letter's write are
+ * conditional on it; `take` decides on it in memory first (`admits`).
+ */
+export function claimable(now: Date, gen: number): Condition {
+  return { from: CLAIMABLE, guard: { leaseExpiredBefore: now, generation: gen } };
+}
+
 /**
  * What a transition also requires, beyond the item being in one of its `from` statuses. Each is
  * one rule of the delivery protocol (README, "Exactly once").
@@ -328,6 +342,29 @@ function guardOf(guard: Guard): { or?: string; and: string[]; values: Record<str
     values[":yes"] = true;
   }
   return { or, and, values };
+}
+
+/**
+ * Whether the item, as read, passes the condition `transition` writes for it (the status check
+ * and `guardOf`'s clauses, evaluated in memory): for a decision made on a read that the write it
+ * leads to checks again (`take`). Change it with `guardOf`: test/claim-condition.test.ts holds
+ * the two to the same answer, case by case, against DynamoDB.
+ */
+export function admits(item: Item | undefined, { from, guard = {} }: Condition): boolean {
+  if (!item) return false;
+  const leaseRanOut =
+    guard.leaseExpiredBefore !== undefined &&
+    item.status === "sending" &&
+    item.lease_until !== undefined &&
+    item.lease_until < guard.leaseExpiredBefore.getTime();
+  if (!from.includes(item.status) && !leaseRanOut) return false;
+  if (guard.generation !== undefined && (item.gen ?? 0) !== guard.generation) return false;
+  if (guard.storedGen !== undefined && item.gen !== guard.storedGen) return false;
+  if (guard.attempt !== undefined && item.attempts !== guard.attempt) return false;
+  if (guard.retryable && (item.exhausted !== true || item.provider_accepted_at !== undefined)) {
+    return false;
+  }
+  return true;
 }
 
 /** One conditional update returning the item after it, or undefined when the condition failed. */

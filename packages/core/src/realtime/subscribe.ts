@@ -1,6 +1,7 @@
 import { redis } from "../aws/redis";
 import { UnavailableError } from "../error";
 import { errorFields, log } from "../log";
+import { withTimeout } from "../timeout";
 import { type Event, parseEvent } from "./event";
 import * as Presence from "./presence";
 
@@ -115,21 +116,16 @@ export async function subscribe(
     if (event) onEvent(event);
     else log.warn("dropped a real-time message that is not an event", { pattern });
   });
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no confirmation within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
   try {
-    await Promise.race([Promise.all([confirmed, present()]), timeout]);
+    await withTimeout(
+      Promise.all([confirmed, present()]),
+      options.timeoutMs ?? 10_000,
+      `Redis (subscription to ${pattern} and its presence)`,
+    );
   } catch (error) {
     await unsubscribe();
     throw new SubscribeError(pattern, { cause: error });
   } finally {
-    clearTimeout(timer);
     confirm = undefined;
   }
   if (options.until === undefined) {

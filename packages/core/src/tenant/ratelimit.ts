@@ -3,6 +3,7 @@ import { redis } from "../aws/redis";
 import { tuning } from "../config";
 import { RateLimitedError } from "../error";
 import { errorFields, log } from "../log";
+import { withTimeout } from "../timeout";
 
 /**
  * The rate limit: a sliding window per key in Redis (`limit` requests per window, the previous
@@ -222,26 +223,15 @@ export class RateLimiter {
     const window = this.windowOf(now);
     const id = `${this.prefix}:${key}`;
     this.script ??= this.redis().createScript(LEASE_SCRIPT);
-    const script = this.script;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    try {
-      const granted = await Promise.race([
-        script.exec(
-          [`${id}:${window}`, `${id}:${window - 1}`],
-          [this.options.limit, now, this.windowMs, wanted, handedBack].map(String),
-        ),
-        timeout,
-      ]);
-      return Number(granted);
-    } finally {
-      clearTimeout(timer);
-    }
+    const granted = await withTimeout(
+      this.script.exec(
+        [`${id}:${window}`, `${id}:${window - 1}`],
+        [this.options.limit, now, this.windowMs, wanted, handedBack].map(String),
+      ),
+      this.timeoutMs,
+      "Redis (rate limit lease)",
+    );
+    return Number(granted);
   }
 
   private live(lease: Lease, now: number): boolean {

@@ -118,11 +118,17 @@ export type Info = z.infer<typeof Info>;
 
 const TenantId = z.string().min(1).max(64);
 
+export interface Started {
+  workflow: Info;
+  /** True when an Idempotency-Key matched an earlier request and nothing new was created. */
+  replayed: boolean;
+}
+
 /**
  * Accept a workflow: check every step (content or template, contact point, send time) before
  * anything is stored, store the workflow, then accept each step as a notification. A retry with
  * the same Idempotency-Key finds the workflow and replays each step's send (which re-dispatches
- * a step whose first message may have been lost).
+ * a step whose first message may have been lost), and answers `replayed`.
  */
 export const start = fn(
   z.object({
@@ -132,7 +138,7 @@ export const start = fn(
     now: z.date().optional(),
     test: z.boolean().optional(),
   }),
-  async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Info> => {
+  async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Started> => {
     const id = idempotencyKey
       ? deterministicId("wfl", tenantId, idempotencyKey)
       : createId("wfl", now.getTime());
@@ -224,7 +230,7 @@ export const start = fn(
         },
       });
     }
-    return get({ tenantId, id });
+    return { workflow: await get({ tenantId, id }), replayed: !created };
   },
 );
 
