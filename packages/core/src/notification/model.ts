@@ -206,7 +206,7 @@ const common = {
     .max(40)
     .optional()
     .describe("ISO 8601 instant with offset, or local date-time in the recipient's timezone"),
-  delivery_window: Window.optional(),
+  delivery_window: z.optional(Window),
   immediate: z
     .boolean()
     .default(false)
