@@ -77,10 +77,10 @@ const NotificationId = z.object({
 const RecipientId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
 const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
 const CallbackId = z.object({
-  id: Callbacks.get.schema.shape.id.describe("Callback endpoint id (cb_...)"),
+  id: Callbacks.get.schema.shape.id.check(z.describe("Callback endpoint id (cb_...)")),
 });
 const SuppressedAddress = z.object({
-  address: Suppression.get.schema.shape.address.describe("An email address"),
+  address: Suppression.get.schema.shape.address.check(z.describe("An email address")),
 });
 const TemplateId = z.object({ id: Template.TemplateId });
 const PreferenceToken = z.object({
@@ -559,7 +559,7 @@ export const httpRoutes = {
           "Stores a new random secret. The previous one also signs (a second `v1=` entry in " +
           "herald-signature, after the new one) for overlap_seconds (default a day, at most 7); " +
           "workers pick the new secret up within a minute, which the overlap covers.",
-        body: RotateWebhookSecretInput.unwrap(),
+        body: RotateWebhookSecretInput.def.innerType,
         bodyOptional: true,
         responses: { 200: { description: "The new secret", body: WebhookSecretInfo } },
       },
@@ -672,7 +672,7 @@ export const httpRoutes = {
           "The new secret signs from now on; the old one also signs (a second, space-separated " +
           "`v1,` signature) for overlap_seconds (default a day).",
         path: CallbackId,
-        body: Callbacks.RotateInput.unwrap(),
+        body: Callbacks.RotateInput.def.innerType,
         bodyOptional: true,
         responses: {
           200: { description: "The new secret", body: Callbacks.CallbackWithSecret },

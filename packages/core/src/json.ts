@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod";
 
 /**
  * Free-form JSON from callers (`data`, `metadata`), checked without recursion so hostile input
@@ -29,9 +29,9 @@ export function jsonSize(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value ?? null));
 }
 
-/** Any JSON value within `maxBytes` once serialised. */
-export function json(maxBytes: number) {
-  return z.unknown().superRefine((value, ctx) => {
+/** Refuses what `jsonProblem` finds, and anything over `maxBytes` once serialised. */
+function withinJson(maxBytes: number) {
+  return z.superRefine((value: unknown, ctx) => {
     const problem = jsonProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
     else if (jsonSize(value) > maxBytes) {
@@ -40,13 +40,13 @@ export function json(maxBytes: number) {
   });
 }
 
+/** Any JSON value within `maxBytes` once serialised. */
+export function json(maxBytes: number) {
+  return z.unknown().check(withinJson(maxBytes));
+}
+
 /** A JSON object within `maxBytes`. */
 export function jsonObject(maxBytes: number) {
-  return z.record(z.string().max(64), z.unknown()).superRefine((value, ctx) => {
-    const problem = jsonProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-    else if (jsonSize(value) > maxBytes) {
-      ctx.addIssue({ code: "custom", message: `over ${maxBytes} bytes as JSON` });
-    }
-  });
+  const Key = z.string().check(z.maxLength(64));
+  return z.record(Key, z.unknown()).check(withinJson(maxBytes));
 }

@@ -41,7 +41,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429;
 export interface ResponseDoc {
   description: string;
   /** The JSON body (a named component is referenced, any other schema inlined), or a page. */
-  body?: z.ZodType | "html";
+  body?: z.core.$ZodType | "html";
   /** Response headers; each schema's `.describe()` is the header's description. */
   headers?: z.ZodObject;
 }
@@ -54,11 +54,11 @@ export interface RouteDoc {
   description?: string;
   /** The `{name}`s of the path, each with its schema (all of them, in order). */
   path?: z.ZodObject;
-  query?: z.ZodObject;
+  query?: z.core.$ZodObject;
   /** Request headers (optional ones `.optional()`), described with `.describe()`. */
   headers?: z.ZodObject;
   /** The JSON request body. */
-  body?: z.ZodType;
+  body?: z.core.$ZodType;
   /** The body may be left out altogether (when sent, it is parsed like any other). */
   bodyOptional?: boolean;
   /** The success response(s), by status. */
@@ -184,9 +184,9 @@ const inputs = {
   RecipientTokenInput: Realtime.TokenRequest,
   SettingsInput: Settings.SettingsInput,
   CallbackInput: Callbacks.CreateInput,
-  RotateSecretInput: Callbacks.RotateInput.unwrap(),
-  RotateWebhookSecretInput: RotateWebhookSecretInput.unwrap(),
-} satisfies Record<string, z.ZodType>;
+  RotateSecretInput: Callbacks.RotateInput.def.innerType,
+  RotateWebhookSecretInput: RotateWebhookSecretInput.def.innerType,
+} satisfies Record<string, z.core.$ZodType>;
 
 /** The send body's variants get names of their own, so the discriminator can map to them. */
 const SEND_VARIANTS: Record<Notification.Channel, string> = {
@@ -230,7 +230,7 @@ const outputs = {
   PayloadTooLarge: z.union([ErrorBody, GatewayError]),
   Unauthorized: z.union([ErrorBody, GatewayError]),
   ReadAll,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 type OutputName = keyof typeof outputs;
 
@@ -361,7 +361,9 @@ function discriminator(registry: z.core.$ZodRegistry<{ id: string }>): Override 
  * objects that are strict in zod stay closed in the document.
  */
 const openResponses: Override = ({ zodSchema, jsonSchema }) => {
-  const strict = zodSchema instanceof z.ZodObject && zodSchema.def.catchall instanceof z.ZodNever;
+  const strict =
+    zodSchema instanceof z.core.$ZodObject &&
+    zodSchema._zod.def.catchall instanceof z.core.$ZodNever;
   if (jsonSchema.additionalProperties === false && !strict) delete jsonSchema.additionalProperties;
 };
 
@@ -372,7 +374,7 @@ function component(schema: JsonSchema): JsonSchema {
 }
 
 function convertRegistry(
-  schemas: Record<string, z.ZodType>,
+  schemas: Record<string, z.core.$ZodType>,
   io: "input" | "output",
   extra: (registry: z.core.$ZodRegistry<{ id: string }>) => void = () => {},
 ): Record<string, JsonSchema> {
@@ -409,17 +411,17 @@ function componentSchemas(): Record<string, JsonSchema> {
 }
 
 /** Each named schema, by schema: a body that is one of them is a `$ref`, any other is inlined. */
-const names = new Map<z.ZodType, { name: string; io: "input" | "output" }>([
+const names = new Map<z.core.$ZodType, { name: string; io: "input" | "output" }>([
   ...Object.entries(inputs).map(([name, schema]) => [schema, { name, io: "input" }] as const),
   ...Object.entries(outputs).map(([name, schema]) => [schema, { name, io: "output" }] as const),
 ]);
 
 /** A standalone schema: a parameter, or a body without a name of its own. */
-function inline(schema: z.ZodType, io: "input" | "output" = "input"): JsonSchema {
+function inline(schema: z.core.$ZodType, io: "input" | "output" = "input"): JsonSchema {
   return component(z.toJSONSchema(schema, { target: "draft-2020-12", io }));
 }
 
-function bodySchema(route: string, schema: z.ZodType, io: "input" | "output"): JsonSchema {
+function bodySchema(route: string, schema: z.core.$ZodType, io: "input" | "output"): JsonSchema {
   const named = names.get(schema);
   if (!named) return inline(schema, io);
   if (named.io !== io) {
@@ -429,7 +431,10 @@ function bodySchema(route: string, schema: z.ZodType, io: "input" | "output"): J
 }
 
 /** One parameter per property of an object schema, its description lifted from the schema. */
-function parametersOf(location: "path" | "query" | "header", schema: z.ZodObject | undefined) {
+function parametersOf(
+  location: "path" | "query" | "header",
+  schema: z.core.$ZodObject | undefined,
+) {
   if (!schema) return [];
   const converted = inline(schema);
   const required = new Set((converted.required as string[] | undefined) ?? []);

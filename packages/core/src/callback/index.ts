@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import * as z from "zod";
 import { OverlapSeconds } from "../delivery/secret-overlap";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { ulid } from "../id";
 import { DestinationUrl, Status } from "../notification/model";
+import * as z from "../zod";
 import { endpointsOf } from "./endpoints";
 import * as Store from "./store";
 import { SECRET_PREFIX } from "./store";
@@ -21,14 +21,15 @@ import { SECRET_PREFIX } from "./store";
 
 const MAX_ENDPOINTS = 10;
 
-const CallbackId = z.string().regex(/^cb_[0-9A-Z]{26}$/, "not a callback id");
-const TenantId = z.string().min(1);
+const CallbackId = z.string().check(z.regex(/^cb_[0-9A-Z]{26}$/, "not a callback id"));
+const TenantId = z.string().check(z.minLength(1));
+const StatusList = z.array(Status).check(z.minLength(1), z.maxLength(Status.options.length));
 const Events = z
-  .array(Status)
-  .min(1)
-  .max(Status.options.length)
-  .transform((events) => [...new Set(events)])
-  .describe("The statuses to be called about");
+  .pipe(
+    StatusList,
+    z.transform((events) => [...new Set(events)]),
+  )
+  .check(z.describe("The statuses to be called about"));
 
 export const CreateInput = z.object({
   url: DestinationUrl,
@@ -37,9 +38,9 @@ export const CreateInput = z.object({
 
 export type CreateInputType = z.input<typeof CreateInput>;
 
-export const RotateInput = z
-  .object({ overlap_seconds: OverlapSeconds })
-  .default({ overlap_seconds: 86_400 });
+export const RotateInput = z._default(z.object({ overlap_seconds: OverlapSeconds }), {
+  overlap_seconds: 86_400,
+});
 
 export type RotateInputType = z.input<typeof RotateInput>;
 
@@ -49,23 +50,24 @@ export const Callback = z.object({
   events: z.array(Status),
   created_at: z.string(),
   failing_since: z
-    .string()
-    .optional()
-    .describe("When the current run of failed attempts began (cleared by a success)"),
-  last_error: z.string().optional(),
+    .optional(z.string())
+    .check(z.describe("When the current run of failed attempts began (cleared by a success)")),
+  last_error: z.optional(z.string()),
   disabled_at: z
-    .string()
-    .optional()
-    .describe("Set when a call failed through the whole retry schedule; nothing is sent since"),
+    .optional(z.string())
+    .check(
+      z.describe("Set when a call failed through the whole retry schedule; nothing is sent since"),
+    ),
   previous_secret_until: z
-    .string()
-    .optional()
-    .describe("Until then the secret before the last rotation signs too"),
+    .optional(z.string())
+    .check(z.describe("Until then the secret before the last rotation signs too")),
 });
 export type Callback = z.infer<typeof Callback>;
 
-export const CallbackWithSecret = Callback.extend({
-  secret: z.string().describe("whsec_ + base64 key: verify the webhook-signature header with it"),
+export const CallbackWithSecret = z.extend(Callback, {
+  secret: z
+    .string()
+    .check(z.describe("whsec_ + base64 key: verify the webhook-signature header with it")),
 });
 
 export const CallbackList = z.object({ items: z.array(Callback) });

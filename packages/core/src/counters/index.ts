@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import * as z from "zod";
 import { costOf } from "../cost";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
 import { retentionDays } from "../tenant/settings";
+import * as z from "../zod";
 import * as Store from "./store";
 
 /**
@@ -83,12 +83,10 @@ async function add({ tenantId, hour, channel, status, count }: Pending) {
 
 const MAX_RANGE_MS = 31 * 24 * 3_600_000;
 
-export const QueryInput = z
-  .object({
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
+export const QueryInput = z.strictObject({
+  from: z.optional(z.iso.datetime({ offset: true })),
+  to: z.optional(z.iso.datetime({ offset: true })),
+});
 export type QueryInput = z.input<typeof QueryInput>;
 
 export interface Counts {
@@ -103,7 +101,11 @@ export interface Counts {
 
 /** Counts for a tenant over a period (default: the last 24 hours; at most 31 days). */
 export const query = fn(
-  z.object({ tenantId: z.string().min(1), query: QueryInput, now: z.date().optional() }),
+  z.object({
+    tenantId: z.string().check(z.minLength(1)),
+    query: QueryInput,
+    now: z.optional(z.date()),
+  }),
   async ({ tenantId, query, now = new Date() }): Promise<Counts> => {
     const to = query.to ? new Date(query.to) : now;
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 86_400_000);

@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { cached } from "../cache";
 import { tuning } from "../config";
 import { NotFoundError } from "../error";
 import { errorFields, log } from "../log";
 import type { Channel, Info } from "../notification/model";
+import * as z from "../zod";
 import type { Endpoint, State } from "./endpoint-store";
 import * as Store from "./endpoint-store";
 import { TransientDeliveryError } from "./errors";
@@ -217,20 +217,22 @@ function duration(ms: number): string {
 // --- Tenant-facing verbs -----------------------------------------------------------------------
 
 export const EndpointInfo = z.object({
-  id: z.string().describe("The endpoint's id (its origin, base64url)"),
-  origin: z.string().describe("scheme://host:port: what one circuit covers"),
+  id: z.string().check(z.describe("The endpoint's id (its origin, base64url)")),
+  origin: z.string().check(z.describe("scheme://host:port: what one circuit covers")),
   status: z
     .enum(["healthy", "failing", "open", "disabled"])
-    .describe(
-      "failing: recent transient failures; open: calls paused until open_until; disabled: no calls until enabled",
+    .check(
+      z.describe(
+        "failing: recent transient failures; open: calls paused until open_until; disabled: no calls until enabled",
+      ),
     ),
-  failures: z.number().int().describe("Transient failures in a row"),
-  first_failure_at: z.string().optional(),
-  last_failure_at: z.string().optional(),
-  last_error: z.string().optional(),
-  open_until: z.string().optional(),
-  disabled_at: z.string().optional(),
-  disabled_reason: z.string().optional(),
+  failures: z.int().check(z.describe("Transient failures in a row")),
+  first_failure_at: z.optional(z.string()),
+  last_failure_at: z.optional(z.string()),
+  last_error: z.optional(z.string()),
+  open_until: z.optional(z.string()),
+  disabled_at: z.optional(z.string()),
+  disabled_reason: z.optional(z.string()),
 });
 export type EndpointInfo = z.infer<typeof EndpointInfo>;
 

@@ -1,10 +1,8 @@
-import * as z from "zod";
+import * as z from "../zod";
 
 /** How long a rotated-out secret keeps signing besides the new one (the webhook channel and status callbacks). */
 export const OverlapSeconds = z
-  .number()
-  .int()
-  .min(0)
-  .max(7 * 86_400)
-  .default(86_400)
-  .describe("How long the previous secret keeps signing besides the new one (default a day)");
+  ._default(z.int().check(z.gte(0), z.lte(7 * 86_400)), 86_400)
+  .check(
+    z.describe("How long the previous secret keeps signing besides the new one (default a day)"),
+  );

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import * as z from "zod";
 import { fn } from "../fn";
+import * as z from "../zod";
 import { OverlapSeconds } from "./secret-overlap";
 import { rememberSecret, SECRET_PREFIX, secretsOf } from "./webhook";
 import * as SecretStore from "./webhook-secret-store";
@@ -13,16 +13,17 @@ import * as SecretStore from "./webhook-secret-store";
 
 /** What receivers verify with: the current secret, and until when the previous one signs too. */
 export const WebhookSecretInfo = z.object({
-  secret: z.string().describe("Verify webhook signatures with this"),
-  header: z.string().describe("The request header that carries the signature"),
+  secret: z.string().check(z.describe("Verify webhook signatures with this")),
+  header: z.string().check(z.describe("The request header that carries the signature")),
   previous_valid_until: z
-    .string()
-    .optional()
-    .describe("Set while the secret before the last rotation still signs (a second v1= entry)"),
+    .optional(z.string())
+    .check(
+      z.describe("Set while the secret before the last rotation still signs (a second v1= entry)"),
+    ),
 });
 export type WebhookSecretInfo = z.infer<typeof WebhookSecretInfo>;
 
-const TenantId = z.string().min(1);
+const TenantId = z.string().check(z.minLength(1));
 
 /** GET /v1/webhooks/secret: read from the table, not the cache, so it is current at once. */
 export const getWebhookSecret = fn(
@@ -39,10 +40,10 @@ export const getWebhookSecret = fn(
   },
 );
 
-export const RotateWebhookSecretInput = z
-  .object({ overlap_seconds: OverlapSeconds })
-  .strict()
-  .default({ overlap_seconds: 86_400 });
+export const RotateWebhookSecretInput = z._default(
+  z.strictObject({ overlap_seconds: OverlapSeconds }),
+  { overlap_seconds: 86_400 },
+);
 export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInput>;
 
 /**

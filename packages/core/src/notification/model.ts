@@ -106,7 +106,7 @@ export const PushContent = z
     body: z.string().max(1_000).optional(),
     url: Link.optional(),
     icon: Link.optional(),
-    data: jsonObject(2_000).optional(),
+    data: z.optional(jsonObject(2_000)),
   })
   .strict()
   // Push services accept about 4 KB of encrypted payload.
@@ -125,7 +125,7 @@ export const InAppContent = z
     title: z.string().min(1).max(200),
     body: z.string().max(5_000).optional(),
     url: Link.optional(),
-    data: jsonObject(16_000).optional(),
+    data: z.optional(jsonObject(16_000)),
   })
   .strict();
 
@@ -206,7 +206,7 @@ const common = {
     .max(40)
     .optional()
     .describe("ISO 8601 instant with offset, or local date-time in the recipient's timezone"),
-  delivery_window: Window.optional(),
+  delivery_window: z.optional(Window),
   immediate: z
     .boolean()
     .default(false)
@@ -241,7 +241,7 @@ export const TemplateSendInput = z
         version: z.number().int().min(1).optional().describe("Pin a version; default the latest"),
       })
       .strict(),
-    data: jsonObject(64_000).default({}).describe("The template's variables"),
+    data: z._default(jsonObject(64_000), {}).describe("The template's variables"),
     locale: Locale.optional().describe(
       "Default: the recipient profile's locale; fr-CA falls back to fr, then the template's",
     ),

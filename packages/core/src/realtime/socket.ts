@@ -1,8 +1,8 @@
-import * as z from "zod";
 import { MAX_EVENTS_PER_PUBLISH, publishEvents } from "../aws/events";
 import { link } from "../config";
 import { fn } from "../fn";
 import { RecipientId } from "../notification/status";
+import * as z from "../zod";
 import { channelOf, feedChannel } from "./channel";
 import type { Event } from "./event";
 import { catchUpAfterMs } from "./presence";
@@ -51,35 +51,43 @@ export async function publishAll(events: Event[]): Promise<number> {
 
 /** What `POST /v1/recipients/{id}/tokens` answers: the token, and where to use it. */
 export const TokenResponse = z.object({
-  token: z.string().describe("Short-lived bearer token for the real-time feed"),
+  token: z.string().check(z.describe("Short-lived bearer token for the real-time feed")),
   expires_at: z.string(),
   feed_url: z
-    .string()
-    .optional()
-    .describe("The server-sent events feed (and replay) with this token, when Herald knows"),
+    .optional(z.string())
+    .check(
+      z.describe("The server-sent events feed (and replay) with this token, when Herald knows"),
+    ),
   socket_url: z
     .string()
-    .describe("The WebSocket feed (AppSync Events real-time endpoint) to connect to"),
+    .check(z.describe("The WebSocket feed (AppSync Events real-time endpoint) to connect to")),
   socket_host: z
     .string()
-    .describe("The host to name in the WebSocket authorization (AppSync's HTTP domain)"),
+    .check(z.describe("The host to name in the WebSocket authorization (AppSync's HTTP domain)")),
   channel: z
     .string()
-    .describe(
-      "The recipient's channel: subscribe to `<channel>/*` for every notification, or `<channel>/<segment>` for one",
+    .check(
+      z.describe(
+        "The recipient's channel: subscribe to `<channel>/*` for every notification, or `<channel>/<segment>` for one",
+      ),
     ),
   catch_up_ms: z
-    .number()
     .int()
-    .describe(
-      "How long after each (re)subscribe a WebSocket client replays once more (`feed_url?replay=only`): Herald publishes only to recipients present, and its workers may take this long to see a new subscriber",
+    .check(
+      z.describe(
+        "How long after each (re)subscribe a WebSocket client replays once more (`feed_url?replay=only`): Herald publishes only to recipients present, and its workers may take this long to see a new subscriber",
+      ),
     ),
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
 /** Issue a token for a request body (`TokenRequest`), as the API does. */
 export const issue = fn(
-  z.object({ tenantId: z.string().min(1), recipientId: RecipientId, request: TokenRequest }),
+  z.object({
+    tenantId: z.string().check(z.minLength(1)),
+    recipientId: RecipientId,
+    request: TokenRequest,
+  }),
   ({ tenantId, recipientId, request }): TokenResponse => {
     const issued = issueToken({ tenantId, recipientId, ttlSeconds: request.ttl_seconds });
     const url = feedUrl() ?? link("Events").feed;

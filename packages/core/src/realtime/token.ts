@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import * as z from "zod";
 import { link } from "../config";
 import { VisibleError } from "../error";
 import { fn } from "../fn";
 import { RecipientId } from "../notification/status";
+import * as z from "../zod";
 
 /**
  * Recipient tokens: short-lived, HMAC-SHA256-signed credentials that let one recipient of one
@@ -53,10 +53,10 @@ export interface IssuedToken {
 }
 
 export const TokenInput = z.object({
-  tenantId: z.string().min(1).max(64),
+  tenantId: z.string().check(z.minLength(1), z.maxLength(64)),
   recipientId: RecipientId,
-  ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).default(DEFAULT_TTL_SECONDS),
-  now: z.date().optional(),
+  ttlSeconds: z._default(z.int().check(z.gte(1), z.lte(MAX_TTL_SECONDS)), DEFAULT_TTL_SECONDS),
+  now: z.optional(z.date()),
 });
 
 /** Issue a token for one recipient's feed, valid `ttlSeconds` (default and at most 3600). */
@@ -140,17 +140,11 @@ function decodeClaims(body: Buffer): Claims {
 }
 
 /** The body of `POST /v1/recipients/{id}/tokens`. */
-export const TokenRequest = z
-  .object({
-    ttl_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_TTL_SECONDS)
-      .optional()
-      .describe(`Lifetime in seconds (default ${DEFAULT_TTL_SECONDS})`),
-  })
-  .strict();
+export const TokenRequest = z.strictObject({
+  ttl_seconds: z
+    .optional(z.int().check(z.gte(1), z.lte(MAX_TTL_SECONDS)))
+    .check(z.describe(`Lifetime in seconds (default ${DEFAULT_TTL_SECONDS})`)),
+});
 export type TokenRequest = z.infer<typeof TokenRequest>;
 
 /** The feed's URL, when the Realtime link carries one (`url`). */

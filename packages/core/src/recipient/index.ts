@@ -1,8 +1,8 @@
-import * as z from "zod";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
 import { Channel, ContactPoints, Locale, RecipientId } from "../notification/model";
 import { Window } from "../schedule/window";
+import * as z from "../zod";
 import { find } from "./lookup";
 import * as Store from "./store";
 
@@ -12,26 +12,28 @@ import * as Store from "./store";
  * are checked again when the notification is sent, so a late opt-out still counts. Stored by
  * ./store.ts.
  */
-export const ProfileInput = z
-  .object({
-    ...ContactPoints,
-    delivery_window: Window.optional(),
-    locale: Locale.optional().describe(
-      "Their language (BCP 47): templated sends render in it unless the send names one",
+export const ProfileInput = z.strictObject({
+  ...ContactPoints,
+  delivery_window: z.optional(Window),
+  locale: z
+    .optional(Locale)
+    .check(
+      z.describe("Their language (BCP 47): templated sends render in it unless the send names one"),
     ),
-    opt_out: z.array(Channel).max(5).default([]).describe("Channels this recipient refuses"),
-  })
-  .strict();
+  opt_out: z
+    ._default(z.array(Channel).check(z.maxLength(5)), [])
+    .check(z.describe("Channels this recipient refuses")),
+});
 export type ProfileInput = z.input<typeof ProfileInput>;
 
-export const Profile = ProfileInput.extend({ id: RecipientId, updated_at: z.string() });
+export const Profile = z.extend(ProfileInput, { id: RecipientId, updated_at: z.string() });
 export type Profile = z.infer<typeof Profile>;
 
-const Ref = z.object({ tenantId: z.string().min(1), id: RecipientId });
+const Ref = z.object({ tenantId: z.string().check(z.minLength(1)), id: RecipientId });
 
 /** Create or replace a profile. */
 export const put = fn(
-  Ref.extend({ profile: ProfileInput }),
+  z.extend(Ref, { profile: ProfileInput }),
   async ({ tenantId, id, profile }): Promise<Profile> => {
     const item: Profile = { ...profile, id, updated_at: new Date().toISOString() };
     await Store.put(tenantId, id, item);

@@ -1,13 +1,13 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import * as z from "zod";
 import { derivedKey, tuning } from "../config";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
 import { escapeHtml } from "../html";
 import { Category, Channel, RecipientId } from "../notification/model";
+import * as z from "../zod";
 import { get, merge, type Preferences, Setting } from "./preferences";
 
-const Ref = z.object({ tenantId: z.string().min(1), id: RecipientId });
+const Ref = z.object({ tenantId: z.string().check(z.minLength(1)), id: RecipientId });
 
 // ---------------------------------------------------------------------------------------------
 // The preference link: `<base64url JSON>.<base64url HMAC>`, like the unsubscribe token, with a
@@ -24,21 +24,19 @@ interface LinkSubject {
   e: number;
 }
 
-export const LinkInput = z
-  .object({
-    categories: z
-      .array(Category)
-      .max(50)
-      .default([])
-      .describe("Categories the page offers (those with settings are always shown)"),
-    ttl_days: z.number().int().min(1).max(365).default(30).describe("How long the link works"),
-  })
-  .strict();
+export const LinkInput = z.strictObject({
+  categories: z
+    ._default(z.array(Category).check(z.maxLength(50)), [])
+    .check(z.describe("Categories the page offers (those with settings are always shown)")),
+  ttl_days: z
+    ._default(z.int().check(z.gte(1), z.lte(365)), 30)
+    .check(z.describe("How long the link works")),
+});
 export type LinkInput = z.input<typeof LinkInput>;
 
 export const Link = z.object({
   token: z.string(),
-  url: z.string().optional().describe("The page, when the API's public URL is known"),
+  url: z.optional(z.string()).check(z.describe("The page, when the API's public URL is known")),
   expires_at: z.string(),
 });
 export type Link = z.infer<typeof Link>;
@@ -49,7 +47,7 @@ function mac(payload: string): Buffer {
 
 /** A signed link the recipient opens to change their preferences themselves. */
 export const link = fn(
-  Ref.extend({ input: LinkInput, now: z.date().optional() }),
+  z.extend(Ref, { input: LinkInput, now: z.optional(z.date()) }),
   ({ tenantId, id, input, now = new Date() }): Link => {
     const expires = Math.floor(now.getTime() / 1000) + input.ttl_days * 86_400;
     const subject: LinkSubject = { t: tenantId, r: id, c: input.categories, e: expires };
@@ -91,6 +89,9 @@ export function verify(token: string, now = new Date()): LinkSubject {
 }
 
 const SETTING_LABEL: Record<Setting, string> = { on: "On", off: "Off", digest: "Digest" };
+
+/** One setting from the page's form. */
+const FormField = z.object({ category: Category, channel: Channel, setting: Setting });
 
 /** The preference page: a form of category × channel settings that POSTs to itself. */
 export async function page(token: string, saved = false): Promise<string> {
@@ -151,9 +152,7 @@ export async function submit(token: string, form: Record<string, unknown>): Prom
       : Object.entries(form);
   for (const [field, value] of fields) {
     const [category = "", channel = ""] = String(field).split(":");
-    const parsed = z
-      .object({ category: Category, channel: Channel, setting: Setting })
-      .safeParse({ category, channel, setting: value });
+    const parsed = FormField.safeParse({ category, channel, setting: value });
     if (!parsed.success) {
       throw new ValidationError("invalid_request", `Not a preference: ${String(field)}`, {
         field,

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { fn } from "../fn";
 import { Category, Channel, RecipientId } from "../notification/status";
+import * as z from "../zod";
 import * as Store from "./store";
 
 /**
@@ -16,25 +16,23 @@ export type Setting = z.infer<typeof Setting>;
 
 const ChannelSettings = z.partialRecord(Channel, Setting);
 
-export const PreferencesInput = z
-  .object({
-    categories: z
-      .record(Category, ChannelSettings)
-      .refine((categories) => Object.keys(categories).length <= 100, {
-        message: "at most 100 categories",
-      })
-      .describe("category → channel → on | off | digest; anything not named is on"),
-  })
-  .strict();
+export const PreferencesInput = z.strictObject({
+  categories: z.record(Category, ChannelSettings).check(
+    z.refine((categories) => Object.keys(categories).length <= 100, {
+      message: "at most 100 categories",
+    }),
+    z.describe("category → channel → on | off | digest; anything not named is on"),
+  ),
+});
 export type PreferencesInput = z.input<typeof PreferencesInput>;
 
 export const Preferences = z.object({
   categories: z.record(z.string(), z.partialRecord(Channel, Setting)),
-  updated_at: z.string().optional(),
+  updated_at: z.optional(z.string()),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
-const Ref = z.object({ tenantId: z.string().min(1), id: RecipientId });
+const Ref = z.object({ tenantId: z.string().check(z.minLength(1)), id: RecipientId });
 
 export const get = fn(Ref, async ({ tenantId, id }): Promise<Preferences> => {
   return (await Store.readPreferences(tenantId, id)) ?? { categories: {} };
@@ -42,7 +40,7 @@ export const get = fn(Ref, async ({ tenantId, id }): Promise<Preferences> => {
 
 /** Replace every preference of a recipient. */
 export const put = fn(
-  Ref.extend({ preferences: PreferencesInput }),
+  z.extend(Ref, { preferences: PreferencesInput }),
   async ({ tenantId, id, preferences }): Promise<Preferences> => {
     const item = { categories: preferences.categories, updated_at: new Date().toISOString() };
     await Store.writePreferences(tenantId, id, item as Store.PreferencesItem);

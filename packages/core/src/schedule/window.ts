@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { ValidationError } from "../error";
+import * as z from "../zod";
 
 /**
  * What request schemas need of the schedule, without the planner: the delivery window's shape
@@ -11,10 +11,12 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 export const Window = z
   .object({
-    start: z.string().regex(HHMM, "expected HH:mm"),
-    end: z.string().regex(HHMM, "expected HH:mm"),
+    start: z.string().check(z.regex(HHMM, "expected HH:mm")),
+    end: z.string().check(z.regex(HHMM, "expected HH:mm")),
   })
-  .describe("Local hours in which delivery is appropriate; end before start crosses midnight");
+  .check(
+    z.describe("Local hours in which delivery is appropriate; end before start crosses midnight"),
+  );
 export type Window = z.infer<typeof Window>;
 
 /**

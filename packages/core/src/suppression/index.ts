@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { log } from "../log";
 import * as Recipient from "../recipient";
 import * as Unsubscribe from "../recipient/unsubscribe";
+import * as z from "../zod";
 import * as Store from "./store";
 
 /**
@@ -16,19 +16,21 @@ import * as Store from "./store";
 export const Entry = z.object({
   address: z.string(),
   reason: z.enum(["hard_bounce", "complaint", "unsubscribed"]),
-  notification_id: z.string().optional().describe("The notification whose feedback added it"),
-  detail: z.string().optional().describe("The bounce diagnostic or complaint type"),
+  notification_id: z
+    .optional(z.string())
+    .check(z.describe("The notification whose feedback added it")),
+  detail: z.optional(z.string()).check(z.describe("The bounce diagnostic or complaint type")),
   created_at: z.string(),
 });
 export type Entry = z.infer<typeof Entry>;
 
 export const EntryList = z.object({
   items: z.array(Entry),
-  next_cursor: z.string().optional().describe("Pass as `cursor` for the next page"),
+  next_cursor: z.optional(z.string()).check(z.describe("Pass as `cursor` for the next page")),
 });
 
-const Address = z.string().min(3).max(254);
-const TenantId = z.string().min(1).max(64);
+const Address = z.string().check(z.minLength(3), z.maxLength(254));
+const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** Addresses compare case-insensitively (as mailbox providers treat them in practice). */
 export function normalize(address: string): string {
@@ -57,12 +59,10 @@ export async function assertNotSuppressed(tenantId: string, address: string) {
   }
 }
 
-export const ListInput = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(300).optional(),
-  })
-  .strict();
+export const ListInput = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+  cursor: z.optional(z.string().check(z.maxLength(300))),
+});
 
 export const list = fn(
   z.object({ tenantId: TenantId, query: ListInput }),

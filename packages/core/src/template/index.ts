@@ -78,7 +78,7 @@ export const TemplateInput = z
       .refine((locales) => Object.keys(locales).length <= 50, { message: "at most 50 locales" })
       .optional()
       .describe("Per locale, the channels' fields in that language; a missing one falls back"),
-    sample_data: jsonObject(16_000).optional().describe("Data the preview renders with"),
+    sample_data: z.optional(jsonObject(16_000)).describe("Data the preview renders with"),
   })
   .strict();
 export type TemplateInput = z.input<typeof TemplateInput>;
@@ -236,7 +236,7 @@ export const PreviewInput = z
   .object({
     version: Version.optional(),
     locale: Locale.optional(),
-    data: jsonObject(64_000).optional().describe("Defaults to the template's sample_data"),
+    data: z.optional(jsonObject(64_000)).describe("Defaults to the template's sample_data"),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import * as z from "zod";
 import { fn } from "../fn";
 import { createId } from "../id";
+import * as z from "../zod";
 import * as Store from "./store";
 
 /**
@@ -11,9 +11,11 @@ import * as Store from "./store";
  */
 export const TenantId = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and - only");
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and - only"),
+  );
 
 const KEY_PREFIX = "hrld_";
 /** Test keys: their notifications run the whole pipeline but never reach a provider. */
@@ -28,7 +30,7 @@ export interface Principal {
 
 /** Issue a new API key for a tenant. The secret is returned here and nowhere else. */
 export const createKey = fn(
-  z.object({ tenantId: TenantId, test: z.boolean().optional() }),
+  z.object({ tenantId: TenantId, test: z.optional(z.boolean()) }),
   async ({ tenantId, test }) => {
     const secret = `${test ? TEST_PREFIX : KEY_PREFIX}${randomBytes(24).toString("base64url")}`;
     const keyId = createId("key");

@@ -1,46 +1,44 @@
-import * as z from "zod";
 import { cached } from "../cache";
 import { fn } from "../fn";
 import { DEFAULT_RETENTION_DAYS } from "../retention";
 import * as Spend from "../workflow/store";
+import * as z from "../zod";
 import * as Store from "./settings-store";
 
 /**
  * Tenant settings. `retention_days`: how long notifications and their side items are kept
  * (`expires_at`, then DynamoDB TTL); default 30, applies to notifications created afterwards.
  */
-export const SettingsInput = z
-  .object({
-    retention_days: z
-      .number()
-      .min(1)
-      .max(3650)
-      .describe("Days a notification is kept after it was created (default 30)"),
-    sms_monthly_budget_usd: z
-      .number()
-      .min(0)
-      .max(10_000_000)
-      .optional()
-      .describe(
+export const SettingsInput = z.strictObject({
+  retention_days: z
+    .number()
+    .check(
+      z.gte(1),
+      z.lte(3650),
+      z.describe("Days a notification is kept after it was created (default 30)"),
+    ),
+  sms_monthly_budget_usd: z
+    .optional(z.number().check(z.gte(0), z.lte(10_000_000)))
+    .check(
+      z.describe(
         "At most this much SMS spend (USD, estimated per segment) per calendar month (UTC); " +
           "an SMS that would exceed it is skipped (skip_reason budget). Absent: no limit",
       ),
-  })
-  .strict();
+    ),
+});
 export type SettingsInput = z.input<typeof SettingsInput>;
 
 export const Settings = z.object({
   retention_days: z.number(),
-  sms_monthly_budget_usd: z.number().optional(),
+  sms_monthly_budget_usd: z.optional(z.number()),
   sms_spent_usd_this_month: z
-    .number()
-    .optional()
-    .describe("GET: the estimated SMS spend counted against the budget this month (UTC)"),
-  updated_at: z.string().optional(),
+    .optional(z.number())
+    .check(z.describe("GET: the estimated SMS spend counted against the budget this month (UTC)")),
+  updated_at: z.optional(z.string()),
 });
 export type Settings = z.infer<typeof Settings>;
 
-const TenantId = z.string().min(1).max(64);
+const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const get = fn(z.object({ tenantId: TenantId }), async ({ tenantId }): Promise<Settings> => {
   const stored = await Store.read(tenantId);

@@ -76,10 +76,10 @@ export const WorkflowInput = z
       .strict()
       .optional()
       .describe("Renders every step without content of its own"),
-    data: jsonObject(64_000).default({}).describe("The template's variables"),
+    data: z._default(jsonObject(64_000), {}).describe("The template's variables"),
     locale: Locale.optional(),
     send_at: z.string().max(40).optional().describe("When the first step goes (default now)"),
-    delivery_window: Window.optional(),
+    delivery_window: z.optional(Window),
     immediate: z.boolean().default(false),
     metadata: Metadata.optional(),
   })
