@@ -6,8 +6,9 @@
  * (≈ 20 KB) rather than the whole classic API (≈ 100 KB), and builds its schemas faster at
  * init (issue 16, lean functions).
  */
-import { config } from "zod/mini";
+
 import { en } from "zod/locales";
+import { config } from "zod/mini";
 
 config(en());
 
