@@ -16,9 +16,9 @@ export const ProfileInput = z
   .object({
     ...ContactPoints,
     delivery_window: Window.optional(),
-    locale: Locale.optional().describe(
-      "Their language (BCP 47): templated sends render in it unless the send names one",
-    ),
+    locale: z
+      .optional(Locale)
+      .describe("Their language (BCP 47): templated sends render in it unless the send names one"),
     opt_out: z.array(Channel).max(5).default([]).describe("Channels this recipient refuses"),
   })
   .strict();
