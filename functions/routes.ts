@@ -23,7 +23,7 @@ import * as Template from "@herald/core/template";
 import * as Settings from "@herald/core/tenant/settings";
 import * as Topic from "@herald/core/topic";
 import * as Workflow from "@herald/core/workflow";
-import * as z from "zod";
+import * as z from "@herald/core/zod";
 import type { LinkName } from "./manifest";
 
 /**
@@ -72,10 +72,10 @@ function serve<const Handler extends string, const Routes extends Record<string,
 
 // Path parameters, as the verbs parse them.
 const NotificationId = z.object({
-  id: Notification.get.schema.shape.id.describe("Notification id (ntf_...)"),
+  id: Notification.get.schema.shape.id.check(z.describe("Notification id (ntf_...)")),
 });
-const RecipientId = Recipient.get.schema.shape.id.describe("Your id for the recipient");
-const InboxMessageId = Notification.Inbox.mark.schema.shape.id.describe("Notification id");
+const RecipientId = Recipient.get.schema.shape.id.check(z.describe("Your id for the recipient"));
+const InboxMessageId = Notification.Inbox.mark.schema.shape.id.check(z.describe("Notification id"));
 const CallbackId = z.object({
   id: Callbacks.get.schema.shape.id.check(z.describe("Callback endpoint id (cb_...)")),
 });
@@ -84,13 +84,20 @@ const SuppressedAddress = z.object({
 });
 const TemplateId = z.object({ id: Template.TemplateId });
 const PreferenceToken = z.object({
-  token: z.string().max(4096).describe("Signed token from the preference link"),
+  token: z.string().check(z.maxLength(4096), z.describe("Signed token from the preference link")),
 });
 
 /**
  * Accepting and changing notifications: the table, the queues and schedules they go to, and the
  * AppSync Events API every status change is published on (`Realtime.publish`).
  */
+/** What an accepting POST that takes an `Idempotency-Key` answers on a replay (`replayedHeaders`). */
+const Replayed = z.object({
+  "Idempotent-Replayed": z
+    .literal("true")
+    .check(z.describe("Present when an earlier request with this Idempotency-Key answered")),
+});
+
 const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Events"];
 
 const inboxMark = (mark: "read" | "seen") =>
@@ -162,8 +169,10 @@ export const httpRoutes = {
           "Sends now or at `send_at` in the recipient's timezone, moved into their delivery " +
           "window unless `immediate`. Nothing is stored for a rejected request.",
         headers: z.object({
-          "Idempotency-Key": Notification.send.schema.shape.idempotencyKey.describe(
-            "Retrying with the same key and body returns the first result and creates nothing new",
+          "Idempotency-Key": Notification.send.schema.shape.idempotencyKey.check(
+            z.describe(
+              "Retrying with the same key and body returns the first result and creates nothing new",
+            ),
           ),
         }),
         body: Notification.SendRequest,
@@ -171,11 +180,7 @@ export const httpRoutes = {
           202: {
             description: "Accepted: stored and on its way (or scheduled)",
             body: Notification.Info,
-            headers: z.object({
-              "Idempotent-Replayed": z
-                .literal("true")
-                .describe("Present when an earlier request with this Idempotency-Key answered"),
-            }),
+            headers: Replayed,
           },
         },
         // 404: a `template` this tenant does not have (template_not_found).
@@ -255,8 +260,10 @@ export const httpRoutes = {
           "step reached, or if `critical_only` and the priority is not critical. Every step is " +
           "checked before anything is stored.",
         headers: z.object({
-          "Idempotency-Key": Notification.send.schema.shape.idempotencyKey.describe(
-            "Retrying with the same key and body returns the workflow, creating nothing new",
+          "Idempotency-Key": Notification.send.schema.shape.idempotencyKey.check(
+            z.describe(
+              "Retrying with the same key and body returns the workflow, creating nothing new",
+            ),
           ),
         }),
         body: Workflow.WorkflowInput,
@@ -264,11 +271,7 @@ export const httpRoutes = {
           202: {
             description: "Accepted: the workflow and its steps",
             body: Workflow.Info,
-            headers: z.object({
-              "Idempotent-Replayed": z
-                .literal("true")
-                .describe("Present when an earlier request with this Idempotency-Key answered"),
-            }),
+            headers: Replayed,
           },
         },
         // 404: a `template` this tenant does not have (template_not_found).
@@ -277,7 +280,9 @@ export const httpRoutes = {
       "GET /v1/workflows/{id}": {
         summary: "Get a workflow",
         description: "Its combined status and each step's status.",
-        path: z.object({ id: Workflow.get.schema.shape.id.describe("Workflow id (wfl_...)") }),
+        path: z.object({
+          id: Workflow.get.schema.shape.id.check(z.describe("Workflow id (wfl_...)")),
+        }),
         responses: { 200: { description: "The workflow", body: Workflow.Info } },
         errors: [404],
       },
@@ -285,7 +290,9 @@ export const httpRoutes = {
         summary: "Cancel a workflow",
         description:
           "Cancels every step still waiting; a step already sending or final stays as it is.",
-        path: z.object({ id: Workflow.get.schema.shape.id.describe("Workflow id (wfl_...)") }),
+        path: z.object({
+          id: Workflow.get.schema.shape.id.check(z.describe("Workflow id (wfl_...)")),
+        }),
         responses: { 200: { description: "The workflow", body: Workflow.Info } },
         errors: [404],
       },
@@ -413,8 +420,8 @@ export const httpRoutes = {
           "/v1/topics/{topic}/notifications/{id}.",
         path: z.object({ topic: Topic.TopicName }),
         headers: z.object({
-          "Idempotency-Key": Topic.send.schema.shape.idempotencyKey.describe(
-            "Retrying with the same key and body answers the first topic send",
+          "Idempotency-Key": Topic.send.schema.shape.idempotencyKey.check(
+            z.describe("Retrying with the same key and body answers the first topic send"),
           ),
         }),
         body: Topic.TopicSendInput,
@@ -422,11 +429,7 @@ export const httpRoutes = {
           202: {
             description: "Accepted: being fanned out",
             body: Topic.SendInfo,
-            headers: z.object({
-              "Idempotent-Replayed": z
-                .literal("true")
-                .describe("Present when an earlier request with this Idempotency-Key answered"),
-            }),
+            headers: Replayed,
           },
         },
         // 404: a `template` this tenant does not have (template_not_found).
@@ -438,7 +441,7 @@ export const httpRoutes = {
           "How many subscribers' notifications are accepted so far, and whether it is done.",
         path: z.object({
           topic: Topic.TopicName,
-          id: Topic.get.schema.shape.id.describe("Topic send id (tps_...)"),
+          id: Topic.get.schema.shape.id.check(z.describe("Topic send id (tps_...)")),
         }),
         responses: { 200: { description: "Its progress", body: Topic.SendInfo } },
         errors: [404],
@@ -511,7 +514,9 @@ export const httpRoutes = {
           "The URL of an email's List-Unsubscribe header; a POST (List-Unsubscribe=One-Click) " +
           "opts the recipient out of email, or suppresses an address sent to without a " +
           "recipient id. No API key: the signed token is the credential.",
-        path: z.object({ token: z.string().max(2048).describe("Signed token from the email") }),
+        path: z.object({
+          token: z.string().check(z.maxLength(2048), z.describe("Signed token from the email")),
+        }),
         responses: { 200: { description: "Unsubscribed", body: Unsubscribed } },
         errors: [400],
       },
@@ -705,7 +710,13 @@ export const httpRoutes = {
         summary: "Re-enable a webhook endpoint",
         description: "Closes its circuit and restarts its failure count.",
         path: z.object({
-          id: z.string().min(1).max(400).describe("Endpoint id from GET /v1/endpoints"),
+          id: z
+            .string()
+            .check(
+              z.minLength(1),
+              z.maxLength(400),
+              z.describe("Endpoint id from GET /v1/endpoints"),
+            ),
         }),
         responses: { 200: { description: "The endpoint", body: Endpoint.EndpointInfo } },
         errors: [404],

@@ -1,4 +1,3 @@
-import * as z from "zod";
 import * as Callbacks from "./callback";
 import * as Endpoint from "./delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "./delivery/webhook-secret";
@@ -13,6 +12,7 @@ import * as Template from "./template";
 import * as Settings from "./tenant/settings";
 import * as Topic from "./topic";
 import * as Workflow from "./workflow";
+import * as z from "./zod";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API, built from the route declarations
@@ -42,8 +42,8 @@ export interface ResponseDoc {
   description: string;
   /** The JSON body (a named component is referenced, any other schema inlined), or a page. */
   body?: z.core.$ZodType | "html";
-  /** Response headers; each schema's `.describe()` is the header's description. */
-  headers?: z.ZodObject;
+  /** Response headers; each schema's `z.describe()` is the header's description. */
+  headers?: z.core.$ZodObject;
 }
 
 /** What a route is for its callers: the part of its declaration the document is built from. */
@@ -53,10 +53,10 @@ export interface RouteDoc {
   summary: string;
   description?: string;
   /** The `{name}`s of the path, each with its schema (all of them, in order). */
-  path?: z.ZodObject;
+  path?: z.core.$ZodObject;
   query?: z.core.$ZodObject;
-  /** Request headers (optional ones `.optional()`), described with `.describe()`. */
-  headers?: z.ZodObject;
+  /** Request headers (optional ones `z.optional()`), described with `z.describe()`. */
+  headers?: z.core.$ZodObject;
   /** The JSON request body. */
   body?: z.core.$ZodType;
   /** The body may be left out altogether (when sent, it is parsed like any other). */
@@ -97,75 +97,75 @@ export const ErrorBody = z
     error: z.object({
       code: z
         .string()
-        .regex(/^[a-z_]+$/)
-        .describe("Stable, machine-readable: branch on this"),
-      message: z.string().describe("For humans; may change"),
+        .check(z.regex(/^[a-z_]+$/), z.describe("Stable, machine-readable: branch on this")),
+      message: z.string().check(z.describe("For humans; may change")),
       details: z
-        .unknown()
-        .optional()
-        .describe(
-          "Context, e.g. for invalid_request the offending fields as {path, code, message}",
+        .optional(z.unknown())
+        .check(
+          z.describe(
+            "Context, e.g. for invalid_request the offending fields as {path, code, message}",
+          ),
         ),
     }),
   })
-  .describe("Every error Herald itself answers with");
+  .check(z.describe("Every error Herald itself answers with"));
 
 const GatewayError = z
   .object({ message: z.string() })
-  .describe("API Gateway's own refusal, before any Herald code runs");
+  .check(z.describe("API Gateway's own refusal, before any Herald code runs"));
 
 export const NotificationList = z.object({
   items: z.array(Notification.Info),
   next_cursor: z
-    .string()
-    .optional()
-    .describe("Pass as `cursor` for the next page; absent on the last page"),
+    .optional(z.string())
+    .check(z.describe("Pass as `cursor` for the next page; absent on the last page")),
+});
+
+const ChannelCost = z.object({
+  notifications: z.int().check(z.describe("Notifications accepted in the period")),
+  infrastructure: z
+    .number()
+    .check(z.describe("USD: AWS and Upstash requests, compute, logs, transfer, storage")),
+  provider_fees: z.number().check(z.describe("USD: SES and SMS per-message fees, for those sent")),
 });
 
 const Cost = z
   .object({
     currency: z.literal("USD"),
-    retention_days: z.number().int().describe("The tenant's retention the storage is priced for"),
-    by_channel: z.record(
-      z.string(),
-      z.object({
-        notifications: z.number().int().describe("Notifications accepted in the period"),
-        infrastructure: z
-          .number()
-          .describe("USD: AWS and Upstash requests, compute, logs, transfer, storage"),
-        provider_fees: z.number().describe("USD: SES and SMS per-message fees, for those sent"),
-      }),
-    ),
-    infrastructure: z.number().describe("USD, all channels"),
-    provider_fees: z.number().describe("USD, all channels"),
+    retention_days: z.int().check(z.describe("The tenant's retention the storage is priced for")),
+    by_channel: z.record(z.string(), ChannelCost),
+    infrastructure: z.number().check(z.describe("USD, all channels")),
+    provider_fees: z.number().check(z.describe("USD, all channels")),
   })
-  .describe(
-    "What the period's notifications cost, from list prices (us-east-1) and the usage per notification `npm run bench cost` measures; an estimate, not a bill",
+  .check(
+    z.describe(
+      "What the period's notifications cost, from list prices (us-east-1) and the usage per notification `npm run bench cost` measures; an estimate, not a bill",
+    ),
   );
 
+const HourCount = z.object({
+  hour: z.string().check(z.describe("Start of the hour, UTC")),
+  channel: z.string(),
+  status: z.string(),
+  count: z.int(),
+});
+
 export const Counts = z.object({
-  from: z.string().describe("Start of the period, UTC"),
-  to: z.string().describe("End of the period, UTC"),
+  from: z.string().check(z.describe("Start of the period, UTC")),
+  to: z.string().check(z.describe("End of the period, UTC")),
   totals: z
-    .record(z.string(), z.record(z.string(), z.number().int()))
-    .describe("channel → status → count over the whole period"),
-  hours: z.array(
-    z.object({
-      hour: z.string().describe("Start of the hour, UTC"),
-      channel: z.string(),
-      status: z.string(),
-      count: z.number().int(),
-    }),
-  ),
+    .record(z.string(), z.record(z.string(), z.int()))
+    .check(z.describe("channel → status → count over the whole period")),
+  hours: z.array(HourCount),
   cost: Cost,
 });
 
-export const UnreadCount = z.object({ unread: z.number().int() });
+export const UnreadCount = z.object({ unread: z.int() });
 export const Unsubscribed = z.object({ unsubscribed: z.literal(true) });
 export const Health = z.object({ ok: z.literal(true) });
 export const ReadAll = z.object({
-  marked: z.number().int().describe("Messages this request marked read"),
-  unread: z.number().int().describe("Unread messages left (ones that arrived meanwhile)"),
+  marked: z.int().check(z.describe("Messages this request marked read")),
+  unread: z.int().check(z.describe("Unread messages left (ones that arrived meanwhile)")),
 });
 
 /** Request bodies, converted as what a caller may send (defaults optional). */
@@ -343,10 +343,10 @@ type Override = (context: { zodSchema: z.core.$ZodType; jsonSchema: JsonSchema }
 /** OpenAPI's discriminator on discriminated unions, mapping each value to its named variant. */
 function discriminator(registry: z.core.$ZodRegistry<{ id: string }>): Override {
   return ({ zodSchema, jsonSchema }) => {
-    if (!(zodSchema instanceof z.ZodDiscriminatedUnion)) return;
-    const propertyName = zodSchema.def.discriminator;
+    if (!(zodSchema instanceof z.core.$ZodDiscriminatedUnion)) return;
+    const propertyName = zodSchema._zod.def.discriminator;
     const mapping: Record<string, string> = {};
-    for (const option of zodSchema.options) {
+    for (const option of zodSchema._zod.def.options) {
       const id = registry.get(option)?.id;
       for (const value of option._zod.propValues?.[propertyName] ?? []) {
         if (id && typeof value === "string") mapping[value] = ref(id).$ref;
@@ -398,8 +398,10 @@ function convertRegistry(
 
 function componentSchemas(): Record<string, JsonSchema> {
   const requestSchemas = convertRegistry(inputs, "input", (registry) => {
-    for (const option of Notification.SendInput.options) {
-      registry.add(option, { id: SEND_VARIANTS[option.shape.channel.value] });
+    for (const option of Notification.SendInput.def.options) {
+      // Each variant's `channel` is a literal of one value.
+      const [channel] = option.shape.channel.def.values as [Notification.Channel];
+      registry.add(option, { id: SEND_VARIANTS[channel] });
     }
   });
   const responseSchemas = convertRegistry(outputs, "output");
@@ -454,7 +456,7 @@ function pathParameterNames(path: string): string[] {
 
 function parameters(route: string, path: string, doc: RouteDoc) {
   const names = pathParameterNames(path);
-  const declared = Object.keys(doc.path?.shape ?? {});
+  const declared = Object.keys(doc.path?._zod.def.shape ?? {});
   if (names.join() !== declared.join()) {
     throw new RouteDeclarationError(
       `${route}: path parameters [${names}] but its declaration's \`path\` has [${declared}]`,

@@ -1,10 +1,10 @@
-import * as z from "zod";
 import * as Counters from "../counters";
 import { HTTP_STATUS, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
 import { settle } from "../pool";
 import * as Recipient from "../recipient";
+import * as z from "../zod";
 import { type Dispatch, dispatchMany } from "./dispatch";
 import { mapSendInput } from "./model";
 import {
@@ -46,81 +46,84 @@ export const MAX_ITEMS = 1_000;
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** As the Idempotency-Key header (which cannot hold a NUL: nor can this, ids derive from it). */
-export const IdempotencyKey = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine((key) => !key.includes("\u0000"), "no NUL character");
+export const IdempotencyKey = z.string().check(
+  z.minLength(1),
+  z.maxLength(255),
+  z.refine((key) => !key.includes("\u0000"), "no NUL character"),
+);
 
 const keyField = {
-  idempotency_key: IdempotencyKey.optional().describe(
-    "As a single send's Idempotency-Key header, and the same keys: a key used by a single send " +
-      "replays in a batch, and the other way round",
-  ),
+  idempotency_key: z
+    .optional(IdempotencyKey)
+    .check(
+      z.describe(
+        "As a single send's Idempotency-Key header, and the same keys: a key used by a single " +
+          "send replays in a batch, and the other way round",
+      ),
+    ),
 };
 
 /** One item, as documented: a POST /v1/notifications body with its own optional key. */
-export const BatchItem = mapSendInput((variant) => variant.extend(keyField));
+export const BatchItem = mapSendInput((variant) => z.extend(variant, keyField));
 
 /** The envelope: only its shape is checked here; each item is checked on its own. */
-export const BatchInput = z
-  .object({
-    items: z
-      .array(z.unknown())
-      .min(1)
-      .superRefine((items, ctx) => {
-        if (items.length <= MAX_ITEMS) return;
-        ctx.addIssue({
-          code: "custom",
-          message: `At most ${MAX_ITEMS} items per batch; send the rest in another`,
-          params: { code: "too_many_items" },
-        });
-      }),
-  })
-  .strict();
+export const BatchInput = z.strictObject({
+  items: z.array(z.unknown()).check(
+    z.minLength(1),
+    z.superRefine((items, ctx) => {
+      if (items.length <= MAX_ITEMS) return;
+      ctx.addIssue({
+        code: "custom",
+        message: `At most ${MAX_ITEMS} items per batch; send the rest in another`,
+        params: { code: "too_many_items" },
+      });
+    }),
+  ),
+});
 export type BatchInput = z.input<typeof BatchInput>;
 
 /** The envelope as documented (the same limits, each item's schema spelt out). */
-export const BatchRequest = z
-  .object({
-    items: z
-      .array(BatchItem)
-      .min(1)
-      .max(MAX_ITEMS)
-      .describe(`1 to ${MAX_ITEMS} sends; each succeeds or fails on its own`),
-  })
-  .strict();
+export const BatchRequest = z.strictObject({
+  items: z
+    .array(BatchItem)
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_ITEMS),
+      z.describe(`1 to ${MAX_ITEMS} sends; each succeeds or fails on its own`),
+    ),
+});
 
-export const ItemResult = z.union([
-  z
-    .object({
-      index: z.number().int(),
-      accepted: z.literal(true),
-      id: z.string(),
-      status: z.enum(["queued", "scheduled"]).or(z.string()),
-      scheduled_at: z.string(),
-      replayed: z.boolean().describe("An earlier send with this idempotency key answered"),
-    })
-    .describe("Stored and on its way (or scheduled)"),
-  z
-    .object({
-      index: z.number().int(),
-      accepted: z.literal(false),
-      http_status: z.number().int().describe("What a single send of this item would answer"),
-      error: z.object({
-        code: z.string(),
-        message: z.string(),
-        details: z.unknown().optional(),
-      }),
-    })
-    .describe("Refused, with the single send's stable code; nothing was stored for it"),
-]);
+const ItemAccepted = z
+  .object({
+    index: z.int(),
+    accepted: z.literal(true),
+    id: z.string(),
+    status: z.union([z.enum(["queued", "scheduled"]), z.string()]),
+    scheduled_at: z.string(),
+    replayed: z.boolean().check(z.describe("An earlier send with this idempotency key answered")),
+  })
+  .check(z.describe("Stored and on its way (or scheduled)"));
+
+const ItemRefused = z
+  .object({
+    index: z.int(),
+    accepted: z.literal(false),
+    http_status: z.int().check(z.describe("What a single send of this item would answer")),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.optional(z.unknown()),
+    }),
+  })
+  .check(z.describe("Refused, with the single send's stable code; nothing was stored for it"));
+
+export const ItemResult = z.union([ItemAccepted, ItemRefused]);
 export type ItemResult = z.infer<typeof ItemResult>;
 
 export const BatchResult = z.object({
-  accepted: z.number().int(),
-  failed: z.number().int(),
-  results: z.array(ItemResult).describe("One per item, in the order sent"),
+  accepted: z.int(),
+  failed: z.int(),
+  results: z.array(ItemResult).check(z.describe("One per item, in the order sent")),
 });
 export type BatchResult = z.infer<typeof BatchResult>;
 
@@ -246,11 +249,11 @@ async function profileLookup(tenantId: string, items: unknown[]): Promise<Profil
  */
 export const send = fn(
   z.object({
-    tenantId: z.string().min(1).max(64),
+    tenantId: z.string().check(z.minLength(1), z.maxLength(64)),
     batch: BatchInput,
-    allowed: z.number().int().min(0).optional(),
-    test: z.boolean().optional(),
-    now: z.date().optional(),
+    allowed: z.optional(z.int().check(z.gte(0))),
+    test: z.optional(z.boolean()),
+    now: z.optional(z.date()),
   }),
   async ({ tenantId, batch, allowed = Infinity, test, now = new Date() }): Promise<BatchResult> => {
     const results: ItemResult[] = new Array(batch.items.length);

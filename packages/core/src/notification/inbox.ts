@@ -1,8 +1,8 @@
-import * as z from "zod";
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
 import * as Realtime from "../realtime";
 import { reached } from "../workflow/outcome";
+import * as z from "../zod";
 import { type Info, RecipientId } from "./model";
 import * as Store from "./store";
 
@@ -12,19 +12,17 @@ import * as Store from "./store";
  * marks are idempotent single-item writes.
  */
 
-const Ref = z.object({ tenantId: z.string().min(1), recipientId: RecipientId });
+const Ref = z.object({ tenantId: z.string().check(z.minLength(1)), recipientId: RecipientId });
 
-export const ListInput = z
-  .object({
-    unread: z.enum(["true", "false"]).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(2048).optional(),
-  })
-  .strict();
+export const ListInput = z.strictObject({
+  unread: z.optional(z.enum(["true", "false"])),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
 export type ListInput = z.input<typeof ListInput>;
 
 export const list = fn(
-  Ref.extend({ query: ListInput }),
+  z.extend(Ref, { query: ListInput }),
   async ({ tenantId, recipientId, query }) => {
     const page = await Store.query({
       listing: { tenantId, by: "inbox", recipientId },
@@ -40,10 +38,10 @@ export const unreadCount = fn(Ref, async ({ tenantId, recipientId }) => ({
   unread: await Store.countUnread(tenantId, recipientId),
 }));
 
-const Mark = Ref.extend({
-  id: z.string().min(1).max(64),
+const Mark = z.extend(Ref, {
+  id: z.string().check(z.minLength(1), z.maxLength(64)),
   mark: z.enum(["read", "seen"]),
-  now: z.date().optional(),
+  now: z.optional(z.date()),
 });
 
 /** Mark an inbox message read (which implies seen) or seen. Repeating it changes nothing. */
@@ -76,7 +74,7 @@ export const mark = fn(
  * marked and the unread count left (zero unless messages arrived meanwhile).
  */
 export const readAll = fn(
-  Ref.extend({ now: z.date().optional() }),
+  z.extend(Ref, { now: z.optional(z.date()) }),
   async ({ tenantId, recipientId, now = new Date() }) => {
     let marked = 0;
     let cursor: string | undefined;

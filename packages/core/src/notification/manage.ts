@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { InvalidTransitionError, NotFoundError } from "../error";
 import { fn } from "../fn";
+import * as z from "../zod";
 import { dispatch, unschedule } from "./dispatch";
 import { changed } from "./lifecycle";
 import { CANCELLABLE, Channel, type Info, SkipReason, Status } from "./model";
@@ -21,7 +21,7 @@ export const get = fn(
 const Ref = z.object({
   tenantId: TenantId,
   id: NotificationId,
-  now: z.date().optional(),
+  now: z.optional(z.date()),
 });
 
 /** A status change a caller asked for: the item after it, or why it could not happen. */
@@ -58,7 +58,7 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
  * it, or it is final): the worker's own check decides then.
  */
 export const skipWaiting = fn(
-  Ref.extend({ reason: SkipReason }),
+  z.extend(Ref, { reason: SkipReason }),
   async ({ tenantId, id, reason, now = new Date() }): Promise<Info | undefined> => {
     const item = await Store.transition({
       tenantId,
@@ -187,22 +187,23 @@ export const retry = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise
 });
 
 export const ListInput = z
-  .object({
-    status: Status.optional(),
-    channel: Channel.optional(),
-    recipient: z.string().min(1).max(128).optional(),
-    created_after: z.iso.datetime({ offset: true }).optional(),
-    created_before: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(2048).optional(),
+  .strictObject({
+    status: z.optional(Status),
+    channel: z.optional(Channel),
+    recipient: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    created_after: z.optional(z.iso.datetime({ offset: true })),
+    created_before: z.optional(z.iso.datetime({ offset: true })),
+    limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+    cursor: z.optional(z.string().check(z.maxLength(2048))),
   })
-  .strict()
-  .refine(
-    (query) =>
-      !query.created_after ||
-      !query.created_before ||
-      Date.parse(query.created_after) <= Date.parse(query.created_before),
-    { message: "created_after must not be later than created_before", path: ["created_after"] },
+  .check(
+    z.refine(
+      (query) =>
+        !query.created_after ||
+        !query.created_before ||
+        Date.parse(query.created_after) <= Date.parse(query.created_before),
+      { message: "created_after must not be later than created_before", path: ["created_after"] },
+    ),
   );
 export type ListInput = z.input<typeof ListInput>;
 

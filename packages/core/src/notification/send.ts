@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
 import * as Counters from "../counters";
 import * as Digest from "../digest";
 import { ValidationError, VisibleError } from "../error";
@@ -12,6 +11,7 @@ import * as Suppression from "../suppression";
 import type { Template } from "../template";
 import { retentionDays } from "../tenant/settings";
 import * as Gate from "../workflow/gate";
+import * as z from "../zod";
 import { type Dispatch, dispatch, routeFor } from "./dispatch";
 import {
   CONTACT,
@@ -50,27 +50,27 @@ export type TemplateLookup = (
 
 const Options = {
   tenantId: TenantId,
-  idempotencyKey: IdempotencyKey.optional(),
-  now: z.date().optional(),
+  idempotencyKey: z.optional(IdempotencyKey),
+  now: z.optional(z.date()),
   /** Sent with a test key: simulated, never handed to a provider. */
-  test: z.boolean().optional(),
+  test: z.optional(z.boolean()),
   /** The id to store it under, derived by the caller (a topic fan-out); else from the key. */
-  id: z.string().min(1).max(64).optional(),
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   /** Where profiles are read from; default one read per send. */
-  profiles: z.custom<ProfileLookup>((value) => typeof value === "function").optional(),
+  profiles: z.optional(z.custom<ProfileLookup>((value) => typeof value === "function")),
   /** Where templates are read from; default one read per templated send. */
-  templates: z.custom<TemplateLookup>((value) => typeof value === "function").optional(),
+  templates: z.optional(z.custom<TemplateLookup>((value) => typeof value === "function")),
 };
 
 const SendArgs = z.object({
   ...Options,
   input: SendInput,
   /** The template the content was rendered from (`sendWithTemplate`). */
-  template: TemplateRef.optional(),
+  template: z.optional(TemplateRef),
   /** What the caller sent, when not `input` (a templated request): Idempotency-Key compares it. */
-  request: z.unknown().optional(),
+  request: z.optional(z.unknown()),
   /** The workflow step this notification is (`workflow/`). */
-  step: StepRef.optional(),
+  step: z.optional(StepRef),
 });
 const TemplateArgs = z.object({ ...Options, input: TemplateSendInput });
 

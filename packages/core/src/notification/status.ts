@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 
 /**
  * The statuses, channels and queue message of a notification: what the workers and the feeds
@@ -56,18 +56,16 @@ export const FEEDBACK: Record<FeedbackStatus, Status[]> = {
 /** One provider report about a notification, kept on it in order of arrival. */
 export const FeedbackEvent = z.object({
   status: z.enum(["delivered", "bounced", "complained", "delivery_delayed", "failed"]),
-  at: z.string().describe("When the provider says it happened"),
+  at: z.string().check(z.describe("When the provider says it happened")),
   received_at: z.string(),
   provider: z.enum(["ses", "sms", "push"]),
   detail: z
-    .string()
-    .optional()
-    .describe("SMTP diagnostic, bounce type, complaint type or carrier status"),
-  bounce_type: z.enum(["hard", "soft"]).optional(),
+    .optional(z.string())
+    .check(z.describe("SMTP diagnostic, bounce type, complaint type or carrier status")),
+  bounce_type: z.optional(z.enum(["hard", "soft"])),
   late: z
-    .boolean()
-    .optional()
-    .describe("Arrived after a status it may not change: recorded, status unchanged"),
+    .optional(z.boolean())
+    .check(z.describe("Arrived after a status it may not change: recorded, status unchanged")),
 });
 export type FeedbackEvent = z.infer<typeof FeedbackEvent>;
 
@@ -80,14 +78,18 @@ export type Channel = z.infer<typeof Channel>;
  */
 export const Category = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "lowercase letters, digits and _ . - (at most 64)")
-  .describe("What the notification is about; recipients' preferences apply per category");
+  .check(
+    z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "lowercase letters, digits and _ . - (at most 64)"),
+    z.describe("What the notification is about; recipients' preferences apply per category"),
+  );
 
 export const RecipientId = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only"),
+  );
 
 /** How a notification reaches its channel queue. */
 export type Route = "immediate" | "delay" | "schedule";
@@ -104,7 +106,7 @@ export const Message = z.object({
   tenant_id: z.string(),
   id: z.string(),
   /** When it is due (ISO instant); a message that arrives earlier is held until then. */
-  due: z.iso.datetime().optional(),
-  gen: z.number().int().min(0).optional(),
+  due: z.optional(z.iso.datetime()),
+  gen: z.optional(z.int().check(z.gte(0))),
 });
 export type Message = z.infer<typeof Message>;

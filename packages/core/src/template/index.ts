@@ -1,4 +1,3 @@
-import * as z from "zod";
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { jsonObject } from "../json";
@@ -11,6 +10,7 @@ import {
   SmsContent,
   WebhookContent,
 } from "../notification/model";
+import * as z from "../zod";
 import * as Store from "./store";
 
 /**
@@ -23,80 +23,90 @@ import * as Store from "./store";
 
 export const TemplateId = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:-]+$/, "letters, digits and . _ : - only");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[\w.:-]+$/, "letters, digits and . _ : - only"),
+  );
 
 /** A template's locale, or a translation's. */
-export const Locale = NotificationLocale.describe(
-  "BCP 47 language tag, e.g. fr-CA (falls back to fr, then the template's default)",
+export const Locale = NotificationLocale.check(
+  z.describe("BCP 47 language tag, e.g. fr-CA (falls back to fr, then the template's default)"),
 );
 
-const field = (max: number) => z.string().min(1).max(max);
+const field = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+const EmailFields = z
+  .strictObject({
+    subject: field(998),
+    text: z.optional(field(100_000)),
+    html: z.optional(field(200_000)),
+  })
+  .check(
+    z.refine((email) => email.text !== undefined || email.html !== undefined, {
+      message: "text or html is required",
+    }),
+  );
+
+const WebhookFields = z
+  .strictObject({ event: field(200) })
+  .check(z.describe("The event name; the notification's data is the send's `data`"));
 
 const Channels = z
-  .object({
-    email: z
-      .object({
-        subject: field(998),
-        text: field(100_000).optional(),
-        html: field(200_000).optional(),
-      })
-      .strict()
-      .refine((email) => email.text !== undefined || email.html !== undefined, {
-        message: "text or html is required",
-      })
-      .optional(),
-    push: z
-      .object({ title: field(1_000), body: field(4_000).optional(), url: field(2_000).optional() })
-      .strict()
-      .optional(),
-    sms: z
-      .object({ text: field(4_000) })
-      .strict()
-      .optional(),
-    in_app: z
-      .object({ title: field(1_000), body: field(10_000).optional(), url: field(2_000).optional() })
-      .strict()
-      .optional(),
-    webhook: z
-      .object({ event: field(200) })
-      .strict()
-      .describe("The event name; the notification's data is the send's `data`")
-      .optional(),
+  .strictObject({
+    email: z.optional(EmailFields),
+    push: z.optional(
+      z.strictObject({
+        title: field(1_000),
+        body: z.optional(field(4_000)),
+        url: z.optional(field(2_000)),
+      }),
+    ),
+    sms: z.optional(z.strictObject({ text: field(4_000) })),
+    in_app: z.optional(
+      z.strictObject({
+        title: field(1_000),
+        body: z.optional(field(10_000)),
+        url: z.optional(field(2_000)),
+      }),
+    ),
+    webhook: z.optional(WebhookFields),
   })
-  .strict()
-  .describe("Liquid source per channel field");
+  .check(z.describe("Liquid source per channel field"));
 
-export const TemplateInput = z
-  .object({
-    description: z.string().max(500).optional(),
-    locale: Locale.default("en").describe("The locale of `channels` (the default)"),
-    channels: Channels,
-    locales: z
-      .record(Locale, Channels)
-      .refine((locales) => Object.keys(locales).length <= 50, { message: "at most 50 locales" })
-      .optional()
-      .describe("Per locale, the channels' fields in that language; a missing one falls back"),
-    sample_data: z.optional(jsonObject(16_000)).describe("Data the preview renders with"),
-  })
-  .strict();
+const Translations = z
+  .record(Locale, Channels)
+  .check(
+    z.refine((locales) => Object.keys(locales).length <= 50, { message: "at most 50 locales" }),
+  );
+
+export const TemplateInput = z.strictObject({
+  description: z.optional(z.string().check(z.maxLength(500))),
+  locale: z._default(Locale, "en").check(z.describe("The locale of `channels` (the default)")),
+  channels: Channels,
+  locales: z
+    .optional(Translations)
+    .check(
+      z.describe("Per locale, the channels' fields in that language; a missing one falls back"),
+    ),
+  sample_data: z.optional(jsonObject(16_000)).check(z.describe("Data the preview renders with")),
+});
 export type TemplateInput = z.input<typeof TemplateInput>;
 
-export const Template = TemplateInput.extend({
+export const Template = z.extend(TemplateInput, {
   id: z.string(),
-  version: z.number().int().min(1),
+  version: z.int().check(z.gte(1)),
   created_at: z.string(),
 });
 export type Template = z.infer<typeof Template>;
 
-const TenantId = z.string().min(1).max(64);
-const Version = z.coerce.number().int().min(1).max(99_999_999);
+const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
+const Version = z.coerce.number().check(z.int(), z.gte(1), z.lte(99_999_999));
 const Ref = z.object({ tenantId: TenantId, id: TemplateId });
 
 /** Store a new version; the first PUT creates version 1. */
 export const put = fn(
-  Ref.extend({ template: TemplateInput }),
+  z.extend(Ref, { template: TemplateInput }),
   async ({ tenantId, id, template }): Promise<Template> => {
     const version = await Store.nextVersion(tenantId, id);
     const item: Template = { ...template, id, version, created_at: new Date().toISOString() };
@@ -107,7 +117,7 @@ export const put = fn(
 
 /** The latest version, or the one asked for. */
 export const get = fn(
-  Ref.extend({ version: Version.optional() }),
+  z.extend(Ref, { version: z.optional(Version) }),
   async ({ tenantId, id, version }): Promise<Template> => {
     const item = await Store.readVersion(tenantId, id, version);
     if (!item) throw new NotFoundError("template", version ? `${id} version ${version}` : id);
@@ -183,7 +193,7 @@ export async function renderChannel(
     value === undefined ? undefined : renderField(value, data, kind, where(name));
   const fields = source as Record<string, string | undefined>;
   let content: Record<string, unknown>;
-  let schema: z.ZodType;
+  let schema: z.ZodMiniType;
   switch (channel) {
     case "email": {
       const subject = (await render("subject", fields.subject)) as string;
@@ -232,29 +242,29 @@ export async function renderChannel(
   };
 }
 
-export const PreviewInput = z
-  .object({
-    version: Version.optional(),
-    locale: Locale.optional(),
-    data: z.optional(jsonObject(64_000)).describe("Defaults to the template's sample_data"),
-  })
-  .strict();
+export const PreviewInput = z.strictObject({
+  version: z.optional(Version),
+  locale: z.optional(Locale),
+  data: z.optional(jsonObject(64_000)).check(z.describe("Defaults to the template's sample_data")),
+});
+
+const RenderedChannel = z.object({
+  locale: z.string(),
+  content: z.record(z.string(), z.unknown()),
+});
 
 export const Preview = z.object({
   id: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   channels: z
-    .record(
-      z.string(),
-      z.object({ locale: z.string(), content: z.record(z.string(), z.unknown()) }),
-    )
-    .describe("Each channel the template has, rendered as it would be sent"),
+    .record(z.string(), RenderedChannel)
+    .check(z.describe("Each channel the template has, rendered as it would be sent")),
 });
 export type Preview = z.infer<typeof Preview>;
 
 /** Render every channel of a template with sample (or given) data, as a send would. */
 export const preview = fn(
-  Ref.extend({ input: PreviewInput }),
+  z.extend(Ref, { input: PreviewInput }),
   async ({ tenantId, id, input }): Promise<Preview> => {
     const template = await get({ tenantId, id, version: input.version });
     const data = input.data ?? template.sample_data ?? {};

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import * as z from "zod";
 import { sqs } from "../aws/sqs";
 import { queueFor } from "../config";
 import { NotFoundError, VisibleError } from "../error";
@@ -11,6 +10,7 @@ import { expiresAt } from "../retention";
 import { parseSendAt, plan, zone } from "../schedule";
 import * as Template from "../template";
 import { retentionDays } from "../tenant/settings";
+import * as z from "../zod";
 import * as Store from "./store";
 
 /**
@@ -25,12 +25,14 @@ export const QUEUE = "fanout";
 
 export const TopicName = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:-]+$/, "letters, digits and . _ : - only")
-  .describe("The topic's name, e.g. product-updates");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[\w.:-]+$/, "letters, digits and . _ : - only"),
+    z.describe("The topic's name, e.g. product-updates"),
+  );
 
-const TenantId = z.string().min(1).max(64);
+const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 const Ref = z.object({ tenantId: TenantId, topic: TopicName });
 
 export const Subscriber = z.object({
@@ -41,16 +43,15 @@ export const Subscriber = z.object({
 export type Subscriber = z.infer<typeof Subscriber>;
 
 export const SubscriberList = z.object({
-  items: z.array(Subscriber.omit({ topic: true })),
+  items: z.array(z.omit(Subscriber, { topic: true })),
   next_cursor: z
-    .string()
-    .optional()
-    .describe("Pass as `cursor` for the next page; absent on the last page"),
+    .optional(z.string())
+    .check(z.describe("Pass as `cursor` for the next page; absent on the last page")),
 });
 
 /** Subscribe a recipient id (idempotent; no profile needed, though one plans their sends). */
 export const subscribe = fn(
-  Ref.extend({ recipient: RecipientId, now: z.date().optional() }),
+  z.extend(Ref, { recipient: RecipientId, now: z.optional(z.date()) }),
   async ({ tenantId, topic, recipient, now = new Date() }): Promise<Subscriber> => ({
     topic,
     ...(await Store.subscribe(tenantId, topic, recipient, now)),
@@ -58,7 +59,7 @@ export const subscribe = fn(
 );
 
 export const unsubscribe = fn(
-  Ref.extend({ recipient: RecipientId }),
+  z.extend(Ref, { recipient: RecipientId }),
   async ({ tenantId, topic, recipient }) => {
     if (!(await Store.unsubscribe(tenantId, topic, recipient))) {
       throw new NotFoundError("subscriber", recipient);
@@ -66,37 +67,36 @@ export const unsubscribe = fn(
   },
 );
 
-export const ListInput = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(2048).optional(),
-  })
-  .strict();
+export const ListInput = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 100),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
 export type ListInput = z.input<typeof ListInput>;
 
 /** A topic's subscribers in recipient-id order, a page at a time (signed cursors). */
-export const list = fn(Ref.extend({ query: ListInput }), ({ tenantId, topic, query }) =>
+export const list = fn(z.extend(Ref, { query: ListInput }), ({ tenantId, topic, query }) =>
   Store.listSubscribers(tenantId, topic, query.limit, query.cursor),
 );
 
 const withoutRecipient = { recipient: true } as const;
 
 /** A topic send's body: a POST /v1/notifications body without `recipient`. */
-export const TopicSendInput = mapSendInput((variant) => variant.omit(withoutRecipient));
+export const TopicSendInput = mapSendInput((variant) => z.omit(variant, withoutRecipient));
 export type TopicSendInput = z.input<typeof TopicSendInput>;
 
 export const SendInfo = z.object({
-  id: z.string().describe("The topic send's id (tps_...)"),
+  id: z.string().check(z.describe("The topic send's id (tps_...)")),
   topic: z.string(),
   status: z.enum(["fanning_out", "done"]),
-  accepted: z.number().int().describe("Notifications accepted so far, one per subscriber"),
+  accepted: z.int().check(z.describe("Notifications accepted so far, one per subscriber")),
   skipped: z
-    .number()
     .int()
-    .describe("Subscribers not sent to: opted out of the channel, or no contact point for it"),
-  done: z.boolean().describe("Every subscriber has been fanned out to"),
+    .check(
+      z.describe("Subscribers not sent to: opted out of the channel, or no contact point for it"),
+    ),
+  done: z.boolean().check(z.describe("Every subscriber has been fanned out to")),
   created_at: z.string(),
-  done_at: z.string().optional(),
+  done_at: z.optional(z.string()),
 });
 export type SendInfo = z.infer<typeof SendInfo>;
 
@@ -134,11 +134,11 @@ export async function enqueueFanOut(message: FanOutMessage): Promise<void> {
  * checkpoint).
  */
 export const send = fn(
-  Ref.extend({
+  z.extend(Ref, {
     input: TopicSendInput,
-    idempotencyKey: z.string().min(1).max(255).optional(),
-    test: z.boolean().optional(),
-    now: z.date().optional(),
+    idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+    test: z.optional(z.boolean()),
+    now: z.optional(z.date()),
   }),
   async ({ tenantId, topic, input, idempotencyKey, test, now = new Date() }) => {
     checkSendAt(input.send_at, now);
@@ -205,7 +205,7 @@ function checkSendAt(sendAt: string | undefined, now: Date) {
 
 /** A topic send's progress. */
 export const get = fn(
-  Ref.extend({ id: z.string().min(1).max(64) }),
+  z.extend(Ref, { id: z.string().check(z.minLength(1), z.maxLength(64)) }),
   async ({ tenantId, topic, id }): Promise<SendInfo> => {
     const send = await Store.readSend(tenantId, topic, id);
     if (!send) throw new NotFoundError("topic_send", id);

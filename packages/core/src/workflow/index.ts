@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { createId, deterministicId } from "../id";
@@ -22,6 +21,7 @@ import * as Recipients from "../recipient";
 import { expiresAt } from "../retention";
 import { plan, Window } from "../schedule";
 import { retentionDays } from "../tenant/settings";
+import * as z from "../zod";
 import * as Store from "./store";
 
 export * as Gate from "./gate";
@@ -39,84 +39,90 @@ export * as Gate from "./gate";
 const DURATION = /^(\d{1,7})(s|m|h|d)$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
 
-export const Duration = z
-  .string()
-  .regex(DURATION, 'a whole number of s, m, h or d, e.g. "10m"')
-  .refine((value) => seconds(value) <= 30 * 86_400, { message: "at most 30 days" });
+export const Duration = z.string().check(
+  z.regex(DURATION, 'a whole number of s, m, h or d, e.g. "10m"'),
+  z.refine((value) => seconds(value) <= 30 * 86_400, { message: "at most 30 days" }),
+);
 
 export function seconds(duration: string): number {
   const [, amount = "0", unit = "s"] = DURATION.exec(duration) ?? [];
   return Number(amount) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS];
 }
 
-export const Step = z
-  .object({
-    channel: Channel,
-    after: Duration.optional().describe("After the workflow's start (default 0)"),
-    unless: Outcome.optional().describe(
-      "Skip this step once an earlier step was read (in-app), seen (in-app) or delivered",
+export const Step = z.strictObject({
+  channel: Channel,
+  after: z.optional(Duration).check(z.describe("After the workflow's start (default 0)")),
+  unless: z
+    .optional(Outcome)
+    .check(
+      z.describe(
+        "Skip this step once an earlier step was read (in-app), seen (in-app) or delivered",
+      ),
     ),
-    critical_only: z
-      .boolean()
-      .optional()
-      .describe("Only for priority critical; skipped (critical_only) otherwise"),
-    content: Content.optional().describe("This channel's content; default the template's"),
-  })
-  .strict();
+  critical_only: z
+    .optional(z.boolean())
+    .check(z.describe("Only for priority critical; skipped (critical_only) otherwise")),
+  content: z.optional(Content).check(z.describe("This channel's content; default the template's")),
+});
 export type Step = z.infer<typeof Step>;
 
-export const WorkflowInput = z
-  .object({
-    steps: z.array(Step).min(1).max(10),
-    recipient: Recipient,
-    category: Category.optional(),
-    priority: Priority.optional(),
-    template: z
-      .object({ id: z.string().min(1).max(128), version: z.number().int().min(1).optional() })
-      .strict()
-      .optional()
-      .describe("Renders every step without content of its own"),
-    data: z._default(jsonObject(64_000), {}).describe("The template's variables"),
-    locale: Locale.optional(),
-    send_at: z.string().max(40).optional().describe("When the first step goes (default now)"),
-    delivery_window: z.optional(Window),
-    immediate: z.boolean().default(false),
-    metadata: Metadata.optional(),
-  })
-  .strict();
+const TemplateChoice = z.strictObject({
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  version: z.optional(z.int().check(z.gte(1))),
+});
+
+export const WorkflowInput = z.strictObject({
+  steps: z.array(Step).check(z.minLength(1), z.maxLength(10)),
+  recipient: Recipient,
+  category: z.optional(Category),
+  priority: z.optional(Priority),
+  template: z
+    .optional(TemplateChoice)
+    .check(z.describe("Renders every step without content of its own")),
+  data: z._default(jsonObject(64_000), {}).check(z.describe("The template's variables")),
+  locale: z.optional(Locale),
+  send_at: z
+    .optional(z.string().check(z.maxLength(40)))
+    .check(z.describe("When the first step goes (default now)")),
+  delivery_window: z.optional(Window),
+  immediate: z._default(z.boolean(), false),
+  metadata: z.optional(Metadata),
+});
 export type WorkflowInput = z.input<typeof WorkflowInput>;
 
 export const WorkflowStatus = z.enum(["active", "completed", "failed", "cancelled"]);
 
+const StepInfo = z.object({
+  id: z.string().check(z.describe("The step's notification (ntf_...)")),
+  channel: Channel,
+  after: z.int().check(z.describe("Seconds after the workflow's start")),
+  unless: z.optional(Outcome),
+  critical_only: z.optional(z.boolean()),
+  status: Status,
+  scheduled_at: z.string(),
+  skip_reason: z.optional(z.string()),
+});
+
 export const Info = z.object({
   id: z.string(),
-  status: WorkflowStatus.describe(
-    "active: a step is waiting or sending; completed: an outcome stopped it, or a step reached " +
-      "the recipient and none is left; failed: no step reached the recipient; cancelled: every " +
-      "step was cancelled",
+  status: WorkflowStatus.check(
+    z.describe(
+      "active: a step is waiting or sending; completed: an outcome stopped it, or a step reached " +
+        "the recipient and none is left; failed: no step reached the recipient; cancelled: every " +
+        "step was cancelled",
+    ),
   ),
-  settled_by: Outcome.optional().describe("The outcome that stopped the remaining steps"),
-  settled_at: z.string().optional(),
-  recipient_id: z.string().optional(),
-  category: z.string().optional(),
-  priority: Priority.optional(),
-  steps: z.array(
-    z.object({
-      id: z.string().describe("The step's notification (ntf_...)"),
-      channel: Channel,
-      after: z.number().int().describe("Seconds after the workflow's start"),
-      unless: Outcome.optional(),
-      critical_only: z.boolean().optional(),
-      status: Status,
-      scheduled_at: z.string(),
-      skip_reason: z.string().optional(),
-    }),
-  ),
+  settled_by: z.optional(Outcome).check(z.describe("The outcome that stopped the remaining steps")),
+  settled_at: z.optional(z.string()),
+  recipient_id: z.optional(z.string()),
+  category: z.optional(z.string()),
+  priority: z.optional(Priority),
+  steps: z.array(StepInfo),
   created_at: z.string(),
 });
 export type Info = z.infer<typeof Info>;
 
-const TenantId = z.string().min(1).max(64);
+const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 
 export interface Started {
   workflow: Info;
@@ -134,9 +140,9 @@ export const start = fn(
   z.object({
     tenantId: TenantId,
     input: WorkflowInput,
-    idempotencyKey: z.string().min(1).max(255).optional(),
-    now: z.date().optional(),
-    test: z.boolean().optional(),
+    idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+    now: z.optional(z.date()),
+    test: z.optional(z.boolean()),
   }),
   async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Started> => {
     const id = idempotencyKey
@@ -260,7 +266,7 @@ async function render(
 
 /** A workflow with each step's status, and the combined status. */
 export const get = fn(
-  z.object({ tenantId: TenantId, id: z.string().min(1).max(64) }),
+  z.object({ tenantId: TenantId, id: z.string().check(z.minLength(1), z.maxLength(64)) }),
   async ({ tenantId, id }): Promise<Info> => {
     const item = await Store.read(tenantId, id);
     if (!item) throw new NotFoundError("workflow", id);
@@ -307,7 +313,11 @@ export const get = fn(
  * already sending or final stay as they are. Answers the workflow after it.
  */
 export const cancel = fn(
-  z.object({ tenantId: TenantId, id: z.string().min(1).max(64), now: z.date().optional() }),
+  z.object({
+    tenantId: TenantId,
+    id: z.string().check(z.minLength(1), z.maxLength(64)),
+    now: z.optional(z.date()),
+  }),
   async ({ tenantId, id, now = new Date() }): Promise<Info> => {
     const item = await Store.read(tenantId, id);
     if (!item) throw new NotFoundError("workflow", id);
