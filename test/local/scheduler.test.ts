@@ -72,7 +72,7 @@ const wholeSecondIn = (inMs: number) => Math.ceil((Date.now() + inMs) / 1000) * 
 /** `at(...)` for an instant, written as UTC wall-clock time. */
 const atUtc = (ms: number) => `at(${new Date(ms).toISOString().slice(0, 19)})`;
 
-/** `at(...)` for an instant, written as wall-clock time in `timeZone` (via Intl, not luxon). */
+/** `at(...)` for an instant, written as wall-clock time in `timeZone` (via Intl). */
 function atIn(ms: number, timeZone: string): string {
   const local = new Intl.DateTimeFormat("sv-SE", {
     timeZone,
