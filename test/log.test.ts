@@ -68,6 +68,39 @@ describe("log redaction", () => {
     expect(all).toContain("hrld_***");
     expect(all).toContain("whsec_***");
   });
+
+  it("masks what follows an escaped character too, in values and keys, and keeps the line JSON", () => {
+    // Prepare: JSON writes a newline as \\n; on the JSON text the n hid the key from the
+    // pattern, and masking the address left \\ before ***, which is no JSON.
+    const lines: string[] = [];
+    const tap = (chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(tap);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(tap);
+
+    // Act
+    try {
+      log.error("bounced:\nada@example.com", {
+        reason: "key:\nhrld_6ohL8F9bpte4RuOl\twhsec_abc",
+        "to\ngrace@example.org": { "\tmile@example.fr": "+14155550123" },
+      });
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+
+    // Assess
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(record.message).toBe("bounced:\n***@example.com");
+    expect(record.reason).toBe("key:\nhrld_***\twhsec_***");
+    expect(record["to\n***@example.org"]).toEqual({ "\t***@example.fr": "+1415***" });
+    for (const secret of ["ada@", "6ohL8F9", "abc", "grace", "mile@", "5550123"]) {
+      expect(lines[0]).not.toContain(secret);
+    }
+  });
 });
 
 /** What the logger writes while `act` runs, per stream, one entry per write call. */

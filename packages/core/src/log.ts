@@ -105,19 +105,34 @@ function formatError(error: Error): Record<string, unknown> {
   return formatted;
 }
 
-/** The line as JSON: Errors formatted, bigints as strings, cycles cut, empty top-level values out. */
+/** The object with its keys redacted (itself when none changes). */
+function redactKeys(value: object): object {
+  if (Object.keys(value).every((key) => redact(key) === key)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [redact(key), v]));
+}
+
+/**
+ * The line as JSON, redacted: every string and key at any depth before JSON escapes it (on the
+ * JSON text, `\n` before an address or a key hid it from the patterns, and the mask could
+ * leave a lone `\`); Errors formatted, bigints as strings, cycles cut, empty top-level values
+ * out.
+ */
 function serialize(line: Record<string, unknown>): string {
-  const ancestors: unknown[] = [];
-  return JSON.stringify(line, function (this: unknown, _key, value: unknown) {
-    if (this === line && (value === null || value === "")) return undefined;
-    if (value instanceof Error) return formatError(value);
+  // The objects being written, outermost first: as given (to find cycles) and as written.
+  const open: { given: unknown; written: object }[] = [];
+  let top: object | undefined;
+  return JSON.stringify(line, function (this: unknown, _key, given: unknown) {
+    const value = given instanceof Error ? formatError(given) : given;
+    if (this === top && (value === null || value === "")) return undefined;
     if (typeof value === "bigint") return value.toString();
-    if (typeof value === "object" && value !== null) {
-      while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
-      if (ancestors.includes(value)) return "[Circular]";
-      ancestors.push(value);
-    }
-    return value;
+    if (typeof value === "string") return redact(value);
+    if (typeof value !== "object" || value === null) return value;
+    while (open.length > 0 && open.at(-1)?.written !== this) open.pop();
+    if (open.some((o) => o.given === given)) return "[Circular]";
+    const written = Array.isArray(value) ? value : redactKeys(value);
+    open.push({ given, written });
+    top ??= written;
+    return written;
   });
 }
 
@@ -133,7 +148,7 @@ function write(level: Level, message: string, fields: Record<string, unknown> | 
   };
   const stream = level === "warn" || level === "error" ? process.stderr : process.stdout;
   try {
-    stream.write(`${redact(serialize(line))}\n`);
+    stream.write(`${serialize(line)}\n`);
   } catch {
     // As Node's Console (which Powertools wrote through): a line a broken stream refuses is lost.
   }
