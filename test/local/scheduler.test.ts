@@ -248,6 +248,25 @@ describe.concurrent("firing", () => {
     expect(JSON.parse((await receiveOne(queue.url)).Body!)).toEqual({ name });
   });
 
+  it("reads an at() wall time a DST change skips or repeats as Herald's planner does", async () => {
+    // Prepare: past times (they fire at once), in Paris's 2025 gap and repeated hour.
+    const queue = await createQueue(unique("dst"));
+    const [gap, overlap] = [unique("dst-gap"), unique("dst-overlap")];
+    const inParis = { ScheduleExpressionTimezone: "Europe/Paris" };
+
+    // Act
+    await scheduler.send(
+      new CreateScheduleCommand(oneTime(gap, queue.arn, "at(2025-03-30T02:30:00)", inParis)),
+    );
+    await scheduler.send(
+      new CreateScheduleCommand(oneTime(overlap, queue.arn, "at(2025-10-26T02:30:00)", inParis)),
+    );
+
+    // Assess: the gap moves forward by its hour (03:30 CEST); the overlap is the earlier 02:30.
+    expect((await fireOf(gap)).dueAt).toBe(Date.parse("2025-03-30T01:30:00Z"));
+    expect((await fireOf(overlap)).dueAt).toBe(Date.parse("2025-10-26T00:30:00Z"));
+  });
+
   it("fires an at() time already in the past at once", async () => {
     // Prepare
     const queue = await createQueue(unique("past"));

@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { resolveLocal, zone as timeZone } from "@herald/core/schedule";
+import { parseSendAt, zone as timeZone } from "@herald/core/schedule";
 import { close, listen } from "./net";
 
 /**
@@ -275,21 +275,12 @@ function dueInstant(expression: string, zone: string | undefined): number {
     }
     throw new ValidationError(`Invalid Schedule Expression ${expression}.`);
   }
-  const [y, mo, d, h, mi, s] = local.split(/[-T:]/).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-  const date = new Date(wall);
-  // Date.UTC rolls 02-31 over to 03-03 and 10:61 to 11:01; only real clock readings are due.
-  if (h > 23 || mi > 59 || s > 59 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) {
+  try {
+    // A wall time (only real clock readings and dates), as Herald's planner reads send_at.
+    return parseSendAt(local, timeZone(zone ?? "UTC")).getTime();
+  } catch {
     throw new ValidationError(`Invalid Schedule Expression ${expression}.`);
   }
-  return resolveLocal(wall, timeZone(zone ?? "UTC")).getTime();
 }
 
 function parseTimezone(body: Json): string | undefined {
