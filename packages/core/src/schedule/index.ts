@@ -79,14 +79,21 @@ export function zone(name: string): Zone {
 function offsetIn(name: string, instant: number): number {
   const date = new Date(instant);
   const minutes = tzOffset(name, date);
-  if (minutes > 0 && minutes < 60) {
-    const formatted = new Intl.DateTimeFormat("en-US", {
-      timeZone: name,
-      timeZoneName: "longOffset",
-    });
-    if (formatted.format(date).includes("GMT-")) return -minutes;
+  if (minutes > 0 && minutes < 60 && longOffset(name).format(date).includes("GMT-")) {
+    return -minutes;
   }
   return minutes;
+}
+
+const longOffsets = new Map<string, Intl.DateTimeFormat>();
+
+function longOffset(name: string): Intl.DateTimeFormat {
+  let format = longOffsets.get(name);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" });
+    longOffsets.set(name, format);
+  }
+  return format;
 }
 
 /** Compute the send instant for a request. */
