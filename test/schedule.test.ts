@@ -252,6 +252,24 @@ describe("a zone's UTC offset", () => {
     }
   });
 
+  it("in every zone the runtime knows matches Temporal on both sides of each 2026-2027 transition", () => {
+    const zones = Intl.supportedValuesOf("timeZone");
+    let checked = 0;
+    for (const tz of zones) {
+      const z = zone(tz);
+      for (const transition of transitionsOf(tz, Date.UTC(2026, 0, 1), Date.UTC(2028, 0, 1))) {
+        for (const instant of [transition - 1, transition]) {
+          checked++;
+          expect(z.offset(instant), `${tz} at ${new Date(instant).toISOString()}`).toBe(
+            temporalOffset(tz, instant),
+          );
+        }
+      }
+    }
+    expect(zones.length).toBeGreaterThan(300);
+    expect(checked).toBeGreaterThan(500);
+  });
+
   it.each([
     ["Asia/Kolkata", 330],
     ["Asia/Kathmandu", 345],
