@@ -310,8 +310,8 @@ async function attach(): Promise<Meter> {
     return response;
   });
 
-  // Log lines: the handlers run in this process and write JSON lines (Powertools Logger and
-  // Metrics) to stdout and stderr. They are counted while metering and never printed (the
+  // Log lines: the handlers run in this process and write JSON lines (core/log.ts and
+  // Powertools Metrics) to stdout and stderr. They are counted while metering and never printed (the
   // bench's own output is tables, not JSON lines).
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;

@@ -2,8 +2,9 @@ import { Temporal } from "temporal-polyfill";
 
 /**
  * An independent implementation of Herald's documented send-time rules (README "Send times and
- * delivery windows"), written on the Temporal polyfill rather than luxon and by brute force
- * rather than by reasoning about transitions: the property tests compare `plan()` with it.
+ * delivery windows"), written on the Temporal polyfill rather than on @date-fns/tz's offsets and
+ * by brute force rather than by reasoning about transitions: the property tests compare `plan()`
+ * with it.
  *
  * - A local `send_at` resolves with Temporal's "compatible" disambiguation; an instant with an
  *   offset is taken as it is; none means now. Clock readings must be real (minutes and seconds

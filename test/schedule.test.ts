@@ -216,3 +216,92 @@ describe("planning a send", () => {
     expect(() => plan({ now, timezone, sendAt })).toThrowError(expect.objectContaining({ code }));
   });
 });
+
+describe("a zone's UTC offset", () => {
+  const HOUR = 3_600_000;
+  const DAY = 86_400_000;
+  const temporalOffset = (tz: string, instant: number) =>
+    Temporal.Instant.fromEpochMilliseconds(instant).toZonedDateTimeISO(tz).offsetNanoseconds / 60e9;
+
+  // Temporal (the polyfill) finds the transitions; the offset is checked on both sides of each,
+  // to the millisecond, and a day either side.
+  it.each([
+    ["Europe/Paris", 2026, 2029],
+    ["America/New_York", 2026, 2029],
+    ["Australia/Lord_Howe", 2026, 2029], // DST of 30 minutes: +10:30 / +11:00
+    ["Pacific/Chatham", 2026, 2029], // +12:45 / +13:45
+    ["America/St_Johns", 2026, 2029], // -03:30 / -02:30
+    ["Asia/Kathmandu", 1980, 1990], // +05:30 → +05:45 in 1986
+    ["Asia/Pyongyang", 2014, 2019], // +09:00 → +08:30 (2015) → +09:00 (2018)
+    ["Pacific/Apia", 2010, 2022], // skipped 30 December 2011 (-10 → +14); no DST since 2021
+    ["Europe/Moscow", 2010, 2016], // summer time kept in 2011 (+04), back to +03 in 2014
+    ["America/Mexico_City", 2021, 2024], // DST abolished in 2022
+    ["Asia/Almaty", 2023, 2026], // +06 → +05 in 2024
+    ["Africa/Monrovia", 1960, 1975], // -00:44:30 until 1972: west of UTC by under an hour
+  ])("in %s matches Temporal around every transition from %i to %i", (tz, from, to) => {
+    const z = zone(tz);
+    const transitions = transitionsOf(tz, Date.UTC(from, 0, 1), Date.UTC(to, 0, 1));
+    expect(transitions.length).toBeGreaterThan(0);
+    for (const transition of transitions) {
+      for (const delta of [-DAY, -HOUR, -1_000, -1, 0, 1, 1_000, HOUR, DAY]) {
+        const instant = transition + delta;
+        expect(z.offset(instant), `${tz} at ${new Date(instant).toISOString()}`).toBe(
+          temporalOffset(tz, instant),
+        );
+      }
+    }
+  });
+
+  it("in every zone the runtime knows matches Temporal on both sides of each 2026-2027 transition", () => {
+    const zones = Intl.supportedValuesOf("timeZone");
+    let checked = 0;
+    for (const tz of zones) {
+      const z = zone(tz);
+      for (const transition of transitionsOf(tz, Date.UTC(2026, 0, 1), Date.UTC(2028, 0, 1))) {
+        for (const instant of [transition - 1, transition]) {
+          checked++;
+          expect(z.offset(instant), `${tz} at ${new Date(instant).toISOString()}`).toBe(
+            temporalOffset(tz, instant),
+          );
+        }
+      }
+    }
+    expect(zones.length).toBeGreaterThan(300);
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it.each([
+    ["Asia/Kolkata", 330],
+    ["Asia/Kathmandu", 345],
+    ["UTC", 0],
+    ["Etc/GMT+5", -300], // POSIX sign: five hours west
+    ["+05:30", 330],
+    ["-03:30", -210],
+    ["-00:30", -30],
+    ["+0545", 345],
+  ])("of %s is %i minutes all year", (tz, minutes) => {
+    const z = zone(tz);
+    for (let month = 0; month < 12; month++) {
+      expect(z.offset(Date.UTC(2026, month, 15, 12)), `${tz} month ${month + 1}`).toBe(minutes);
+    }
+  });
+
+  it("plans a local time in a zone west of UTC by under an hour", () => {
+    const result = plan({
+      now: new Date("2026-06-01T00:00:00Z"),
+      sendAt: "2026-06-01T10:00",
+      timezone: "-00:30",
+    });
+    expect(result.sendAt.toISOString()).toBe("2026-06-01T10:30:00.000Z");
+    expect(result.local).toBe("2026-06-01T10:00:00-00:30");
+  });
+
+  it.each(["Mars/Olympus", "", "Europe/Pariss", "+25:00", "+5:30", "GMT+5", "UTC+1", "local"])(
+    "is not had for %j: invalid_timezone",
+    (name) => {
+      expect(() => zone(name)).toThrowError(
+        expect.objectContaining({ name: "ValidationError", code: "invalid_timezone" }),
+      );
+    },
+  );
+});

@@ -72,7 +72,7 @@ const wholeSecondIn = (inMs: number) => Math.ceil((Date.now() + inMs) / 1000) * 
 /** `at(...)` for an instant, written as UTC wall-clock time. */
 const atUtc = (ms: number) => `at(${new Date(ms).toISOString().slice(0, 19)})`;
 
-/** `at(...)` for an instant, written as wall-clock time in `timeZone` (via Intl, not luxon). */
+/** `at(...)` for an instant, written as wall-clock time in `timeZone` (via Intl). */
 function atIn(ms: number, timeZone: string): string {
   const local = new Intl.DateTimeFormat("sv-SE", {
     timeZone,
@@ -246,6 +246,25 @@ describe.concurrent("firing", () => {
     expect(fire.firedAt - dueAt).toBeGreaterThanOrEqual(0);
     expect(fire.firedAt - dueAt).toBeLessThan(1_000);
     expect(JSON.parse((await receiveOne(queue.url)).Body!)).toEqual({ name });
+  });
+
+  it("reads an at() wall time a DST change skips or repeats as Herald's planner does", async () => {
+    // Prepare: past times (they fire at once), in Paris's 2025 gap and repeated hour.
+    const queue = await createQueue(unique("dst"));
+    const [gap, overlap] = [unique("dst-gap"), unique("dst-overlap")];
+    const inParis = { ScheduleExpressionTimezone: "Europe/Paris" };
+
+    // Act
+    await scheduler.send(
+      new CreateScheduleCommand(oneTime(gap, queue.arn, "at(2025-03-30T02:30:00)", inParis)),
+    );
+    await scheduler.send(
+      new CreateScheduleCommand(oneTime(overlap, queue.arn, "at(2025-10-26T02:30:00)", inParis)),
+    );
+
+    // Assess: the gap moves forward by its hour (03:30 CEST); the overlap is the earlier 02:30.
+    expect((await fireOf(gap)).dueAt).toBe(Date.parse("2025-03-30T01:30:00Z"));
+    expect((await fireOf(overlap)).dueAt).toBe(Date.parse("2025-10-26T00:30:00Z"));
   });
 
   it("fires an at() time already in the past at once", async () => {

@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { DateTime, IANAZone } from "luxon";
+import { parseSendAt, zone as timeZone } from "@herald/core/schedule";
 import { close, listen } from "./net";
 
 /**
@@ -262,8 +262,8 @@ function validateSqsArn(value: string, field: string): string {
 
 /**
  * The instant an `at(yyyy-mm-ddThh:mm:ss)` expression names, read as wall-clock time in `zone`
- * (UTC by default). Wall times that a DST change skips or repeats resolve as luxon resolves them
- * (a skipped time moves forward by the gap).
+ * (UTC by default), resolved as Herald's planner resolves a local send time: a wall time that a
+ * DST change skips moves forward by the gap, one it repeats is the earlier instant.
  */
 function dueInstant(expression: string, zone: string | undefined): number {
   const local = AT_PATTERN.exec(expression)?.[1];
@@ -275,14 +275,20 @@ function dueInstant(expression: string, zone: string | undefined): number {
     }
     throw new ValidationError(`Invalid Schedule Expression ${expression}.`);
   }
-  const instant = DateTime.fromFormat(local, "yyyy-MM-dd'T'HH:mm:ss", { zone: zone ?? "UTC" });
-  if (!instant.isValid) throw new ValidationError(`Invalid Schedule Expression ${expression}.`);
-  return instant.toMillis();
+  try {
+    // A wall time (only real clock readings and dates), as Herald's planner reads send_at.
+    return parseSendAt(local, timeZone(zone ?? "UTC")).getTime();
+  } catch {
+    throw new ValidationError(`Invalid Schedule Expression ${expression}.`);
+  }
 }
 
 function parseTimezone(body: Json): string | undefined {
   const zone = optionalString(body, "ScheduleExpressionTimezone", 1, 50);
-  if (zone !== undefined && !IANAZone.isValidZone(zone)) {
+  if (zone === undefined) return zone;
+  try {
+    timeZone(zone);
+  } catch {
     throw new ValidationError(`Invalid time zone: ${zone}`);
   }
   return zone;

@@ -1,4 +1,4 @@
-import { IANAZone } from "luxon";
+import { tzOffset } from "@date-fns/tz/tzOffset";
 import { ValidationError } from "../error";
 import { assertZone } from "./window";
 
@@ -57,9 +57,43 @@ export interface Plan {
   adjusted: boolean;
 }
 
-export function zone(name: string): IANAZone {
+/** A timezone the planner works in: an IANA name or a fixed offset (`+05:30`), checked. */
+export interface Zone {
+  readonly name: string;
+  /** The zone's offset from UTC at the instant (milliseconds since the epoch), in minutes east. */
+  offset(instant: number): number;
+}
+
+/** The zone of that name; throws `invalid_timezone` unless the runtime's Intl knows it. */
+export function zone(name: string): Zone {
   assertZone(name);
-  return IANAZone.create(name);
+  return { name, offset: (instant) => offsetIn(name, instant) };
+}
+
+/**
+ * The offset, from the runtime's tz data through Intl (`@date-fns/tz` caches one formatter per
+ * zone). @date-fns/tz 1.5.0 reads an offset between -01:00 and 00:00 (`-00:30`, or Liberia's
+ * -00:44:30 until 1972) as positive (date-fns/date-fns#4279, open), so an offset under an hour
+ * east is checked against the formatted one's sign.
+ */
+function offsetIn(name: string, instant: number): number {
+  const date = new Date(instant);
+  const minutes = tzOffset(name, date);
+  if (minutes > 0 && minutes < 60 && longOffset(name).format(date).includes("GMT-")) {
+    return -minutes;
+  }
+  return minutes;
+}
+
+const longOffsets = new Map<string, Intl.DateTimeFormat>();
+
+function longOffset(name: string): Intl.DateTimeFormat {
+  let format = longOffsets.get(name);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" });
+    longOffsets.set(name, format);
+  }
+  return format;
 }
 
 /** Compute the send instant for a request. */
@@ -91,7 +125,7 @@ export function plan(input: PlanInput): Plan {
 }
 
 /** Parse `send_at`: an instant with an offset, or a wall time in the given zone. */
-export function parseSendAt(value: string, tz: IANAZone): Date {
+export function parseSendAt(value: string, tz: Zone): Date {
   if (INSTANT.test(value)) {
     const instant = new Date(value);
     if (!Number.isNaN(instant.getTime()) && sameCalendarDate(value, instant)) return instant;
@@ -141,7 +175,7 @@ const DAY = 86_400_000;
  * `wall` (milliseconds of that wall time read as if UTC). Zones change offset at most once in any
  * two days, so the offsets one day either side are the only candidates.
  */
-export function instantsOf(wall: number, tz: IANAZone): number[] {
+export function instantsOf(wall: number, tz: Zone): number[] {
   const candidates = [tz.offset(wall - DAY), tz.offset(wall + DAY)].map(
     (offset) => wall - offset * MINUTE,
   );
@@ -155,7 +189,7 @@ export function instantsOf(wall: number, tz: IANAZone): number[] {
  * in an overlap the earlier instant; in a gap the wall time read with the offset in force
  * before the gap, which lands after it by the gap's length.
  */
-export function resolveLocal(wall: number, tz: IANAZone): Date {
+export function resolveLocal(wall: number, tz: Zone): Date {
   return new Date(instantsOf(wall, tz)[0] ?? wall - tz.offset(wall - DAY) * MINUTE);
 }
 
@@ -165,12 +199,12 @@ function minutesOf(hhmm: string): number {
 }
 
 /** The instant's local wall time, as milliseconds of that wall time read as if UTC. */
-function wallClock(instant: number, tz: IANAZone): number {
+function wallClock(instant: number, tz: Zone): number {
   return instant + tz.offset(instant) * MINUTE;
 }
 
 /** Whether the instant's local time lies in [start, end), crossing midnight when end < start. */
-export function inWindow(instant: Date, window: Window, tz: IANAZone): boolean {
+export function inWindow(instant: Date, window: Window, tz: Zone): boolean {
   const start = minutesOf(window.start) * MINUTE;
   const end = minutesOf(window.end) * MINUTE;
   if (start === end) return true;
@@ -182,7 +216,7 @@ export function inWindow(instant: Date, window: Window, tz: IANAZone): boolean {
  * The instants in [from, to) at which the zone's offset changes. Offsets are sampled every
  * 6 hours (no zone changes twice within that) and each change is narrowed to the second.
  */
-function transitions(from: number, to: number, tz: IANAZone): number[] {
+function transitions(from: number, to: number, tz: Zone): number[] {
   const found: number[] = [];
   const step = 6 * HOUR;
   for (let low = from; low < to; low += step) {
@@ -206,7 +240,7 @@ function transitions(from: number, to: number, tz: IANAZone): number[] {
  * clock enters a window either by passing its start (each instant showing the start time) or
  * by jumping into it at a DST transition (forward past a start in a gap, or back into it).
  */
-export function nextOpening(instant: Date, window: Window, tz: IANAZone): Date {
+export function nextOpening(instant: Date, window: Window, tz: Zone): Date {
   if (inWindow(instant, window, tz)) return instant;
   const from = instant.getTime();
   const day = Math.floor(wallClock(from, tz) / DAY) * DAY;
@@ -221,7 +255,7 @@ export function nextOpening(instant: Date, window: Window, tz: IANAZone): Date {
 }
 
 /** ISO 8601 local time with offset, to the second: `2026-03-29T08:00:00+02:00`. */
-export function formatLocal(instant: Date, tz: IANAZone): string {
+export function formatLocal(instant: Date, tz: Zone): string {
   const offset = tz.offset(instant.getTime());
   const wall = new Date(instant.getTime() + offset * 60_000).toISOString().slice(0, 19);
   const sign = offset < 0 ? "-" : "+";

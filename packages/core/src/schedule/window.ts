@@ -3,7 +3,7 @@ import * as z from "../zod";
 
 /**
  * What request schemas need of the schedule, without the planner: the delivery window's shape
- * and the timezone check. Apart from ./index.ts (Luxon), so a module that validates a
+ * and the timezone check. Apart from ./index.ts (the planner), so a module that validates a
  * notification does not load the time arithmetic; only accepting a send plans one.
  */
 
@@ -20,9 +20,9 @@ export const Window = z
 export type Window = z.infer<typeof Window>;
 
 /**
- * Throws `invalid_timezone` unless the runtime's Intl knows the zone: the very test Luxon's
- * `IANAZone.isValidZone` makes, so what passes here the planner can plan in (IANA names, and
- * fixed offsets such as `+05:30`).
+ * Throws `invalid_timezone` unless the runtime's Intl knows the zone: the planner reads offsets
+ * through Intl, so what passes here it can plan in (IANA names, and fixed offsets such as
+ * `+05:30`).
  */
 export function assertZone(name: string): void {
   let valid = false;
