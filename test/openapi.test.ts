@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { routes, workers } from "../functions/manifest";
 import { httpRoutes } from "../functions/routes";
@@ -227,6 +228,13 @@ describe("serving the documentation", () => {
     expect(csp).toMatch(
       /script-src https:\/\/cdn\.jsdelivr\.net\/npm\/@scalar\/api-reference@[\d.]+\/ 'sha256-/,
     );
+    // The browser runs the inline script only if the policy names its hash.
+    const inline = [...html.matchAll(/<script>([^<]*)<\/script>/g)].map(([, text]) => text ?? "");
+    expect(inline).toHaveLength(1);
+    const inlineHash = createHash("sha256")
+      .update(inline[0] ?? "")
+      .digest("base64");
+    expect(csp).toContain(`'sha256-${inlineHash}'`);
     expect(csp).toContain("connect-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
   });

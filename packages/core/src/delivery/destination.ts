@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { URL } from "node:url";
+import { once } from "../aws/once";
 import { tuning } from "../config";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 
@@ -58,17 +59,21 @@ const RANGES: Record<string, string[]> = {
 /**
  * One BlockList per reason and family. IPv4 addresses are checked against the IPv4 lists only (an
  * IPv6 list holding ::ffff:0:0/96 matches every IPv4 address); IPv6 addresses against both, since
- * BlockList matches an IPv4-mapped address against IPv4 subnets.
+ * BlockList matches an IPv4-mapped address against IPv4 subnets. Built on the first check, not
+ * at module init (~4 ms): most functions that import this module (the in-app worker, through
+ * callbacks) rarely check an address.
  */
-const BLOCKED = Object.entries(RANGES).map(([reason, cidrs]) => {
-  const lists = { ipv4: new BlockList(), ipv6: new BlockList() };
-  for (const cidr of cidrs) {
-    const [network = "", prefix = ""] = cidr.split("/");
-    const family = isIP(network) === 6 ? "ipv6" : "ipv4";
-    lists[family].addSubnet(network, Number(prefix), family);
-  }
-  return { reason, ...lists };
-});
+const blocked = once(() =>
+  Object.entries(RANGES).map(([reason, cidrs]) => {
+    const lists = { ipv4: new BlockList(), ipv6: new BlockList() };
+    for (const cidr of cidrs) {
+      const [network = "", prefix = ""] = cidr.split("/");
+      const family = isIP(network) === 6 ? "ipv6" : "ipv4";
+      lists[family].addSubnet(network, Number(prefix), family);
+    }
+    return { reason, ...lists };
+  }),
+);
 
 /** Why an IP address is not a public destination, or undefined when it is one. */
 export function blockedAddressReason(address: string): string | undefined {
@@ -76,8 +81,8 @@ export function blockedAddressReason(address: string): string | undefined {
   const version = isIP(bare);
   if (version === 0) return "not an IP address";
   if (bare !== address) return "zoned (link-local)";
-  if (version === 4) return BLOCKED.find(({ ipv4 }) => ipv4.check(bare, "ipv4"))?.reason;
-  return BLOCKED.find(({ ipv4, ipv6 }) => ipv4.check(bare, "ipv6") || ipv6.check(bare, "ipv6"))
+  if (version === 4) return blocked().find(({ ipv4 }) => ipv4.check(bare, "ipv4"))?.reason;
+  return blocked().find(({ ipv4, ipv6 }) => ipv4.check(bare, "ipv6") || ipv6.check(bare, "ipv6"))
     ?.reason;
 }
 
