@@ -1,4 +1,4 @@
-import * as Suppression from "@herald/core/suppression";
+import { unsubscribe } from "@herald/core/suppression/one-click";
 import { publicApi } from "../lib/route";
 
 /**
@@ -7,6 +7,6 @@ import { publicApi } from "../lib/route";
  * token is the credential.
  */
 export const handler = publicApi({}, async ({ event }) => {
-  await Suppression.unsubscribe(event.pathParameters?.token ?? "");
+  await unsubscribe(event.pathParameters?.token ?? "");
   return { status: 200, body: { unsubscribed: true } };
 });

@@ -1,8 +1,6 @@
 import { NotFoundError, ValidationError } from "../error";
 import { fn } from "../fn";
 import { log } from "../log";
-import * as Recipient from "../recipient";
-import * as Unsubscribe from "../recipient/unsubscribe";
 import * as z from "../zod";
 import * as Store from "./store";
 
@@ -95,14 +93,3 @@ export const remove = fn(
     }
   },
 );
-
-/** A one-click unsubscribe (RFC 8058): the recipient's email opt-out, or the address suppressed. */
-export async function unsubscribe(token: string) {
-  const subject = Unsubscribe.verify(token);
-  if (subject.r) {
-    await Recipient.optOut(subject.t, subject.r, "email");
-  } else {
-    await add(subject.t, { address: subject.a, reason: "unsubscribed" });
-  }
-  log.info("unsubscribed", { recipient: subject.r });
-}
