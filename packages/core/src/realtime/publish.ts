@@ -1,4 +1,3 @@
-import { MAX_EVENTS_PER_PUBLISH, publishEvents } from "../aws/events";
 import { redis } from "../aws/redis";
 import { errorFields, log } from "../log";
 import type { Info } from "../notification/model";
@@ -76,6 +75,11 @@ export async function publishAll(events: Event[]): Promise<number> {
     list.push(JSON.stringify(event));
     byChannel.set(channel, list);
   }
+  if (byChannel.size === 0) return 0;
+  // The signer (@smithy/signature-v4, the credential provider) is loaded on the first publish on
+  // AppSync, not at init: presence gates it (only where a browser listens), so most containers
+  // of the functions that change notifications never sign one.
+  const { MAX_EVENTS_PER_PUBLISH, publishEvents } = await import("../aws/events");
   const requests: Array<Promise<unknown>> = [];
   for (const [channel, list] of byChannel) {
     for (let i = 0; i < list.length; i += MAX_EVENTS_PER_PUBLISH) {
