@@ -1,5 +1,5 @@
 import * as Callbacks from "@herald/core/callback";
-import * as Counters from "@herald/core/counters";
+import * as Counters from "@herald/core/counters/query";
 import * as Endpoint from "@herald/core/delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "@herald/core/delivery/webhook-secret";
 import * as Notification from "@herald/core/notification";
