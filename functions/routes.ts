@@ -18,7 +18,7 @@ import * as Realtime from "@herald/core/realtime";
 import * as Recipient from "@herald/core/recipient";
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
 import * as Preferences from "@herald/core/recipient/preferences";
-import * as Suppression from "@herald/core/suppression";
+import * as Suppression from "@herald/core/suppression/manage";
 import * as Template from "@herald/core/template";
 import * as Settings from "@herald/core/tenant/settings";
 import * as Topic from "@herald/core/topic";
