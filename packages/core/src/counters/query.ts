@@ -1,7 +1,7 @@
 import { costOf } from "../cost";
 import { ValidationError } from "../error";
 import { fn } from "../fn";
-import { retentionDays } from "../tenant/settings";
+import { retentionDays } from "../tenant/settings-read";
 import * as z from "../zod";
 import * as Store from "./store";
 
