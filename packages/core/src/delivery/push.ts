@@ -88,8 +88,6 @@ function encrypt(payload: Buffer, { keys }: PushSubscription): Buffer {
 // --- VAPID (RFC 8292) --------------------------------------------------------------------------
 
 interface Vapid {
-  /** The linked private key (base64url), to notice a different link. */
-  raw: string;
   key: KeyObject;
   publicKey: string;
   subject: string;
@@ -99,8 +97,8 @@ let vapid: Vapid | undefined;
 
 /** The linked key pair as a signing key, built once per container. */
 function vapidKey(): Vapid {
+  if (vapid) return vapid;
   const { publicKey, privateKey, subject } = link("Vapid");
-  if (vapid?.raw === privateKey && vapid.publicKey === publicKey) return vapid;
   const point = Buffer.from(publicKey, "base64url");
   if (point.length !== 65 || point[0] !== 4 || decodedLength(privateKey) !== 32) {
     throw new Error("the VAPID key pair is not a raw P-256 key pair (base64url)");
@@ -118,7 +116,7 @@ function vapidKey(): Vapid {
     },
     format: "jwk",
   });
-  vapid = { raw: privateKey, key, publicKey, subject };
+  vapid = { key, publicKey, subject };
   return vapid;
 }
 
