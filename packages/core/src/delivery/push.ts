@@ -175,7 +175,7 @@ function post(destination: Destination, body: Buffer, headers: Record<string, st
   });
 }
 
-/** Maps a push service's refusal; messages name the host only, since the endpoint path is a capability. */
+/** Maps a push service's refusal; messages name the host only (the endpoint path is a capability). */
 function refusal({ status, body }: Answer, host: string): Error {
   const detail = body ? `: ${body.slice(0, MAX_ERROR_BODY_CHARS)}` : "";
   const message = `push: ${host} answered ${status}${detail}`;
