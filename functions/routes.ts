@@ -87,10 +87,6 @@ const PreferenceToken = z.object({
   token: z.string().check(z.maxLength(4096), z.describe("Signed token from the preference link")),
 });
 
-/**
- * Accepting and changing notifications: the table, the queues and schedules they go to, and the
- * AppSync Events API every status change is published on (`Realtime.publish`).
- */
 /** What an accepting POST that takes an `Idempotency-Key` answers on a replay (`replayedHeaders`). */
 const Replayed = z.object({
   "Idempotent-Replayed": z
@@ -98,6 +94,10 @@ const Replayed = z.object({
     .check(z.describe("Present when an earlier request with this Idempotency-Key answered")),
 });
 
+/**
+ * Accepting and changing notifications: the table, the queues and schedules they go to, and the
+ * AppSync Events API every status change is published on (`Realtime.publish`).
+ */
 const sending: LinkName[] = ["Table", "Queues", "Scheduler", "Events"];
 
 const inboxMark = (mark: "read" | "seen") =>

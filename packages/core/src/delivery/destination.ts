@@ -1,6 +1,5 @@
 import { lookup } from "node:dns/promises";
 import type * as Http from "node:http";
-import type * as Https from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { URL } from "node:url";
 import { once } from "../aws/once";
@@ -24,8 +23,8 @@ const { Agent: HttpsAgent } = process.getBuiltinModule("node:https");
  *   public. The result is the normalised URL plus the one address that was checked.
  * - `agentFor`: the HTTP agent a provider must connect with. Its `lookup` answers with the
  *   checked address and nothing else, so the connection goes exactly where the guard looked: a
- *   DNS answer that changes after the check (rebinding) is never asked for, and a provider that
- *   parses the URL differently (web-push uses the legacy `url.parse`) cannot reach another host.
+ *   DNS answer that changes after the check (rebinding) is never asked for, and a client that
+ *   parses the URL differently (such as the legacy `url.parse`) cannot reach another host.
  */
 
 /** Address ranges that are not a public destination, grouped by the reason given. */
@@ -226,9 +225,4 @@ export function pinnedLookup(destination: Destination): LookupFunction {
 export function agentFor(destination: Destination): Http.Agent {
   const options = { lookup: pinnedLookup(destination), keepAlive: false };
   return destination.url.protocol === "http:" ? new HttpAgent(options) : new HttpsAgent(options);
-}
-
-/** The https agent web-push insists on, pinned the same way (see push.ts for plain http). */
-export function httpsAgentFor(destination: Destination): Https.Agent {
-  return new HttpsAgent({ lookup: pinnedLookup(destination), keepAlive: false });
 }

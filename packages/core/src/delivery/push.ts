@@ -1,9 +1,9 @@
-import { Agent as HttpsAgent } from "node:https";
-import { createConnection } from "node:net";
-import type { Duplex } from "node:stream";
-import webpush, { type WebPushError } from "web-push";
+import { createECDH, createPrivateKey, type KeyObject, randomBytes, sign } from "node:crypto";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import ece from "http_ece";
 import { link } from "../config";
-import { type Destination, httpsAgentFor, resolveDestination } from "./destination";
+import { agentFor, type Destination, resolveDestination } from "./destination";
 import {
   PermanentDeliveryError,
   PushSubscriptionGoneError,
@@ -12,15 +12,23 @@ import {
 import type { Outcome } from "./provider";
 
 /**
- * Web push (RFC 8030) through the `web-push` library: the payload is encrypted for the
- * subscription (aes128gcm, RFC 8291) and the request carries a VAPID JWT signed with the linked
- * key pair. A push service accepting a message is not delivery, so the outcome is `sent`.
+ * Web push (RFC 8030): the payload is encrypted for the subscription (aes128gcm, RFC 8291) with
+ * `http_ece`, and the request carries a VAPID JWT (RFC 8292) signed here with the linked key
+ * pair. The request is the one the `web-push` library sent (this replaced it: its 120 KB were
+ * mostly asn1.js and bn.js, there only to turn the raw private key into PEM, which
+ * node:crypto reads as a JWK). A push service accepting a message is not delivery, so the
+ * outcome is `sent`.
  */
 
 const DEFAULT_TTL_SECONDS = 24 * 60 * 60;
+/** Socket idle timeout, as web-push applied it. */
 const TIMEOUT_MS = 10_000;
 /** 4096-byte record limit minus the aes128gcm header (86), padding delimiter (1) and tag (16). */
 const MAX_PAYLOAD_BYTES = 3993;
+/** RFC 8292 allows at most 24 hours; 12 is what web-push signed for. */
+const JWT_LIFETIME_SECONDS = 12 * 60 * 60;
+/** Enough of an error answer for the message; the rest is discarded. */
+const MAX_ERROR_BODY_CHARS = 200;
 
 export interface PushSubscription {
   endpoint: string;
@@ -37,25 +45,6 @@ export interface PushContent {
 
 export { PushSubscriptionGoneError };
 
-/**
- * `web-push` always calls `https.request`. Real push services are https-only; the local cloud's
- * push service listens on plain http, which the destination check allows only together with
- * private destinations. For such endpoints this agent hands `https.request` a plain TCP socket,
- * to the checked address like every other connection.
- */
-class PlainHttpAgent extends HttpsAgent {
-  constructor(private readonly destination: Destination) {
-    super({ keepAlive: false });
-  }
-
-  override createConnection(options: { port?: number | string | null }) {
-    return createConnection({
-      host: this.destination.address,
-      port: Number(options.port ?? 80),
-    }) as Duplex;
-  }
-}
-
 function decodedLength(value: string): number {
   return /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, "base64url").length : -1;
 }
@@ -69,46 +58,134 @@ function assertSubscriptionKeys({ keys }: PushSubscription) {
   }
 }
 
-function payloadOf(input: { id: string; content: PushContent }): string {
+function payloadOf(input: { id: string; content: PushContent }): Buffer {
   const { title, body, url, icon, data } = input.content;
-  const payload = JSON.stringify({ id: input.id, title, body, url, icon, data });
-  if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+  const payload = Buffer.from(JSON.stringify({ id: input.id, title, body, url, icon, data }));
+  if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new PermanentDeliveryError(
-      `push: the payload is ${Buffer.byteLength(payload)} bytes, more than ${MAX_PAYLOAD_BYTES}`,
+      `push: the payload is ${payload.length} bytes, more than ${MAX_PAYLOAD_BYTES}`,
     );
   }
   return payload;
 }
 
-function isWebPushError(error: unknown): error is WebPushError {
-  return typeof (error as WebPushError | undefined)?.statusCode === "number";
+/**
+ * aes128gcm for the subscription, as web-push did it: a fresh P-256 key pair (its public key is
+ * the header's key id) and a random 16-byte salt per message, one 4096-byte record, no padding.
+ */
+function encrypt(payload: Buffer, { keys }: PushSubscription): Buffer {
+  const ephemeral = createECDH("prime256v1");
+  ephemeral.generateKeys();
+  return ece.encrypt(payload, {
+    version: "aes128gcm",
+    dh: keys.p256dh,
+    privateKey: ephemeral,
+    salt: randomBytes(16),
+    authSecret: keys.auth,
+  });
 }
 
-/** Maps a failed send; messages name the host only, since the endpoint path is a capability. */
-function classify(error: unknown, host: string): Error {
-  if (!isWebPushError(error)) {
-    // Network errors (ECONNREFUSED, "Socket timeout", ...) and, rarely, a VAPID key the library
-    // refuses: neither is the recipient's fault, so retry.
-    const reason = (error as { code?: string }).code ?? (error as Error).message;
-    return new TransientDeliveryError(`push: sending to ${host} failed (${reason})`, {
-      cause: error,
-    });
+// --- VAPID (RFC 8292) --------------------------------------------------------------------------
+
+interface Vapid {
+  key: KeyObject;
+  publicKey: string;
+  subject: string;
+}
+
+let vapid: Vapid | undefined;
+
+/** The linked key pair as a signing key, built once per container. */
+function vapidKey(): Vapid {
+  if (vapid) return vapid;
+  const { publicKey, privateKey, subject } = link("Vapid");
+  const point = Buffer.from(publicKey, "base64url");
+  if (point.length !== 65 || point[0] !== 4 || decodedLength(privateKey) !== 32) {
+    throw new Error("the VAPID key pair is not a raw P-256 key pair (base64url)");
   }
-  const { statusCode } = error;
-  const detail =
-    typeof error.body === "string" && error.body ? `: ${error.body.slice(0, 200)}` : "";
-  const message = `push: ${host} answered ${statusCode}${detail}`;
-  if (statusCode === 404 || statusCode === 410) {
-    return new PushSubscriptionGoneError(message, { cause: error });
+  if (!/^(mailto:|https:)/.test(subject)) {
+    throw new Error("the VAPID subject is not a mailto: or https: URL");
   }
-  if (statusCode === 408 || statusCode === 429 || statusCode >= 500) {
-    return new TransientDeliveryError(message, { cause: error });
-  }
+  const key = createPrivateKey({
+    key: {
+      kty: "EC",
+      crv: "P-256",
+      d: privateKey,
+      x: point.subarray(1, 33).toString("base64url"),
+      y: point.subarray(33).toString("base64url"),
+    },
+    format: "jwk",
+  });
+  vapid = { key, publicKey, subject };
+  return vapid;
+}
+
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+/** `vapid t=<ES256 JWT for the push service's origin>, k=<public key>`. */
+function vapidAuthorization(endpoint: URL): string {
+  const { key, publicKey, subject } = vapidKey();
+  const claims = {
+    aud: endpoint.origin,
+    exp: Math.floor(Date.now() / 1000) + JWT_LIFETIME_SECONDS,
+    sub: subject,
+  };
+  const signed = `${base64url({ typ: "JWT", alg: "ES256" })}.${base64url(claims)}`;
+  // JWS wants r || s (64 bytes), not the DER that node:crypto signs with by default.
+  const signature = sign("sha256", Buffer.from(signed), { key, dsaEncoding: "ieee-p1363" });
+  return `vapid t=${signed}.${signature.toString("base64url")}, k=${publicKey}`;
+}
+
+// --- Sending -----------------------------------------------------------------------------------
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+/** One POST, connected only to the address the destination check looked at. */
+function post(destination: Destination, body: Buffer, headers: Record<string, string>) {
+  const { url } = destination;
+  const request = url.protocol === "http:" ? httpRequest : httpsRequest;
+  return new Promise<Answer>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent: agentFor(destination),
+        timeout: TIMEOUT_MS,
+        headers: { ...headers, "Content-Length": String(body.length) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (text.length < MAX_ERROR_BODY_CHARS) text += chunk;
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("Socket timeout")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Maps a push service's refusal; messages name the host only (the endpoint path is a capability). */
+function refusal({ status, body }: Answer, host: string): Error {
+  const detail = body ? `: ${body.slice(0, MAX_ERROR_BODY_CHARS)}` : "";
+  const message = `push: ${host} answered ${status}${detail}`;
+  if (status === 404 || status === 410) return new PushSubscriptionGoneError(message);
+  if (status === 408 || status === 429 || status >= 500) return new TransientDeliveryError(message);
   // 400 malformed, 401/403 VAPID rejected or mismatched, 413 too large, and the rest.
-  return new PermanentDeliveryError(message, { cause: error });
+  return new PermanentDeliveryError(message);
 }
 
-function location(headers: Record<string, string | string[] | undefined>): string | undefined {
+function location(headers: IncomingMessage["headers"]): string | undefined {
   const value = headers.location;
   return Array.isArray(value) ? value[0] : value;
 }
@@ -123,22 +200,23 @@ export async function sendPush(input: {
   const endpoint = destination.url;
   assertSubscriptionKeys(input.subscription);
   const payload = payloadOf(input);
-  const { publicKey, privateKey, subject } = link("Vapid");
-  // web-push re-parses the endpoint with the legacy url.parse: give it the normalised URL, which
-  // both parsers read alike, and an agent that can only connect to the address checked above.
-  const subscription = { ...input.subscription, endpoint: endpoint.href };
-  const agent =
-    endpoint.protocol === "http:" ? new PlainHttpAgent(destination) : httpsAgentFor(destination);
+  let answer: Answer;
   try {
-    const result = await webpush.sendNotification(subscription, payload, {
-      vapidDetails: { subject, publicKey, privateKey },
-      TTL: input.ttlSeconds ?? DEFAULT_TTL_SECONDS,
-      urgency: "normal",
-      timeout: TIMEOUT_MS,
-      agent,
+    answer = await post(destination, encrypt(payload, input.subscription), {
+      TTL: String(input.ttlSeconds ?? DEFAULT_TTL_SECONDS),
+      "Content-Type": "application/octet-stream",
+      "Content-Encoding": "aes128gcm",
+      Authorization: vapidAuthorization(endpoint),
+      Urgency: "normal",
     });
-    return { status: "sent", providerMessageId: location(result.headers) };
   } catch (error) {
-    throw classify(error, endpoint.host);
+    // Network errors (ECONNREFUSED, "Socket timeout", ...) and, rarely, a linked VAPID key that
+    // does not parse: neither is the recipient's fault, so retry.
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    throw new TransientDeliveryError(`push: sending to ${endpoint.host} failed (${reason})`, {
+      cause: error,
+    });
   }
+  if (answer.status < 200 || answer.status > 299) throw refusal(answer, endpoint.host);
+  return { status: "sent", providerMessageId: location(answer.headers) };
 }

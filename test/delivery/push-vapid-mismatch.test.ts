@@ -1,0 +1,57 @@
+import { createECDH } from "node:crypto";
+import { type PushService, startPushService } from "@herald/local/push-service";
+import { afterAll, beforeAll, expect, it } from "vitest";
+
+/**
+ * A linked VAPID private key that is not the linked public key's (say, a rotated private key
+ * deployed without its public key): the JWT does not verify with the key it names, the push
+ * service answers 401, and retrying cannot help. A file of its own, since the link is read once
+ * per process. The request itself: test/delivery/push-request.test.ts.
+ */
+
+function rawKeyPair() {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return {
+    publicKey: ecdh.getPublicKey().toString("base64url"),
+    // Zero-padded to 32 bytes, as the link holds it (a short scalar happens 1 time in 256).
+    privateKey: Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()])
+      .subarray(-32)
+      .toString("base64url"),
+  };
+}
+
+let pushService: PushService;
+
+beforeAll(async () => {
+  pushService = await startPushService();
+  Object.assign(process.env, {
+    SST_RESOURCE_App: JSON.stringify({ name: "herald", stage: "test" }),
+    SST_RESOURCE_Vapid: JSON.stringify({
+      publicKey: rawKeyPair().publicKey,
+      privateKey: rawKeyPair().privateKey,
+      subject: "mailto:test@herald.local",
+    }),
+    // The push service is on loopback: the address ranges are not what this test is about.
+    HERALD_WEBHOOK_ALLOW_PRIVATE: "true",
+  });
+});
+
+afterAll(() => pushService?.stop());
+
+it("fails permanently when the linked VAPID private key is not the public key's (401)", async () => {
+  // Prepare
+  const [push, errors] = await Promise.all([
+    import("@herald/core/delivery/push"),
+    import("@herald/core/delivery/errors"),
+  ]);
+  const subscription = pushService.subscribe();
+
+  // Act
+  const sending = push.sendPush({ id: "ntf_mismatch", subscription, content: { title: "x" } });
+
+  // Assess
+  await expect(sending).rejects.toBeInstanceOf(errors.PermanentDeliveryError);
+  await expect(sending).rejects.toThrow(/answered 401/);
+  expect(pushService.received(subscription.endpoint)).toEqual([]);
+});
