@@ -1,5 +1,5 @@
 import * as Callbacks from "@herald/core/callback";
-import * as Counters from "@herald/core/counters";
+import * as Counters from "@herald/core/counters/query";
 import * as Endpoint from "@herald/core/delivery/endpoint";
 import { RotateWebhookSecretInput, WebhookSecretInfo } from "@herald/core/delivery/webhook-secret";
 import * as Notification from "@herald/core/notification";
@@ -18,7 +18,7 @@ import * as Realtime from "@herald/core/realtime";
 import * as Recipient from "@herald/core/recipient";
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
 import * as Preferences from "@herald/core/recipient/preferences";
-import * as Suppression from "@herald/core/suppression";
+import * as Suppression from "@herald/core/suppression/manage";
 import * as Template from "@herald/core/template";
 import * as Settings from "@herald/core/tenant/settings";
 import * as Topic from "@herald/core/topic";

@@ -1,6 +1,6 @@
 // The inbox and token modules alone: nothing here sends, so nothing reaches queues or schedules.
 import * as Inbox from "@herald/core/notification/inbox";
-import { verifyToken } from "@herald/core/realtime/token";
+import { verifyToken } from "@herald/core/realtime/token-verify";
 import * as RateLimit from "@herald/core/tenant/ratelimit";
 import { type ApiRequest, type ApiResult, publicApi } from "../lib/route";
 import type { RouteKey } from "../routes";

@@ -1,4 +1,4 @@
-import * as Counters from "@herald/core/counters";
+import * as Counters from "@herald/core/counters/query";
 import { api } from "../lib/http";
 
 /** GET /v1/metrics?from=&to=: hourly counts by channel and status for the caller's tenant. */

@@ -1,4 +1,4 @@
-import * as Suppression from "@herald/core/suppression";
+import * as Suppression from "@herald/core/suppression/manage";
 import { api, unhandled } from "../lib/http";
 import type { RouteKey } from "../routes";
 

@@ -20,7 +20,6 @@ import { type RecordedResource, ROOT, type Synth, synth, unwrap } from "./synth"
  */
 const SENDING = ["sqs:SendMessage", "scheduler:CreateSchedule", "scheduler:DeleteSchedule"];
 const VERBS = "the Notification namespace carries send/force/cancel, which dispatch";
-const TOKENS = "the Realtime namespace carries recipient tokens (link Realtime) besides publish";
 /** `Realtime.publish` publishes on AppSync Events; a bundle that only reads feeds holds it too. */
 const SOCKET = "the Realtime namespace carries publish, which publishes on AppSync Events";
 const PUBLISH = "appsync:EventPublish";
@@ -56,7 +55,7 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
     },
     "functions/api/notifications/list.handler": {
       actions: [...SENDING, PUBLISH],
-      links: ["Queues", "Scheduler", "Realtime", "Events"],
+      links: ["Queues", "Scheduler", "Events"],
       why: `${VERBS}; ${SOCKET}`,
     },
     "functions/stream.handler": { links: ["Events"], why: SOCKET },
@@ -64,51 +63,29 @@ const REACHABLE_NOT_CALLED: Record<string, { actions?: string[]; links?: string[
       // A read or seen mark on a workflow step skips the steps it stops: DeleteSchedule, and
       // SendMessage for their status callbacks, are called.
       actions: ["scheduler:CreateSchedule"],
-      links: ["Realtime"],
       why: VERBS,
     },
     "functions/api/inbox.handler": {
       actions: ["scheduler:CreateSchedule"],
       why: VERBS,
     },
-    "functions/api/workflows.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
-    },
-    "functions/api/notifications/send.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
-    },
-    "functions/api/notifications/batch.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
-    },
-    "functions/workers/fanout.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
-    },
-    "functions/api/notifications/by-id.handler": {
-      links: ["Realtime", "Webhooks"],
-      why: `${TOKENS}; ${CURSORS}`,
-    },
+    "functions/api/workflows.handler": { links: ["Webhooks"], why: CURSORS },
+    "functions/api/notifications/send.handler": { links: ["Webhooks"], why: CURSORS },
+    "functions/api/notifications/batch.handler": { links: ["Webhooks"], why: CURSORS },
+    "functions/workers/fanout.handler": { links: ["Webhooks"], why: CURSORS },
+    "functions/api/notifications/by-id.handler": { links: ["Webhooks"], why: CURSORS },
     "functions/dead-letter.handler": {
       // sqs:SendMessage is called: a status change enqueues its callbacks.
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      links: ["Scheduler", "Realtime", "Webhooks"],
-      why: `the dispatch module (retries) rides along with the lifecycle verbs, and a workflow step's outcome (loaded only for one) with the manage verbs; ${TOKENS}; ${CURSORS}`,
+      links: ["Scheduler", "Webhooks"],
+      why: `the dispatch module (retries) rides along with the lifecycle verbs, and a workflow step's outcome (loaded only for one) with the manage verbs; ${CURSORS}`,
     },
     "functions/feedback.handler": {
       // DeleteSchedule is called (a delivered workflow step stops the later steps).
       actions: ["scheduler:CreateSchedule"],
-      links: ["Realtime", "Webhooks"],
+      links: ["Webhooks"],
       why: `${VERBS}; ${CURSORS}`,
     },
-    ...Object.fromEntries(
-      ["email", "push", "sms", "in-app", "webhook"].map((worker) => [
-        `functions/workers/${worker}.handler`,
-        { links: ["Realtime"], why: TOKENS },
-      ]),
-    ),
   };
 
 /** The IAM service prefix of each SDK package Herald uses. */

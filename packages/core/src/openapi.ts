@@ -7,7 +7,7 @@ import * as Realtime from "./realtime";
 import * as Recipient from "./recipient";
 import * as PreferenceLink from "./recipient/preference-link";
 import * as Preferences from "./recipient/preferences";
-import * as Suppression from "./suppression";
+import * as Suppression from "./suppression/manage";
 import * as Template from "./template";
 import * as Settings from "./tenant/settings";
 import * as Topic from "./topic";

@@ -1,11 +1,16 @@
 import { lookup } from "node:dns/promises";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
+import type * as Http from "node:http";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { URL } from "node:url";
 import { once } from "../aws/once";
 import { tuning } from "../config";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
+
+// node:http through its CommonJS module, not an ESM import: the ESM form reads every export at
+// import, and Node's lazy WebSocket, CloseEvent and MessageEvent exports load undici (~10 ms of
+// init in every function that calls out over HTTP, which never uses them). webhook.ts likewise.
+const { Agent: HttpAgent } = process.getBuiltinModule("node:http");
+const { Agent: HttpsAgent } = process.getBuiltinModule("node:https");
 
 /**
  * Caller-supplied destinations (webhook URLs, push endpoints) and the SSRF guard around them.
@@ -217,7 +222,7 @@ export function pinnedLookup(destination: Destination): LookupFunction {
  * An agent (one per request, no keep-alive) whose every connection goes to the checked address.
  * Node skips `lookup` for IP-literal hosts, which `checkUrl` has already vetted.
  */
-export function agentFor(destination: Destination): HttpAgent {
+export function agentFor(destination: Destination): Http.Agent {
   const options = { lookup: pinnedLookup(destination), keepAlive: false };
   return destination.url.protocol === "http:" ? new HttpAgent(options) : new HttpsAgent(options);
 }

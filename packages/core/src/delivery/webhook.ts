@@ -1,12 +1,15 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import { cached } from "../cache";
 import { link } from "../config";
 import { agentFor, type Destination, resolveDestination } from "./destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 import type { Outcome } from "./provider";
 import * as SecretStore from "./webhook-secret-store";
+
+// Through the CommonJS modules, so node:http's lazy exports stay lazy (see ./destination).
+const { request: httpRequest } = process.getBuiltinModule("node:http");
+const { request: httpsRequest } = process.getBuiltinModule("node:https");
 
 /**
  * Webhooks: an HTTPS POST of `{ id, event, data, created_at }` signed with the tenant's secret.

@@ -4,7 +4,7 @@ import { escapeHtml } from "../html";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
 import { dispatch, routeFor } from "../notification/dispatch";
-import * as Notification from "../notification/manage";
+import * as Notification from "../notification/held";
 import type { Channel, Content, Info, SkipReason, StepRef } from "../notification/model";
 import * as Store from "../notification/store";
 import type { Setting } from "../recipient/preferences";

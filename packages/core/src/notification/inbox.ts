@@ -1,6 +1,6 @@
 import { NotFoundError } from "../error";
 import { fn } from "../fn";
-import * as Realtime from "../realtime";
+import * as Realtime from "../realtime/publish";
 import { reached } from "../workflow/outcome";
 import * as z from "../zod";
 import { type Info, RecipientId } from "./model";

@@ -2,7 +2,7 @@ import * as Callbacks from "../callback/delivery";
 import { tuning } from "../config";
 import * as Counters from "../counters";
 import { errorFields, log } from "../log";
-import * as Realtime from "../realtime";
+import * as Realtime from "../realtime/publish";
 import type { Channel, Info, Route } from "./model";
 import { FEEDBACK, type FeedbackEvent, FINAL, type Status } from "./status";
 import * as Store from "./store";

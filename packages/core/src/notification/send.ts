@@ -9,7 +9,7 @@ import { expiresAt } from "../retention";
 import { formatLocal, plan, zone } from "../schedule";
 import * as Suppression from "../suppression";
 import type { Template } from "../template";
-import { retentionDays } from "../tenant/settings";
+import { retentionDays } from "../tenant/settings-read";
 import * as Gate from "../workflow/gate";
 import * as z from "../zod";
 import { type Dispatch, dispatch, routeFor } from "./dispatch";

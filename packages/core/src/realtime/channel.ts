@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { TokenError, verifyToken } from "./token";
+import { TokenError, verifyToken } from "./token-verify";
 
 /**
  * Channels of the WebSocket feed (AppSync Events, namespace `feed`, at most 5 segments of

@@ -1,10 +1,8 @@
-import { MAX_EVENTS_PER_PUBLISH, publishEvents } from "../aws/events";
 import { link } from "../config";
 import { fn } from "../fn";
 import { RecipientId } from "../notification/status";
 import * as z from "../zod";
-import { channelOf, feedChannel } from "./channel";
-import type { Event } from "./event";
+import { feedChannel } from "./channel";
 import { catchUpAfterMs } from "./presence";
 import { feedUrl, issueToken, TokenRequest } from "./token";
 
@@ -18,35 +16,12 @@ import { feedUrl, issueToken, TokenRequest } from "./token";
  */
 
 export * from "./channel";
+export { publishAll } from "./publish";
 
 /** Where browsers connect, and the host their authorization names (the `Events` link). */
 export function endpoints(): { url: string; host: string } {
   const events = link("Events");
   return { url: events.realtime, host: new URL(events.http).host };
-}
-
-/**
- * Publish events to their channels: one request per channel per five events (AppSync's batch
- * limit), all requests at once. Events without a recipient have no channel and are skipped.
- */
-export async function publishAll(events: Event[]): Promise<number> {
-  const byChannel = new Map<string, string[]>();
-  for (const event of events) {
-    const recipientId = event.notification.recipient?.id;
-    if (!recipientId) continue;
-    const channel = channelOf(event.tenant_id, recipientId, event.notification.id);
-    const list = byChannel.get(channel) ?? [];
-    list.push(JSON.stringify(event));
-    byChannel.set(channel, list);
-  }
-  const requests: Array<Promise<unknown>> = [];
-  for (const [channel, list] of byChannel) {
-    for (let i = 0; i < list.length; i += MAX_EVENTS_PER_PUBLISH) {
-      requests.push(publishEvents(channel, list.slice(i, i + MAX_EVENTS_PER_PUBLISH)));
-    }
-  }
-  await Promise.all(requests);
-  return requests.length;
 }
 
 /** What `POST /v1/recipients/{id}/tokens` answers: the token, and where to use it. */

@@ -9,7 +9,8 @@ import * as Store from "./store";
  * and sent in the recipient's next digest of the category, once digests exist; until then the
  * same as `on`). Set through the API (`PUT /v1/recipients/{id}/preferences`) or by the
  * recipient through a signed preference link (`/v1/preferences/{token}`). Checked when a
- * notification is accepted and again when each notification (each workflow step) is sent.
+ * notification is accepted and again when each notification (each workflow step) is sent
+ * (`settingFor`, ./setting: what sending imports, without these schemas).
  */
 export const Setting = z.enum(["on", "off", "digest"]);
 export type Setting = z.infer<typeof Setting>;
@@ -71,16 +72,4 @@ export async function merge(
     }
   }
   throw new Error(`preferences of ${id} kept changing while being merged`);
-}
-
-/** What a recipient wants for a category on a channel: `on` unless they said otherwise. */
-export async function settingFor(
-  tenantId: string,
-  recipientId: string | undefined,
-  category: string | undefined,
-  channel: Channel,
-): Promise<Setting> {
-  if (!recipientId || !category) return "on";
-  const stored = await Store.readPreferences(tenantId, recipientId);
-  return (stored?.categories[category]?.[channel] as Setting | undefined) ?? "on";
 }

@@ -1,34 +1,15 @@
-import { NotFoundError, ValidationError } from "../error";
-import { fn } from "../fn";
+import { ValidationError } from "../error";
 import { log } from "../log";
-import * as z from "../zod";
+import type { Entry } from "./manage";
 import * as Store from "./store";
 
 /**
  * Suppression: addresses a tenant's email must not go to, because they bounced hard or their
  * owner complained. Added automatically from provider feedback; a send to a suppressed address
  * is refused at acceptance (400 `recipient_suppressed`), so it costs no provider call. Removing
- * an entry (DELETE) lets the address receive mail again.
+ * an entry (DELETE) lets the address receive mail again. This module is what sending and feedback
+ * use; the API's verbs and their schemas (list, get, remove) are ./manage.
  */
-
-export const Entry = z.object({
-  address: z.string(),
-  reason: z.enum(["hard_bounce", "complaint", "unsubscribed"]),
-  notification_id: z
-    .optional(z.string())
-    .check(z.describe("The notification whose feedback added it")),
-  detail: z.optional(z.string()).check(z.describe("The bounce diagnostic or complaint type")),
-  created_at: z.string(),
-});
-export type Entry = z.infer<typeof Entry>;
-
-export const EntryList = z.object({
-  items: z.array(Entry),
-  next_cursor: z.optional(z.string()).check(z.describe("Pass as `cursor` for the next page")),
-});
-
-const Address = z.string().check(z.minLength(3), z.maxLength(254));
-const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** Addresses compare case-insensitively (as mailbox providers treat them in practice). */
 export function normalize(address: string): string {
@@ -56,40 +37,3 @@ export async function assertNotSuppressed(tenantId: string, address: string) {
     );
   }
 }
-
-export const ListInput = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
-  cursor: z.optional(z.string().check(z.maxLength(300))),
-});
-
-export const list = fn(
-  z.object({ tenantId: TenantId, query: ListInput }),
-  async ({ tenantId, query }) => {
-    const after = query.cursor
-      ? Buffer.from(query.cursor, "base64url").toString("utf8")
-      : undefined;
-    const page = await Store.list(tenantId, query.limit, after);
-    return {
-      items: page.items,
-      ...(page.next ? { next_cursor: Buffer.from(page.next).toString("base64url") } : {}),
-    };
-  },
-);
-
-export const get = fn(
-  z.object({ tenantId: TenantId, address: Address }),
-  async ({ tenantId, address }) => {
-    const entry = await Store.find(tenantId, normalize(address));
-    if (!entry) throw new NotFoundError("suppression", address);
-    return entry;
-  },
-);
-
-export const remove = fn(
-  z.object({ tenantId: TenantId, address: Address }),
-  async ({ tenantId, address }) => {
-    if (!(await Store.remove(tenantId, normalize(address)))) {
-      throw new NotFoundError("suppression", address);
-    }
-  },
-);

@@ -1,13 +1,12 @@
-import { cached } from "../cache";
 import { fn } from "../fn";
-import { DEFAULT_RETENTION_DAYS } from "../retention";
-import * as Spend from "../workflow/store";
 import * as z from "../zod";
+import { forget, read } from "./settings-read";
 import * as Store from "./settings-store";
 
 /**
  * Tenant settings. `retention_days`: how long notifications and their side items are kept
  * (`expires_at`, then DynamoDB TTL); default 30, applies to notifications created afterwards.
+ * The API's verbs and schemas; what sending reads (cached per container) is ./settings-read.
  */
 export const SettingsInput = z.strictObject({
   retention_days: z
@@ -40,39 +39,14 @@ export type Settings = z.infer<typeof Settings>;
 
 const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 
-export const get = fn(z.object({ tenantId: TenantId }), async ({ tenantId }): Promise<Settings> => {
-  const stored = await Store.read(tenantId);
-  // With a budget, what this month has spent against it.
-  const spent =
-    stored?.sms_monthly_budget_usd === undefined
-      ? undefined
-      : (await Spend.spent(tenantId, new Date().toISOString().slice(0, 7), "sms")) / 1_000_000;
-  return {
-    retention_days: DEFAULT_RETENTION_DAYS,
-    ...stored,
-    ...(spent === undefined ? {} : { sms_spent_usd_this_month: spent }),
-  };
-});
+export const get = fn(z.object({ tenantId: TenantId }), ({ tenantId }) => read(tenantId));
 
 export const put = fn(
   z.object({ tenantId: TenantId, settings: SettingsInput }),
   async ({ tenantId, settings }): Promise<Settings> => {
     const item = { ...settings, updated_at: new Date().toISOString() };
     await Store.write(tenantId, item);
-    current.forget(tenantId);
+    forget(tenantId);
     return item;
   },
 );
-
-/** Settings change rarely: a container keeps what it read for a minute. */
-const current = cached(60_000, (tenantId: string) => get({ tenantId }));
-
-/** The tenant's settings, cached per container for a minute. */
-export async function cachedSettings(tenantId: string): Promise<Settings> {
-  return current(tenantId);
-}
-
-/** The tenant's retention in days, cached per container. */
-export async function retentionDays(tenantId: string): Promise<number> {
-  return (await current(tenantId)).retention_days;
-}

@@ -9,7 +9,7 @@ import { mapSendInput, RecipientId } from "../notification/model";
 import { expiresAt } from "../retention";
 import { parseSendAt, plan, zone } from "../schedule";
 import * as Template from "../template";
-import { retentionDays } from "../tenant/settings";
+import { retentionDays } from "../tenant/settings-read";
 import * as z from "../zod";
 import * as Store from "./store";
 

@@ -1,6 +1,6 @@
 import { tuning } from "../config";
 import type { Info } from "../notification/model";
-import { cachedSettings } from "../tenant/settings";
+import { cachedSettings } from "../tenant/settings-read";
 import * as Store from "./store";
 
 /**

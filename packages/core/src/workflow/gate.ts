@@ -1,5 +1,6 @@
 import type { Channel, Info, Outcome, Priority, SkipReason, StepRef } from "../notification/model";
-import * as Preferences from "../recipient/preferences";
+import type { Setting } from "../recipient/preferences";
+import { settingFor } from "../recipient/setting";
 import * as Budget from "./budget";
 import * as Store from "./store";
 
@@ -23,7 +24,7 @@ export interface Verdict {
   /** Why not to send it at all. */
   skip?: SkipReason;
   /** The recipient's preference for the category on the channel (`digest` holds it). */
-  setting: Preferences.Setting;
+  setting: Setting;
 }
 
 /** At acceptance: a step only for critical notifications, then the recipient's preference. */
@@ -31,7 +32,7 @@ export async function atAcceptance(subject: Subject): Promise<Verdict> {
   if (subject.step?.critical_only && subject.priority !== "critical") {
     return { skip: "critical_only", setting: "on" };
   }
-  const setting = await Preferences.settingFor(
+  const setting = await settingFor(
     subject.tenantId,
     subject.recipientId,
     subject.category,

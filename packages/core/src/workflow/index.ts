@@ -20,7 +20,7 @@ import * as Send from "../notification/send";
 import * as Recipients from "../recipient";
 import { expiresAt } from "../retention";
 import { plan, Window } from "../schedule";
-import { retentionDays } from "../tenant/settings";
+import { retentionDays } from "../tenant/settings-read";
 import * as z from "../zod";
 import * as Store from "./store";
 
