@@ -1,6 +1,5 @@
 import { createECDH, createPrivateKey, type KeyObject, randomBytes, sign } from "node:crypto";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import ece from "http_ece";
 import { link } from "../config";
 import { agentFor, type Destination, resolveDestination } from "./destination";
@@ -10,6 +9,10 @@ import {
   TransientDeliveryError,
 } from "./errors";
 import type { Outcome } from "./provider";
+
+// Through the CommonJS modules, so node:http's lazy exports stay lazy (see ./destination).
+const { request: httpRequest } = process.getBuiltinModule("node:http");
+const { request: httpsRequest } = process.getBuiltinModule("node:https");
 
 /**
  * Web push (RFC 8030): the payload is encrypted for the subscription (aes128gcm, RFC 8291) with
