@@ -9,8 +9,8 @@ import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 // node:http through its CommonJS module, not an ESM import: the ESM form reads every export at
 // import, and Node's lazy WebSocket, CloseEvent and MessageEvent exports load undici (~10 ms of
 // init in every function that calls out over HTTP, which never uses them). webhook.ts likewise.
-const { Agent: HttpAgent } = process.getBuiltinModule("node:http");
-const { Agent: HttpsAgent } = process.getBuiltinModule("node:https");
+const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule("node:http");
+const { Agent: HttpsAgent, request: httpsRequest } = process.getBuiltinModule("node:https");
 
 /**
  * Caller-supplied destinations (webhook URLs, push endpoints) and the SSRF guard around them.
@@ -225,4 +225,77 @@ export function pinnedLookup(destination: Destination): LookupFunction {
 export function agentFor(destination: Destination): Http.Agent {
   const options = { lookup: pinnedLookup(destination), keepAlive: false };
   return destination.url.protocol === "http:" ? new HttpAgent(options) : new HttpsAgent(options);
+}
+
+/** The whole exchange of a `post` (connect, send, answer) must finish within this. */
+export const POST_TIMEOUT_MS = 10_000;
+/** Setting up the connection (TCP; TLS counts toward the whole) must take less than this. */
+export const CONNECT_TIMEOUT_MS = 3_000;
+
+export interface Answer {
+  status: number;
+  headers: Http.IncomingHttpHeaders;
+  /** The first `keepBodyChars` characters of the answer's body (the rest is read and dropped). */
+  body: string;
+}
+
+/**
+ * One POST over node:http(s) with the destination's pinned agent (fetch cannot take one without
+ * a second copy of undici), for webhooks, callbacks and web push. Redirects are not followed. It
+ * fails with code `ETIMEDOUT` when the whole exchange takes longer than POST_TIMEOUT_MS, and
+ * with `ECONNTIMEOUT` when the connection is not up within CONNECT_TIMEOUT_MS, so a receiver
+ * that does not even accept the connection gives up its worker slot much sooner.
+ */
+export function post(
+  destination: Destination,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  keepBodyChars = 0,
+): Promise<Answer> {
+  const { url } = destination;
+  const request = url.protocol === "http:" ? httpRequest : httpsRequest;
+  return new Promise<Answer>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent: agentFor(destination),
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (text.length < keepBodyChars) text += chunk;
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text.slice(0, keepBodyChars),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
+      POST_TIMEOUT_MS,
+    );
+    let connectTimer: ReturnType<typeof setTimeout> | undefined;
+    req.on("socket", (socket) => {
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(
+        () => req.destroy(Object.assign(new Error("connect timed out"), { code: "ECONNTIMEOUT" })),
+        CONNECT_TIMEOUT_MS,
+      );
+      socket.once("connect", () => clearTimeout(connectTimer));
+    });
+    req.on("close", () => {
+      clearTimeout(timer);
+      clearTimeout(connectTimer);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }

@@ -1,18 +1,14 @@
 import { createECDH, createPrivateKey, type KeyObject, randomBytes, sign } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import ece from "http_ece";
 import { link } from "../config";
-import { agentFor, type Destination, resolveDestination } from "./destination";
+import { type Answer, post, resolveDestination } from "./destination";
 import {
   PermanentDeliveryError,
   PushSubscriptionGoneError,
   TransientDeliveryError,
 } from "./errors";
 import type { Outcome } from "./provider";
-
-// Through the CommonJS modules, so node:http's lazy exports stay lazy (see ./destination).
-const { request: httpRequest } = process.getBuiltinModule("node:http");
-const { request: httpsRequest } = process.getBuiltinModule("node:https");
 
 /**
  * Web push (RFC 8030): the payload is encrypted for the subscription (aes128gcm, RFC 8291) with
@@ -24,8 +20,6 @@ const { request: httpsRequest } = process.getBuiltinModule("node:https");
  */
 
 const DEFAULT_TTL_SECONDS = 24 * 60 * 60;
-/** Socket idle timeout, as web-push applied it. */
-const TIMEOUT_MS = 10_000;
 /** 4096-byte record limit minus the aes128gcm header (86), padding delimiter (1) and tag (16). */
 const MAX_PAYLOAD_BYTES = 3993;
 /** RFC 8292 allows at most 24 hours; 12 is what web-push signed for. */
@@ -141,43 +135,6 @@ function vapidAuthorization(endpoint: URL): string {
 
 // --- Sending -----------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-
-/** One POST, connected only to the address the destination check looked at. */
-function post(destination: Destination, body: Buffer, headers: Record<string, string>) {
-  const { url } = destination;
-  const request = url.protocol === "http:" ? httpRequest : httpsRequest;
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: "POST",
-        agent: agentFor(destination),
-        timeout: TIMEOUT_MS,
-        headers: { ...headers, "Content-Length": String(body.length) },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          if (text.length < MAX_ERROR_BODY_CHARS) text += chunk;
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("Socket timeout")));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** Maps a push service's refusal; messages name the host only (the endpoint path is a capability). */
 function refusal({ status, body }: Answer, host: string): Error {
   const detail = body ? `: ${body.slice(0, MAX_ERROR_BODY_CHARS)}` : "";
@@ -188,7 +145,7 @@ function refusal({ status, body }: Answer, host: string): Error {
   return new PermanentDeliveryError(message);
 }
 
-function location(headers: IncomingMessage["headers"]): string | undefined {
+function location(headers: IncomingHttpHeaders): string | undefined {
   const value = headers.location;
   return Array.isArray(value) ? value[0] : value;
 }
@@ -205,15 +162,20 @@ export async function sendPush(input: {
   const payload = payloadOf(input);
   let answer: Answer;
   try {
-    answer = await post(destination, encrypt(payload, input.subscription), {
-      TTL: String(input.ttlSeconds ?? DEFAULT_TTL_SECONDS),
-      "Content-Type": "application/octet-stream",
-      "Content-Encoding": "aes128gcm",
-      Authorization: vapidAuthorization(endpoint),
-      Urgency: "normal",
-    });
+    answer = await post(
+      destination,
+      encrypt(payload, input.subscription),
+      {
+        TTL: String(input.ttlSeconds ?? DEFAULT_TTL_SECONDS),
+        "Content-Type": "application/octet-stream",
+        "Content-Encoding": "aes128gcm",
+        Authorization: vapidAuthorization(endpoint),
+        Urgency: "normal",
+      },
+      MAX_ERROR_BODY_CHARS,
+    );
   } catch (error) {
-    // Network errors (ECONNREFUSED, "Socket timeout", ...) and, rarely, a linked VAPID key that
+    // Network errors (ECONNREFUSED, ETIMEDOUT, ECONNTIMEOUT, ...) and, rarely, a linked VAPID key that
     // does not parse: neither is the recipient's fault, so retry.
     const reason = (error as { code?: string }).code ?? (error as Error).message;
     throw new TransientDeliveryError(`push: sending to ${endpoint.host} failed (${reason})`, {

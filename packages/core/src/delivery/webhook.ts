@@ -1,15 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import { cached } from "../cache";
 import { link } from "../config";
-import { agentFor, type Destination, resolveDestination } from "./destination";
+import {
+  CONNECT_TIMEOUT_MS,
+  type Destination,
+  POST_TIMEOUT_MS,
+  post as postTo,
+  resolveDestination,
+} from "./destination";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 import type { Outcome } from "./provider";
 import * as SecretStore from "./webhook-secret-store";
-
-// Through the CommonJS modules, so node:http's lazy exports stay lazy (see ./destination).
-const { request: httpRequest } = process.getBuiltinModule("node:http");
-const { request: httpsRequest } = process.getBuiltinModule("node:https");
 
 /**
  * Webhooks: an HTTPS POST of `{ id, event, data, created_at }` signed with the tenant's secret.
@@ -24,9 +25,7 @@ const { request: httpsRequest } = process.getBuiltinModule("node:https");
  * dropping requests. Workers cache the stored secret for SECRET_CACHE_MS per container.
  */
 
-const TIMEOUT_MS = 10_000;
-/** Setting up the connection (TCP; TLS counts toward the whole) must take less than this. */
-export const CONNECT_TIMEOUT_MS = 3_000;
+export { CONNECT_TIMEOUT_MS } from "./destination";
 export const USER_AGENT = "Herald-Webhooks/1";
 export const SECRET_PREFIX = "whsec_";
 
@@ -128,8 +127,8 @@ export function verifyWebhook(input: {
 // --- Sending -----------------------------------------------------------------------------------
 
 /**
- * One POST over node:http(s) with the destination's pinned agent (fetch cannot take one without
- * a second copy of undici). Redirects are not followed; the answer's body is discarded.
+ * One webhook POST (`destination.post`); the answer's body is discarded. A failure to get an
+ * answer is transient, with a message saying which (no answer, no connection, unreachable).
  */
 export function post(
   destination: Destination,
@@ -139,52 +138,19 @@ export function post(
   label = "webhook",
 ) {
   const { url } = destination;
-  const request = url.protocol === "http:" ? httpRequest : httpsRequest;
-  return new Promise<number>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: "POST",
-        agent: agentFor(destination),
-        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
-      },
-      (res: IncomingMessage) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", reject);
-      },
-    );
-    // The whole exchange, not just socket idleness, must finish in time; and a receiver that
-    // does not even accept the connection gives up its worker slot much sooner.
-    const timer = setTimeout(
-      () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
-      TIMEOUT_MS,
-    );
-    let connectTimer: ReturnType<typeof setTimeout> | undefined;
-    req.on("socket", (socket) => {
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(
-        () => req.destroy(Object.assign(new Error("connect timed out"), { code: "ECONNTIMEOUT" })),
-        CONNECT_TIMEOUT_MS,
-      );
-      socket.once("connect", () => clearTimeout(connectTimer));
-    });
-    req.on("close", () => {
-      clearTimeout(timer);
-      clearTimeout(connectTimer);
-    });
-    req.on("error", reject);
-    req.end(body);
-  }).catch((error: unknown) => {
-    const code = (error as { code?: string }).code;
-    const what =
-      code === "ETIMEDOUT"
-        ? `no answer from ${url.host} within ${TIMEOUT_MS / 1000} s`
-        : code === "ECONNTIMEOUT"
-          ? `could not connect to ${url.host} within ${CONNECT_TIMEOUT_MS / 1000} s`
-          : `could not reach ${url.host} (${code ?? (error as Error).name})`;
-    throw new TransientDeliveryError(`${label}: ${what}`, { cause: error });
-  });
+  return postTo(destination, body, headers).then(
+    ({ status }) => status,
+    (error: unknown) => {
+      const code = (error as { code?: string }).code;
+      const what =
+        code === "ETIMEDOUT"
+          ? `no answer from ${url.host} within ${POST_TIMEOUT_MS / 1000} s`
+          : code === "ECONNTIMEOUT"
+            ? `could not connect to ${url.host} within ${CONNECT_TIMEOUT_MS / 1000} s`
+            : `could not reach ${url.host} (${code ?? (error as Error).name})`;
+      throw new TransientDeliveryError(`${label}: ${what}`, { cause: error });
+    },
+  );
 }
 
 /** 2xx delivered; 408, 429 and 5xx retried; anything else (other 4xx, redirects) fails for good. */
