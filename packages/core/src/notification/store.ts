@@ -159,7 +159,6 @@ function store(item: Item): Stored {
   if (typeof content !== "string") return { record: rest };
   const kept = Body.offload(Body.itemBytes(rest), content);
   if (!kept) return { record: { ...rest, content } };
-  Body.remember(bodyKey(item.pk, kept.sk), content);
   return {
     record: { ...rest, [Body.MARKER]: kept.sk },
     body: { pk: item.pk, sk: kept.sk, data: kept.data, expires_at: item.expires_at },
@@ -759,7 +758,11 @@ export async function setContent(
   set: Record<string, unknown>,
 ): Promise<Item | undefined> {
   const { record, body } = store({ ...item, ...set, content } as Item);
-  if (body) await putBody(body);
+  if (body) {
+    await putBody(body);
+    // This worker goes on to send it: its own write need not be read back.
+    Body.remember(bodyKey(body.pk, body.sk), JSON.stringify(content));
+  }
   const names: Record<string, string> = { "#status": "status" };
   const values: Record<string, unknown> = { ":sending": "sending", ":attempt": attempt };
   const sets: string[] = [];
