@@ -233,6 +233,45 @@ describe("large content in a body item", () => {
     expect(unread.body.unread).toBe(0);
   });
 
+  it("composes a large digest into a body of its own; its members keep theirs", async () => {
+    // Prepare
+    const { tenantId, api } = await tenant();
+    const recipient = unique("r");
+    const sends = await Promise.all(
+      ["a", "b", "c"].map((title) =>
+        api.request("POST", "/v1/notifications", {
+          channel: "in_app",
+          category: "reports",
+          digest: { every: "15m" },
+          recipient: { id: recipient },
+          content: { title, body: `${title} ✓ ${"Zeile ".repeat(500)}` },
+          immediate: true,
+        }),
+      ),
+    );
+    const digestId = sends[0]?.body.digest_id as string;
+
+    // Act: the opening, as the digest's queue message reaches the in-app worker.
+    const { deliverBatch } = await import("@herald/core/delivery/worker");
+    const { inApp } = await import("@herald/core/delivery/providers/in-app");
+    const message = JSON.stringify({ v: 1, tenant_id: tenantId, id: digestId });
+    await deliverBatch("in_app", inApp, [{ messageId: "m", receiptHandle: "r", body: message }]);
+    const digest = await settled(api, digestId, "delivered");
+    const members = await Promise.all(
+      sends.map((s) => api.request("GET", `/v1/notifications/${s.body.id}`)),
+    );
+    const stored = await partition(tenantId, digestId);
+
+    // Assess
+    expect(digest.content.title).toBe("3 new reports notifications");
+    expect(digest.content.body).toHaveLength(5_000);
+    expect(members.map((m) => m.body.content.title)).toEqual(["a", "b", "c"]);
+    expect(members.map((m) => m.body.content.body.length)).toEqual([3_004, 3_004, 3_004]);
+    expect(stored.status?.content).toBeUndefined();
+    // (A digest's item is over a KB without its content: it lists its members twice.)
+    expect(stored.bodies.map((b) => b.sk)).toEqual([stored.status?.body]);
+  });
+
   it("expires the body with its notification: the TTL sweep deletes both", async () => {
     // Prepare
     const { tenantId } = await tenant();
