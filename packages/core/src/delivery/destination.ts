@@ -2,7 +2,7 @@ import { lookup } from "node:dns/promises";
 import type * as Http from "node:http";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { URL } from "node:url";
-import { once } from "../aws/once";
+import { once } from "../once";
 import { tuning } from "../config";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 
