@@ -1,4 +1,4 @@
-import { Resource } from "sst";
+import { Resource } from "sst/resource";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 // Pure: config reads links (SST's `Resource`) and the environment once per container, so each

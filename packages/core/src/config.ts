@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { Resource } from "sst";
+import { Resource } from "sst/resource";
 
 /**
  * The one place configuration reaches code from: linked resources (`SST_RESOURCE_*`, read by
