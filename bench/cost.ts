@@ -295,11 +295,18 @@ function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
       (1 / batch) * CONFIG.initMs(worker));
   const billedMs =
     authorizer * Math.ceil(d.authorizer) + Math.ceil(sendMs) + Math.ceil(workerMs) / batch + initMs;
-  const heraldSqs = sum(
-    Object.entries(m.requests)
-      .filter(([k]) => k.startsWith("SQS "))
-      .map(([, v]) => v),
-  );
+  // A Scheduler send's early fire is sent back to the queue by its worker batch, ten to a
+  // SendMessageBatch (delivery/hold.ts): one call per batch of `batch` fires, whatever batches
+  // the local runner happened to form. (Single sends make no other SendMessageBatch.)
+  const holds = m.requests["SQS SendMessageBatch"] ?? 0;
+  const heraldSqs =
+    sum(
+      Object.entries(m.requests)
+        .filter(([k]) => k.startsWith("SQS "))
+        .map(([, v]) => v),
+    ) -
+    holds +
+    (holds > 0 ? m.onBehalf.schedulerInvocations / batch : 0);
   const logEvents = m.logs.lines + m.onBehalf.apiGatewayRequests + invocations * 3;
   return {
     dynamoReadUnits: m.dynamo.readUnits,
@@ -347,7 +354,7 @@ const ASSUMPTIONS = [
   `Authorizer: ${CONFIG.authorizerPerRequest === 1 ? "one invocation per API request (no result cache)" : `API Gateway caches its answer ${(manifest as { authorizerCacheSeconds?: number }).authorizerCacheSeconds} s per key; at ${KEY_REQUESTS_PER_SECOND} requests a second per key that is ${CONFIG.authorizerPerRequest.toFixed(4)} invocations per request (the local cloud caches too, so its key lookups are counted as they happen)`}.`,
   "Lambda SQS poller: ReceiveMessage + DeleteMessageBatch per batch, so 2 requests per message at batch size 1 (worst case) and 0.2 at full batches of 10 (the manifest's batching window is what fills them at moderate traffic); the worker then runs once per message or once per 10. Empty long polls of idle queues are a fixed monthly cost, not per notification, and left out.",
   `Lambda compute: ${LAMBDA.architecture}, ${LAMBDA.memoryMb} MB (SST default; stacks set no memory), billed ms = each invocation's median duration measured in this run, rounded up; the full-batch worker duration is the 10-record invocation divided by 10. Init billing: ${COLD_START_SHARE * 100} % of invocations start cold and bill their init (the bundles part's init ms, or 250 ms without it).`,
-  "Delayed sends cost what immediate ones do (DelaySeconds is a parameter of the same SendMessage); scheduled sends add one Scheduler invocation and its SendMessage; creating and deleting schedules is free.",
+  "Delayed sends cost what immediate ones do (DelaySeconds is a parameter of the same SendMessage); scheduled sends add one Scheduler invocation and its SendMessage, and the worker's SendMessageBatch that holds the early fire until due (one per batch of fires); creating and deleting schedules is free.",
   "SES SendEmail and End User Messaging SendTextMessage are priced as provider fees (per message), listed apart and not in the totals; web push and webhooks are outbound HTTPS, free apart from data transfer.",
   `CloudWatch Logs: the handlers' JSON lines (Herald's and EMF metric lines) as written in this run at INFO, plus API Gateway's access line (${CONFIG.accessLogBytes} B${(manifest as { accessLogFormat?: string }).accessLogFormat ? ", the manifest's format" : ", SST's default format"}), plus ${CONFIG.platformLogBytes ? `Lambda's START/END/REPORT lines (${CONFIG.platformLogBytes} B per invocation, text format)` : "no START/END/REPORT lines (JSON log format, system log level WARN)"}, plus ${LOG_EVENT_OVERHEAD} B per event.`,
   `Data transfer: Upstash request and response bodies as measured, plus ${UPSTASH_HTTP_OVERHEAD_BYTES} B of HTTP headers per request, at the internet egress rate. Storage: the items and index entries a notification creates (100 B overhead each), kept ${RETENTION_DAYS} days (the default retention; TTL deletes are free).`,

@@ -41,7 +41,7 @@ process.on("uncaughtException", (error) => {
 const started = performance.now();
 
 // The whole bench: each part in a process of its own. Herald's clients are created once per
-// container, as in Lambda (packages/core/src/aws/once.ts), so in one process they stay bound to
+// container, as in Lambda (packages/core/src/once.ts), so in one process they stay bound to
 // the first local cloud's endpoints: a part that starts a second cloud talked to the first
 // one's closed ports, and the run hung when the topic part's cloud was stopped.
 if (!only) {

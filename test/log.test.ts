@@ -218,16 +218,23 @@ describe("log lines", () => {
     log.setContext({ requestId: "req-1", tenant: "t1", shared: "context" });
 
     // Act
-    const [levelWarning, messageWarning, line] = records(
+    const [levelWarning, messageWarning, timeWarning, line] = records(
       capture(() =>
-        log.info("request", { status: 200, shared: "field", level: "x", message: "y" }),
+        log.info("request", {
+          status: 200,
+          shared: "field",
+          level: "x",
+          message: "y",
+          time: "then",
+        }),
       ),
     );
 
-    // Assess: fields win over context; keys Powertools reserved are dropped, with a warning.
-    expect([levelWarning, messageWarning].map((w) => [w?.level, w?.message])).toEqual([
+    // Assess: fields win over context; the line's own keys are dropped, with a warning.
+    expect([levelWarning, messageWarning, timeWarning].map((w) => [w?.level, w?.message])).toEqual([
       ["warn", 'The key "level" is a reserved key and will be dropped.'],
       ["warn", 'The key "message" is a reserved key and will be dropped.'],
+      ["warn", 'The key "time" is a reserved key and will be dropped.'],
     ]);
     expect(Object.keys(line!)).toEqual([
       "level",

@@ -482,3 +482,63 @@ describe("local API Gateway with a Lambda authorizer", () => {
     expect(denied.status).toBe(403);
   });
 });
+
+describe("local API Gateway's access log", () => {
+  const lines: string[] = [];
+  const format = JSON.stringify({
+    requestId: "$context.requestId",
+    route: "$context.routeKey",
+    status: "$context.status",
+    tenantId: "$context.authorizer.tenantId",
+    error: "$context.error.message",
+    unknown: "$context.somethingElse",
+  });
+  let api: LocalApiGateway;
+
+  beforeAll(async () => {
+    api = await startApiGateway({
+      routes: [route("GET /secure", echo), route("GET /open", echo, { auth: false })],
+      authorizer: {
+        handler: async () => async (event: APIGatewayRequestAuthorizerEventV2) =>
+          event.identitySource[0] === "Bearer good"
+            ? // A value that needs escaping in a JSON string.
+              { isAuthorized: true, context: { tenantId: 'ten_"1"\\' } }
+            : { isAuthorized: false },
+      },
+      accessLog: { format, write: (line) => lines.push(line) },
+    });
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it("writes one line per request in the stage's format, '-' where a request has no value", async () => {
+    // Act
+    const ok = await call(`${api.url}/secure`, { headers: { authorization: "Bearer good" } });
+    await call(`${api.url}/secure`, { headers: { authorization: "Bearer bad" } });
+    await call(`${api.url}/secure`);
+    await call(`${api.url}/nowhere`);
+
+    // Assess
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed).toEqual([
+      {
+        requestId: ok.headers["apigw-requestid"],
+        route: "GET /secure",
+        status: "200",
+        tenantId: 'ten_"1"\\',
+        error: "-",
+        unknown: "-",
+      },
+      expect.objectContaining({
+        route: "GET /secure",
+        status: "403",
+        tenantId: "-",
+        error: "Forbidden",
+      }),
+      expect.objectContaining({ route: "GET /secure", status: "401", error: "Unauthorized" }),
+      expect.objectContaining({ route: "-", status: "404", error: "Not Found" }),
+    ]);
+  });
+});

@@ -50,8 +50,11 @@ const levelFromEnvironment = () =>
 let threshold = levelFromEnvironment();
 let context: Record<string, unknown> = {};
 
-/** Keys Powertools kept for itself: dropped from context and fields, with a warning. */
-const RESERVED = new Set(["level", "message", "sampling_rate", "service", "timestamp"]);
+/**
+ * The line's own keys: dropped from context and fields, with a warning, so a field never
+ * overwrites when, how loud or what a line is (Powertools reserved its own set likewise).
+ */
+const RESERVED = new Set(["level", "time", "message", "xray_trace_id"]);
 
 function unreserved(fields: Record<string, unknown>): Record<string, unknown> {
   const kept = Object.entries(fields).filter(([key]) => {

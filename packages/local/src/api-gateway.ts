@@ -59,6 +59,12 @@ export interface ApiGatewayOptions {
   timeoutMs?: number;
   /** Handler, authorizer and emulator failures; default: one line on stderr. */
   onError?: (error: unknown) => void;
+  /**
+   * API Gateway's access log: one line per request in `format` (the stage's
+   * `accessLogSettings.format`, `$context.*` variables filled in as API Gateway fills them, "-"
+   * where a request has no value), handed to `write`. Default: none.
+   */
+  accessLog?: { format: string; write: (line: string) => void };
 }
 
 /** A route key API Gateway would refuse. */
@@ -104,7 +110,13 @@ type RequestContext = APIGatewayEventRequestContextV2 & {
   authorizer?: { lambda: Record<string, unknown> };
 };
 type Event = APIGatewayProxyEventV2 & { requestContext: RequestContext };
-type Reply = { status: number; headers: Record<string, string | string[]>; body: Buffer };
+type Reply = {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  /** API Gateway's own answer (not the integration's): its message, `$context.error.message`. */
+  own?: string;
+};
 
 interface CompiledRoute {
   key: string;
@@ -242,6 +254,13 @@ interface Gateway {
   authorizer?: AuthorizerRuntime;
   timeoutMs: number;
   report: (error: unknown) => void;
+  accessLog?: ApiGatewayOptions["accessLog"];
+}
+
+/** What one request leaves for its access log line. */
+interface Trace {
+  routeKey?: string;
+  authorizer?: Record<string, unknown>;
 }
 
 function buildEvent(
@@ -356,7 +375,7 @@ async function runAuthorizer(
 }
 
 /** Runs the authorizer for a guarded route; undefined to go on, or the reply that ends it. */
-async function authorize(gateway: Gateway, event: Event): Promise<Reply | undefined> {
+async function authorize(gateway: Gateway, event: Event, trace: Trace): Promise<Reply | undefined> {
   const runtime = gateway.authorizer;
   if (!runtime) return undefined;
   const identitySource = runtime.identity.map((read) => read(event));
@@ -369,6 +388,7 @@ async function authorize(gateway: Gateway, event: Event): Promise<Reply | undefi
       gateway.timeoutMs,
     );
     if (!result.isAuthorized) return message(403, "Forbidden");
+    trace.authorizer = result.context;
     event.requestContext.authorizer = { lambda: result.context ?? {} };
     return undefined;
   } catch (error) {
@@ -386,6 +406,7 @@ function message(status: number, text: string): Reply {
     status,
     headers: { "content-type": "application/json" },
     body: Buffer.from(JSON.stringify({ message: text })),
+    own: text,
   };
 }
 
@@ -455,15 +476,21 @@ function send(res: ServerResponse, reply: Reply, requestId: string) {
   res.end(reply.body);
 }
 
-async function respond(gateway: Gateway, req: IncomingMessage, requestId: string) {
+async function respond(
+  gateway: Gateway,
+  req: IncomingMessage,
+  requestId: string,
+  trace: Trace,
+): Promise<Reply> {
   const { rawPath } = splitUrl(req.url ?? "/");
   const match = matchRoute(gateway.routes, req.method ?? "GET", rawPath);
   const body = await readBody(req, MAX_BODY_BYTES);
   if (!body) return message(413, "Request Entity Too Large");
   if (!match) return message(404, "Not Found");
+  trace.routeKey = match.route.key;
   const event = buildEvent(req, body, match, requestId, gateway.apiId);
   if (match.route.auth) {
-    const refusal = await authorize(gateway, event);
+    const refusal = await authorize(gateway, event, trace);
     if (refusal) return refusal;
   }
   return integrate(gateway, match.route, event);
@@ -496,9 +523,11 @@ function preflight(req: IncomingMessage): Reply {
 
 async function handle(gateway: Gateway, req: IncomingMessage, res: ServerResponse) {
   const requestId = newRequestId();
+  const started = new Date();
+  const trace: Trace = {};
   let reply: Reply;
   try {
-    reply = isPreflight(req) ? preflight(req) : await respond(gateway, req, requestId);
+    reply = isPreflight(req) ? preflight(req) : await respond(gateway, req, requestId, trace);
   } catch (error) {
     gateway.report(error);
     reply = message(500, "Internal Server Error");
@@ -507,6 +536,42 @@ async function handle(gateway: Gateway, req: IncomingMessage, res: ServerRespons
     reply = { ...reply, headers: { ...reply.headers, "access-control-allow-origin": "*" } };
   }
   if (!res.headersSent && !res.destroyed) send(res, reply, requestId);
+  if (gateway.accessLog) {
+    const line = accessLine(gateway.accessLog.format, {
+      "$context.requestId": requestId,
+      "$context.requestTime": clfTime(started),
+      "$context.routeKey": trace.routeKey ?? "-",
+      "$context.status": String(reply.status),
+      "$context.responseLatency": String(Date.now() - started.getTime()),
+      "$context.identity.sourceIp": req.socket.remoteAddress ?? "-",
+      "$context.error.message": reply.own ?? "-",
+      ...Object.fromEntries(
+        Object.entries(trace.authorizer ?? {}).map(([key, value]) => [
+          `$context.authorizer.${key}`,
+          String(value),
+        ]),
+      ),
+    });
+    gateway.accessLog.write(line);
+  }
+}
+
+/** `$context.requestTime`'s format: `30/Nov/2026:14:10:00 +0000`. */
+function clfTime(at: Date): string {
+  const [, day, month, year, time] =
+    /^\w+, (\d+) (\w+) (\d+) ([\d:]+) GMT$/.exec(at.toUTCString()) ?? [];
+  return `${day}/${month}/${year}:${time} +0000`;
+}
+
+/**
+ * One access line: every `$context.…` variable of `format` replaced by its value ("-" when the
+ * request has none). Values are escaped for the JSON string they stand in, so a line stays
+ * parseable whatever a client sent.
+ */
+export function accessLine(format: string, values: Record<string, string>): string {
+  return format.replace(/\$context\.[A-Za-z0-9_.]+/g, (variable) =>
+    JSON.stringify(values[variable] ?? "-").slice(1, -1),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,6 +588,7 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<LocalApi
     authorizer: opts.authorizer && authorizerRuntime(opts.authorizer),
     timeoutMs: opts.timeoutMs ?? 30_000,
     report: opts.onError ?? defaultReport,
+    accessLog: opts.accessLog,
   };
   const server = createServer((req, res) => {
     handle(gateway, req, res).catch((error: unknown) => {

@@ -66,6 +66,11 @@ export interface LocalCloudOptions {
   env?: Record<string, string>;
   /** Where handler and infrastructure errors go; default stderr. */
   onError?: (error: unknown) => void;
+  /**
+   * API Gateway's access log (the manifest's format, as the stage writes it to CloudWatch Logs
+   * in AWS): one line per request, handed here. Default: not written.
+   */
+  accessLog?: (line: string) => void;
 }
 
 export interface LocalCloud {
@@ -398,6 +403,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         resultsTtlSeconds: options.authorizerCacheSeconds ?? manifest.authorizerCacheSeconds,
       },
       onError,
+      ...(options.accessLog
+        ? { accessLog: { format: manifest.accessLogFormat, write: options.accessLog } }
+        : {}),
     });
     stops.push(api.stop);
     // Emails link back to the API (one-click unsubscribe); its port is known only now.

@@ -18,6 +18,8 @@ const cloud = await startLocalCloud({
     redis: apiPort + 4,
     socket: apiPort + 6,
   },
+  // API Gateway's access log, one JSON line per request, as the stage writes it in AWS.
+  accessLog: (line) => process.stdout.write(`${line}\n`),
 });
 
 /**

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { once } from "./once";
+import { once } from "../once";
 
 /** The DynamoDB document client (see ./clients.ts for why one module per client). */
 export const dynamo = /* @__PURE__ */ once(() =>

@@ -2,8 +2,8 @@ import { lookup } from "node:dns/promises";
 import type * as Http from "node:http";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { URL } from "node:url";
-import { once } from "../aws/once";
 import { tuning } from "../config";
+import { once } from "../once";
 import { PermanentDeliveryError, TransientDeliveryError } from "./errors";
 
 // node:http through its CommonJS module, not an ESM import: the ESM form reads every export at

@@ -12,7 +12,7 @@ import * as Gate from "../workflow/gate";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
 import { suppressOn } from "./feedback";
-import { hold } from "./hold";
+import { hold, holdEarly } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
 import { isSimulated, simulate } from "./simulate";
@@ -41,19 +41,25 @@ export async function deliverBatch(
   provider: Provider,
   records: QueueRecord[],
 ): Promise<BatchResult> {
+  // Early ones (a schedule's batch, fired ahead on purpose) go back to the queue together.
+  const parsed = records.flatMap((record) => {
+    const message = parse(record);
+    return message ? [{ record, message }] : [];
+  });
+  const held = await holdEarly(channel, parsed);
   // The batch's hourly counts and CloudWatch metrics are written when it is done, once per
   // counter and one EMF line per dimension set, not once per notification.
   const outcomes = await Counters.batched(() =>
     Telemetry.batched(() =>
       Promise.all(
-        records.map(async (record) =>
-          (await deliverOne(channel, provider, record)) ? undefined : record,
+        held.now.map(async ({ record, message }) =>
+          (await deliverOne(channel, provider, message, record)) ? undefined : record,
         ),
       ),
     ),
   );
   return {
-    batchItemFailures: outcomes
+    batchItemFailures: [...held.failed.map(({ record }) => record), ...outcomes]
       .filter((record) => record !== undefined)
       .map((record) => ({ itemIdentifier: record.messageId })),
   };
@@ -65,14 +71,13 @@ type Claimed = Extract<Notification.Claim, { kind: "claimed" }>;
 async function deliverOne(
   channel: Channel,
   provider: Provider,
+  message: Message,
   record: QueueRecord,
 ): Promise<boolean> {
-  const message = parse(record);
-  if (!message) return true;
   const { tenant_id: tenantId, id, gen = 0 } = message;
   let claimedHere = false;
   try {
-    // Early (a Scheduler send fires ahead on purpose): wait out the rest before claiming.
+    // Due within a second (or, rarely, early again): wait out the rest before claiming.
     if ((await hold(channel, message)) === "requeued") return true;
     // Claimed, or for in-app only read: its delivery is one conditional write (`take`).
     const claimed = await Notification.take(
