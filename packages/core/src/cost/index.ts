@@ -86,7 +86,7 @@ export function usd(usage: Usage, retentionDays: number): Usd {
 export const TYPICAL: Record<CostChannel, Usage> = {
   email: {
     dynamoReadUnits: 0.5,
-    dynamoWriteUnits: 6.1,
+    dynamoWriteUnits: 5.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,
@@ -95,7 +95,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     redisCommands: 0.1,
     logBytes: 610,
     transferBytes: 80,
-    storedBytes: 1200,
+    storedBytes: 990,
     appSyncEvents: 0,
   },
   push: {
@@ -114,7 +114,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
   },
   sms: {
     dynamoReadUnits: 0,
-    dynamoWriteUnits: 6.1,
+    dynamoWriteUnits: 5.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,
@@ -123,7 +123,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
     redisCommands: 0.25,
     logBytes: 600,
     transferBytes: 200,
-    storedBytes: 1180,
+    storedBytes: 950,
     appSyncEvents: 0,
   },
   webhook: {
