@@ -1,15 +1,22 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type FeedEvent, Herald, subscribe } from "@herald/client";
 import { describe, expect, it } from "vitest";
 import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
 
 /**
  * Provider feedback on the local cloud: SES mailbox simulator addresses answered by the local
- * event destination, other SES events and SMS receipts published to the same handler.
+ * event destination, other SES events and SMS receipts published to the same handler. Every
+ * event names its notification by the tags the provider echoes (SES `mail.tags`, SMS `context`).
  */
 const cloud = useLocalCloud();
 
 async function tenant() {
-  return client(cloud().apiUrl, await cloud().createKey(unique("tenant")));
+  return (await tenantWithId()).api;
+}
+
+async function tenantWithId() {
+  const id = unique("tenant");
+  return { id, api: client(cloud().apiUrl, await cloud().createKey(id)) };
 }
 
 type Api = Awaited<ReturnType<typeof tenant>>;
@@ -38,12 +45,25 @@ async function sendEmail(api: Api, email: string) {
   return accepted.body.id as string;
 }
 
-function sesEvent(messageId: string, eventType: string, detail: Record<string, unknown>) {
-  return {
-    eventType,
-    mail: { timestamp: new Date().toISOString(), messageId, destination: ["x@example.com"] },
-    ...detail,
-  };
+/** An SES event about a message the stand-in accepted, with the `mail` (tags too) SES sends. */
+async function sesEvent(messageId: string, eventType: string, detail: Record<string, unknown>) {
+  return { eventType, mail: await cloud().feedback.mailOf(messageId), ...detail };
+}
+
+/** The index item the worker wrote for each email and SMS before tags named the tenant. */
+function legacyKey(provider: "ses" | "sms", messageId: string) {
+  return { pk: `PMID#${provider}#${messageId}`, sk: "PMID" };
+}
+
+async function table() {
+  const { dynamo } = await import("@herald/core/aws/dynamo");
+  return { dynamo: dynamo(), TableName: cloud().tableName };
+}
+
+async function legacyItem(provider: "ses" | "sms", messageId: string) {
+  const { dynamo, TableName } = await table();
+  const got = await dynamo.send(new GetCommand({ TableName, Key: legacyKey(provider, messageId) }));
+  return got.Item;
 }
 
 describe("provider feedback moves statuses", () => {
@@ -148,7 +168,7 @@ describe("provider feedback moves statuses", () => {
     const messageId = sent.provider_message_id as string;
 
     await cloud().feedback.publish(
-      sesEvent(messageId, "DeliveryDelay", {
+      await sesEvent(messageId, "DeliveryDelay", {
         deliveryDelay: {
           timestamp: new Date().toISOString(),
           delayType: "TransientCommunicationFailure",
@@ -166,7 +186,7 @@ describe("provider feedback moves statuses", () => {
     expect(delayed.events[0].detail).toContain("421 4.4.7");
 
     await cloud().feedback.publish(
-      sesEvent(messageId, "Bounce", {
+      await sesEvent(messageId, "Bounce", {
         bounce: {
           bounceType: "Transient",
           bounceSubType: "MailboxFull",
@@ -181,7 +201,7 @@ describe("provider feedback moves statuses", () => {
     expect(bounced.events[1]).toMatchObject({ bounce_type: "soft" });
     expect(bounced.last_error).toContain("452 4.2.2");
 
-    const late = sesEvent(messageId, "Delivery", {
+    const late = await sesEvent(messageId, "Delivery", {
       delivery: {
         timestamp: new Date().toISOString(),
         recipients: ["x@example.com"],
@@ -200,7 +220,7 @@ describe("provider feedback moves statuses", () => {
   });
 
   it("SMS: a delivery receipt marks it delivered, a carrier failure failed with the carrier status", async () => {
-    const api = await tenant();
+    const { id: tenantId, api } = await tenantWithId();
     const send = async () => {
       const accepted = await api.request("POST", "/v1/notifications", {
         channel: "sms",
@@ -215,27 +235,19 @@ describe("provider feedback moves statuses", () => {
     };
     const [first, second] = await Promise.all([send(), send()]);
 
-    await cloud().feedback.publish({
-      eventType: "TEXT_DELIVERED",
-      eventTimestamp: Date.now(),
-      messageId: first.provider_message_id,
-      messageStatus: "DELIVERED",
-      messageStatusDescription: "Message has been accepted by phone",
-      destinationPhoneNumber: "+14155550123",
-    });
-    await cloud().feedback.publish({
-      eventType: "TEXT_CARRIER_UNREACHABLE",
-      eventTimestamp: Date.now(),
-      messageId: second.provider_message_id,
-      messageStatus: "CARRIER_UNREACHABLE",
-      messageStatusDescription: "The carrier could not be reached",
-      destinationPhoneNumber: "+14155550123",
-    });
+    // The receipts End User Messaging publishes: the request's Context in `context`.
+    const delivered = cloud().sms.receipt(first.provider_message_id, "TEXT_DELIVERED");
+    const unreachable = cloud().sms.receipt(second.provider_message_id, "TEXT_CARRIER_UNREACHABLE");
+    await cloud().feedback.publish(delivered);
+    await cloud().feedback.publish(unreachable);
 
-    const delivered = await until(api, first.id, "delivered");
-    expect(delivered.events[0]).toMatchObject({ provider: "sms", status: "delivered" });
+    expect(delivered.context).toEqual({ tenant_id: tenantId, notification_id: first.id });
+    const done = await until(api, first.id, "delivered");
+    expect(done.events[0]).toMatchObject({ provider: "sms", status: "delivered" });
     const failed = await until(api, second.id, "failed");
     expect(failed.last_error).toContain("CARRIER_UNREACHABLE");
+    // Correlated by the context: the worker wrote no message-id item.
+    expect(await legacyItem("sms", first.provider_message_id)).toBeUndefined();
   });
 
   it("web push: a gone subscription (410) fails subscription_gone and leaves the profile", async () => {
@@ -257,6 +269,126 @@ describe("provider feedback moves statuses", () => {
     expect(failed.last_error).toContain("410");
     const { body: profile } = await api.request("GET", `/v1/recipients/${recipient}`);
     expect(profile.push_subscription).toBeUndefined();
+  });
+});
+
+describe("correlation by the tags the provider echoes", () => {
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  /** What a promise settled with: its value, or the error it threw. */
+  const settled = (promise: Promise<unknown>) =>
+    promise.then(
+      (value) => value,
+      (error: unknown) => error,
+    );
+
+  it("SES events name the tenant and notification in mail.tags; no message-id item is written", async () => {
+    const { id: tenantId, api } = await tenantWithId();
+    const id = await sendEmail(api, simulator("success"));
+    const done = await until(api, id, "delivered");
+
+    const published = cloud().feedback.published as {
+      mail?: { messageId: string; tags: unknown };
+    }[];
+    const event = published.find((each) => each.mail?.messageId === done.provider_message_id);
+    expect(event?.mail?.tags).toEqual({ tenant_id: [tenantId], notification_id: [id] });
+    expect(await legacyItem("ses", done.provider_message_id)).toBeUndefined();
+  });
+
+  it("an event without tags (sent before them) resolves through its legacy message-id item", async () => {
+    const { id: tenantId, api } = await tenantWithId();
+    const id = await sendEmail(api, `${unique("old")}@example.com`);
+    const sent = await until(api, id, "sent");
+    const messageId = sent.provider_message_id as string;
+    const { dynamo, TableName } = await table();
+    await dynamo.send(
+      new PutCommand({
+        TableName,
+        Item: {
+          ...legacyKey("ses", messageId),
+          tenant_id: tenantId,
+          id,
+          channel: "email",
+          expires_at: Math.floor(Date.now() / 1000) + 3600,
+        },
+      }),
+    );
+    const { tags: _tags, ...untagged } = await cloud().feedback.mailOf(messageId);
+
+    await cloud().feedback.publish({
+      eventType: "Delivery",
+      mail: untagged,
+      delivery: { timestamp: new Date().toISOString(), recipients: untagged.destination },
+    });
+
+    const delivered = await until(api, id, "delivered");
+    expect(delivered.events[0]).toMatchObject({ status: "delivered", provider: "ses" });
+  });
+
+  it("a tag naming another tenant's notification touches nothing", async () => {
+    const { receive } = await import("@herald/core/delivery/feedback");
+    const victim = await tenantWithId();
+    const other = await tenantWithId();
+    const address = `${unique("victim")}@example.com`;
+    const id = await sendEmail(victim.api, address);
+    const sent = await until(victim.api, id, "sent");
+    const mail = await cloud().feedback.mailOf(sent.provider_message_id);
+    // The victim's own message id, but tags naming the other tenant with the victim's id.
+    const forged = (timestamp: string) => ({
+      eventType: "Bounce",
+      mail: { ...mail, tags: { tenant_id: [other.id], notification_id: [id] } },
+      bounce: {
+        bounceType: "Permanent",
+        bounceSubType: "General",
+        bouncedRecipients: [{ emailAddress: address, diagnosticCode: "smtp; 550 5.1.1" }],
+        timestamp,
+      },
+    });
+
+    const old = await receive(forged(minutesAgo(20)));
+    const recent = await settled(receive(forged(new Date().toISOString())));
+
+    expect(old).toEqual({ kind: "unmatched" });
+    // Within the grace an unknown notification is retried, as one not yet recorded would be.
+    expect(recent).toBeInstanceOf(Error);
+    const { body: after } = await victim.api.request("GET", `/v1/notifications/${id}`);
+    expect(after.status).toBe("sent");
+    expect(after.events ?? []).toEqual([]);
+    for (const api of [victim.api, other.api]) {
+      const listed = await api.request("GET", `/v1/suppressions/${encodeURIComponent(address)}`);
+      expect(listed.status).toBe(404);
+    }
+  });
+
+  it("an event about a notification not yet sent is retried within the grace", async () => {
+    const { receive } = await import("@herald/core/delivery/feedback");
+    const { id: tenantId, api } = await tenantWithId();
+    const accepted = await api.request(
+      "POST",
+      "/v1/notifications",
+      emailBody({ immediate: false, send_at: new Date(Date.now() + 3_600_000).toISOString() }),
+    );
+    expect(accepted.status).toBe(202);
+    const id = accepted.body.id as string;
+    const event = (timestamp: string) => ({
+      eventType: "Delivery",
+      mail: {
+        timestamp,
+        source: "notifications@herald.local",
+        messageId: unique("ses-message"),
+        destination: ["x@example.com"],
+        tags: { tenant_id: [tenantId], notification_id: [id] },
+      },
+      delivery: { timestamp, recipients: ["x@example.com"] },
+    });
+
+    const early = await settled(receive(event(new Date().toISOString())));
+    const stale = await receive(event(minutesAgo(20)));
+
+    expect(String(early)).toMatch(/before it was marked sent/);
+    expect(stale).toMatchObject({ kind: "early" });
+    const { body } = await api.request("GET", `/v1/notifications/${id}`);
+    expect(body.status).toBe("scheduled");
+    expect(body.events ?? []).toEqual([]);
   });
 });
 
@@ -310,7 +442,7 @@ describe("suppression", () => {
     const id = await sendEmail(api, soft);
     const sent = await until(api, id, "sent");
     await cloud().feedback.publish(
-      sesEvent(sent.provider_message_id, "Bounce", {
+      await sesEvent(sent.provider_message_id, "Bounce", {
         bounce: {
           bounceType: "Transient",
           bounceSubType: "MailboxFull",

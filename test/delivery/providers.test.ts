@@ -266,7 +266,7 @@ describe("sms", () => {
     const text = `Your code is ${randomUUID().slice(0, 6)}`;
 
     // Act
-    const outcome = await sms.sendSms({ id, phone: "+14155550100", text });
+    const outcome = await sms.sendSms({ tenantId: "acme", id, phone: "+14155550100", text });
 
     // Assess
     expect(outcome.status).toBe("sent");
@@ -277,7 +277,7 @@ describe("sms", () => {
       destination: "+14155550100",
       body: text,
       messageType: "TRANSACTIONAL",
-      context: { notification_id: id },
+      context: { tenant_id: "acme", notification_id: id },
     });
   });
 
@@ -291,7 +291,12 @@ describe("sms", () => {
     smsService.failNext(1, failure);
 
     // Act
-    const sending = sms.sendSms({ id: unique("ntf"), phone: "+14155550100", text: "hi" });
+    const sending = sms.sendSms({
+      tenantId: "acme",
+      id: unique("ntf"),
+      phone: "+14155550100",
+      text: "hi",
+    });
 
     // Assess
     await expect(sending).rejects.toBeInstanceOf(errors[expected]);
@@ -304,7 +309,7 @@ describe("sms", () => {
     const phone = "555-0100";
 
     // Act
-    const sending = sms.sendSms({ id: unique("ntf"), phone, text: "hi" });
+    const sending = sms.sendSms({ tenantId: "acme", id: unique("ntf"), phone, text: "hi" });
 
     // Assess
     await expect(sending).rejects.toBeInstanceOf(errors.PermanentDeliveryError);

@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import * as sesModule from "aws-ses-v2-local";
 import dynalite from "dynalite";
 import { createSqsServer } from "local-aws-sqs";
 import webpush from "web-push";
@@ -19,6 +18,7 @@ import { type PushService, startPushService } from "./push-service";
 import { type QueueMapping, type QueueRunner, startQueueRunner } from "./queue-runner";
 import { type RedisEmulator, startRedis } from "./redis";
 import { type SchedulerEmulator, startScheduler } from "./scheduler";
+import { startSes } from "./ses";
 import { type SmsEmulator, startSms } from "./sms";
 import { startTtlSweeper, type TtlSweeper } from "./ttl";
 
@@ -110,10 +110,6 @@ export interface LocalCloud {
 const REGION = "us-east-1";
 /** The AppSync Events channel namespace Herald publishes in (packages/core/src/realtime/socket.ts). */
 const SocketNamespace = "feed";
-// aws-ses-v2-local is CommonJS with `exports.default`: Node's ESM loader hands that over as
-// `default.default`, bundlers as `default`.
-const sesServer = ((sesModule.default as unknown as { default?: typeof sesModule.default })
-  .default ?? sesModule.default) as typeof sesModule.default;
 const ROOT = new URL("../../../", import.meta.url);
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -252,9 +248,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       options.maxReceiveCount ?? manifest.queueSettings.maxReceiveCount,
     );
 
-    const ses = await sesServer({ host: "127.0.0.1", port: ports.ses ?? 0 });
-    stops.push(() => close(ses));
-    const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+    const ses = await startSes({ port: ports.ses ?? 0 });
+    stops.push(ses.stop);
+    const sesUrl = ses.url;
 
     const scheduler = await startScheduler({
       port: ports.scheduler ?? 0,
@@ -352,6 +348,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const feedback = startFeedback({
       sesUrl,
+      tagsOf: ses.tagsOf,
       handler: loader(manifest.feedback),
       onError,
     });

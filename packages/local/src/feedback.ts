@@ -8,9 +8,12 @@ import { invoke, LOCAL_ACCOUNT_ID, LOCAL_REGION, lazy } from "./lambda";
  * events. It watches what the SES stand-in (aws-ses-v2-local) accepted and answers SES's mailbox
  * simulator addresses with the events real SES sends for them (labels such as
  * `bounce+anything@simulator.amazonses.com` too); mail to other addresses gets no events, as a
- * real inbox would answer nothing Herald could see here. `publish` hands any other event (an SMS
- * receipt, a delivery delay) to the handler the same way. A delivery the handler throws on is
- * retried with backoff, as SNS retries a failing Lambda subscriber.
+ * real inbox would answer nothing Herald could see here. Each event's `mail` carries the message's
+ * tags in `mail.tags` (`{ name: [values] }`), as SES event publishing does: the SES stand-in keeps
+ * none, so they come from the recording proxy in front of it (./ses.ts). `publish` hands any other
+ * event (an SMS receipt from `sms.receipt`, a delivery delay built on `mailOf`) to the handler the
+ * same way. A delivery the handler throws on is retried with backoff, as SNS retries a failing
+ * Lambda subscriber.
  */
 
 export interface FeedbackEmulator {
@@ -18,6 +21,11 @@ export interface FeedbackEmulator {
   publish(message: unknown): Promise<void>;
   /** Events published so far (simulator answers and `publish`), oldest first. */
   published: ReadonlyArray<unknown>;
+  /**
+   * The `mail` object SES puts in every event about a message the stand-in accepted (timestamp,
+   * source, messageId, destination, tags), for building other events; throws for an unknown id.
+   */
+  mailOf(messageId: string): Promise<SesMail>;
   stop(): Promise<void>;
 }
 
@@ -33,19 +41,44 @@ interface StoredEmail {
   at?: number;
 }
 
-/** The SES events real SES publishes for a mailbox simulator address, in order. */
-export function simulatorEvents(email: StoredEmail, address: string, now = new Date()): unknown[] {
-  const kind = SIMULATOR.exec(address)?.[1]?.toLowerCase();
-  if (!kind) return [];
-  const stamp = now.toISOString();
-  const mail = {
+/** The `mail` object of an SES event (the fields Herald's handler and tests look at). */
+export interface SesMail {
+  timestamp: string;
+  source: string;
+  messageId: string;
+  destination: string[];
+  /** The message's tags, `{ name: [values] }` (SES event publishing only). */
+  tags: Record<string, string[]>;
+}
+
+function mailOf(
+  email: StoredEmail,
+  destination: string[],
+  tags: Record<string, string[]> = {},
+  now = new Date(),
+): SesMail {
+  return {
     timestamp: new Date(
       email.at ? (email.at < 1e12 ? email.at * 1000 : email.at) : now,
     ).toISOString(),
     source: email.from ?? "",
     messageId: email.messageId,
-    destination: [address],
+    destination,
+    tags,
   };
+}
+
+/** The SES events real SES publishes for a mailbox simulator address, in order. */
+export function simulatorEvents(
+  email: StoredEmail,
+  address: string,
+  tags: Record<string, string[]> = {},
+  now = new Date(),
+): unknown[] {
+  const kind = SIMULATOR.exec(address)?.[1]?.toLowerCase();
+  if (!kind) return [];
+  const stamp = now.toISOString();
+  const mail = mailOf(email, [address], tags, now);
   const delivery = {
     eventType: "Delivery",
     mail,
@@ -130,6 +163,8 @@ function snsEvent(message: unknown): SNSEvent {
 
 export function startFeedback(options: {
   sesUrl: string;
+  /** The tags SES would publish with a message's events (the SES proxy's record). */
+  tagsOf: (messageId: string) => Record<string, string[]> | undefined;
   handler: () => Promise<Handler<SNSEvent, void>>;
   onError: (error: unknown) => void;
 }): FeedbackEmulator {
@@ -185,7 +220,10 @@ export function startFeedback(options: {
       if (seen.has(email.messageId)) continue;
       seen.add(email.messageId);
       const { to = [], cc = [], bcc = [] } = email.destination ?? {};
-      const events = [...to, ...cc, ...bcc].flatMap((address) => simulatorEvents(email, address));
+      const tags = options.tagsOf(email.messageId);
+      const events = [...to, ...cc, ...bcc].flatMap((address) =>
+        simulatorEvents(email, address, tags),
+      );
       if (events.length > 0) void publish(events);
     }
     since = started;
@@ -205,6 +243,14 @@ export function startFeedback(options: {
   return {
     publish: (message) => publish([message]),
     published,
+    mailOf: async (messageId) => {
+      const response = await fetch(`${options.sesUrl}/store`);
+      const store = (await response.json()) as { emails?: StoredEmail[] };
+      const email = store.emails?.find((each) => each.messageId === messageId);
+      if (!email) throw new Error(`the SES stand-in accepted no message ${messageId}`);
+      const { to = [], cc = [], bcc = [] } = email.destination ?? {};
+      return mailOf(email, [...to, ...cc, ...bcc], options.tagsOf(messageId));
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

@@ -7,7 +7,10 @@ import { close, HOST, listen, readBody } from "./net";
  * awsJson1_0 protocol the SDK uses (`POST /`, `x-amz-target: PinpointSMSVoiceV2.<Operation>`,
  * JSON bodies, errors as `{"__type", "message"}` plus `x-amzn-errortype`), implements
  * `SendTextMessage` only, and records every accepted message instead of sending it. Signatures
- * are not checked. Point the SDK at it with `AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2`.
+ * are not checked. Point the SDK at it with `AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2`. `receipt`
+ * builds the event record a configuration set's event destination publishes about an accepted
+ * message (hand it to `feedback.publish`), with the request's `Context` in `context`, as the
+ * service does (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html).
  */
 
 export interface SmsMessage {
@@ -24,6 +27,55 @@ export interface SmsMessage {
 
 export type SmsFailure = "throttled" | "validation" | "server";
 
+/** An SMS event record, as End User Messaging publishes it to an event destination. */
+export interface SmsEvent {
+  eventType: string;
+  eventVersion: "1.0";
+  eventTimestamp: number;
+  isFinal: boolean;
+  originationPhoneNumber?: string;
+  destinationPhoneNumber: string;
+  isInternationalSend: boolean;
+  messageId: string;
+  messageRequestTimestamp: number;
+  messageEncoding: "GSM" | "UCS2";
+  messageType: string;
+  messageStatus: string;
+  messageStatusDescription: string;
+  /** The request's `Context`, when it had one. */
+  context?: Record<string, string>;
+  totalMessageParts: number;
+}
+
+/** The `messageStatus` and description of each event type `receipt` builds. */
+const RECEIPTS = {
+  TEXT_QUEUED: { status: "QUEUED", description: "Message is queued", final: false },
+  TEXT_SUCCESSFUL: {
+    status: "SUCCESSFUL",
+    description: "Message has been accepted by phone carrier",
+    final: false,
+  },
+  TEXT_DELIVERED: {
+    status: "DELIVERED",
+    description: "Message has been accepted by phone",
+    final: true,
+  },
+  TEXT_CARRIER_UNREACHABLE: {
+    status: "CARRIER_UNREACHABLE",
+    description: "The carrier could not be reached",
+    final: true,
+  },
+  TEXT_BLOCKED: { status: "BLOCKED", description: "The phone blocked the message", final: true },
+  TEXT_INVALID: { status: "INVALID", description: "Invalid destination number", final: true },
+  TEXT_TTL_EXPIRED: {
+    status: "TTL_EXPIRED",
+    description: "The message could not be delivered in its time to live",
+    final: true,
+  },
+} satisfies Record<string, { status: string; description: string; final: boolean }>;
+
+export type SmsReceipt = keyof typeof RECEIPTS;
+
 export interface SmsEmulator {
   /** `http://127.0.0.1:PORT`. */
   url: string;
@@ -34,6 +86,11 @@ export interface SmsEmulator {
    * `validation` → 400 ValidationException, `server` → 500 InternalServerException.
    */
   failNext(count: number, error: SmsFailure): void;
+  /**
+   * The event record End User Messaging publishes about an accepted message (`TEXT_DELIVERED`,
+   * `TEXT_CARRIER_UNREACHABLE`, ... see RECEIPTS); throws for a message id it never answered.
+   */
+  receipt(messageId: string, eventType: SmsReceipt, now?: Date): SmsEvent;
   stop(): Promise<void>;
 }
 
@@ -93,6 +150,29 @@ export async function startSms(opts: { port?: number } = {}): Promise<SmsEmulato
     messages: state.messages,
     failNext(count, error) {
       for (let i = 0; i < count; i++) state.failures.push(error);
+    },
+    receipt(messageId, eventType, now = new Date()) {
+      const message = state.messages.find((each) => each.messageId === messageId);
+      const kind = RECEIPTS[eventType];
+      if (!message) throw new Error(`the SMS stand-in accepted no message ${messageId}`);
+      return {
+        eventType,
+        eventVersion: "1.0",
+        eventTimestamp: now.getTime(),
+        isFinal: kind.final,
+        originationPhoneNumber: message.originationIdentity,
+        destinationPhoneNumber: message.destination,
+        isInternationalSend: false,
+        messageId,
+        messageRequestTimestamp: message.at,
+        // GSM 03.38's basic set, roughly: anything else is sent as UCS-2.
+        messageEncoding: /^[\x20-\x7e\n\r]*$/.test(message.body) ? "GSM" : "UCS2",
+        messageType: message.messageType ?? "TRANSACTIONAL",
+        messageStatus: kind.status,
+        messageStatusDescription: kind.description,
+        ...(message.context ? { context: message.context } : {}),
+        totalMessageParts: 1,
+      };
     },
     stop: () => close(server),
   };

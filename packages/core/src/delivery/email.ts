@@ -2,14 +2,17 @@ import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { ses } from "../aws/ses";
 import { link } from "../config";
 import type { EmailContent } from "../notification/model";
+import { emailTags } from "./correlation";
 import { classifyAwsError } from "./errors";
 import type { Outcome } from "./provider";
 
 /**
  * Email through SES v2. SES accepting a message is not delivery, so the outcome is `sent`;
- * delivery and bounce events arrive later through the configuration set.
+ * delivery and bounce events arrive later through the configuration set, carrying the message's
+ * tags (the tenant and notification ids, ./correlation.ts) in `mail.tags`.
  */
 export async function sendEmail(input: {
+  tenantId: string;
   id: string;
   to: string;
   content: EmailContent;
@@ -36,7 +39,7 @@ export async function sendEmail(input: {
             },
           },
         },
-        EmailTags: [{ Name: "notification_id", Value: input.id }],
+        EmailTags: emailTags({ tenant_id: input.tenantId, id: input.id }),
       }),
     );
     return { status: "sent", providerMessageId: result.MessageId };

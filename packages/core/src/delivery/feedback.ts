@@ -3,18 +3,23 @@ import * as Notification from "../notification/lifecycle";
 import type { FeedbackEvent, Info } from "../notification/model";
 import * as Suppression from "../suppression";
 import { recordFeedback } from "../telemetry";
+import { type Ref, refOf } from "./correlation";
 import { findProviderRef } from "./store";
 
 /**
  * Provider feedback: what SES (configuration-set event destination) and End User Messaging SMS
  * (configuration-set event destination) report after accepting a message, published to SNS
- * (or EventBridge) and handed to `receive`. Correlated by the provider's message id, stored when
- * the message was accepted (see ./store.ts).
+ * (or EventBridge) and handed to `receive`. Correlated by the tenant and notification ids the
+ * message carries and the provider echoes (SES `mail.tags`, SMS `context`: ./correlation.ts);
+ * an event without them, about a message sent before they were added, by the index item the
+ * worker wrote then (./store.ts).
  */
 
 export interface Report {
   provider: "ses" | "sms";
   messageId: string;
+  /** The notification the event's tags (SES) or context (SMS) name, if they name one. */
+  ref?: Ref;
   event: FeedbackEvent;
   /** The addresses the report is about (bounced or complaining recipients). */
   addresses: string[];
@@ -32,7 +37,8 @@ interface SesRecipient {
 interface SesEvent {
   eventType?: string;
   notificationType?: string;
-  mail?: { messageId?: string; timestamp?: string };
+  /** `tags`: the message's tags, `{ name: [values] }`. */
+  mail?: { messageId?: string; timestamp?: string; tags?: Record<string, string[]> };
   bounce?: {
     bounceType?: string;
     bounceSubType?: string;
@@ -59,6 +65,8 @@ interface SmsEvent {
   messageStatus?: string;
   messageStatusDescription?: string;
   destinationPhoneNumber?: string;
+  /** The `Context` the message was sent with. */
+  context?: Record<string, string>;
 }
 
 const SMS_PENDING = new Set(["TEXT_QUEUED", "TEXT_PENDING", "TEXT_SUCCESSFUL"]);
@@ -68,6 +76,7 @@ export function sesReport(body: SesEvent, receivedAt: Date): Report | undefined 
   const type = body.eventType ?? body.notificationType;
   const messageId = body.mail?.messageId;
   if (!type || !messageId) return undefined;
+  const ref = refOf(body.mail?.tags);
   const base = { provider: "ses" as const, received_at: receivedAt.toISOString() };
   const at = (value?: string) => value ?? body.mail?.timestamp ?? receivedAt.toISOString();
   const emails = (list?: SesRecipient[]) =>
@@ -77,6 +86,7 @@ export function sesReport(body: SesEvent, receivedAt: Date): Report | undefined 
       return {
         provider: "ses",
         messageId,
+        ref,
         addresses: body.delivery?.recipients ?? [],
         event: {
           ...base,
@@ -98,6 +108,7 @@ export function sesReport(body: SesEvent, receivedAt: Date): Report | undefined 
       return {
         provider: "ses",
         messageId,
+        ref,
         addresses: emails(bounce.bouncedRecipients),
         event: {
           ...base,
@@ -112,6 +123,7 @@ export function sesReport(body: SesEvent, receivedAt: Date): Report | undefined 
       return {
         provider: "ses",
         messageId,
+        ref,
         addresses: emails(body.complaint?.complainedRecipients),
         event: {
           ...base,
@@ -125,6 +137,7 @@ export function sesReport(body: SesEvent, receivedAt: Date): Report | undefined 
       return {
         provider: "ses",
         messageId,
+        ref,
         addresses: emails(body.deliveryDelay?.delayedRecipients),
         event: {
           ...base,
@@ -152,6 +165,7 @@ export function smsReport(body: SmsEvent, receivedAt: Date): Report | undefined 
   return {
     provider: "sms",
     messageId: body.messageId,
+    ref: refOf(body.context),
     addresses: body.destinationPhoneNumber ? [body.destinationPhoneNumber] : [],
     event: {
       status: body.eventType === "TEXT_DELIVERED" ? "delivered" : "failed",
@@ -179,22 +193,21 @@ export type Received = Notification.Observed | { kind: "ignored" | "unmatched" }
 /**
  * Apply one feedback message. Throws when the report is about a message Herald is still
  * recording (it came first; the event source retries), so none is lost.
+ *
+ * The tags name a tenant and a notification; only the item keyed by both is ever written (every
+ * write `observe` makes is conditional on the item existing), so a tag naming another tenant's
+ * notification id finds nothing. Tags come only from Herald's own sends through Herald's
+ * configuration sets, but an unknown tenant and id is treated as an unknown message all the same.
  */
 export async function receive(message: unknown, now = new Date()): Promise<Received> {
   const report = reportOf(message, now);
   if (!report) return { kind: "ignored" };
-  const ref = await findProviderRef(report.provider, report.messageId);
   const recent = now.getTime() - Date.parse(report.event.at) < EARLY_GRACE_MS;
-  if (!ref) {
-    if (recent)
-      throw new Error(`feedback for ${report.provider} message ${report.messageId} came early`);
-    log.info("feedback for an unknown message", {
-      provider: report.provider,
-      messageId: report.messageId,
-    });
-    return { kind: "unmatched" };
-  }
+  // No tags: sent before they named the tenant; the legacy index item (./store.ts) may.
+  const ref = report.ref ?? (await findProviderRef(report.provider, report.messageId));
+  if (!ref) return unknownMessage(report, recent);
   const result = await Notification.observe(ref.tenant_id, ref.id, report.event, {}, now);
+  if (result.kind === "unknown") return unknownMessage(report, recent, ref);
   if (result.kind === "early" && recent) {
     throw new Error(`feedback for ${ref.id} came before it was marked sent`);
   }
@@ -209,6 +222,22 @@ export async function receive(message: unknown, now = new Date()): Promise<Recei
     result: result.kind,
   });
   return result;
+}
+
+/**
+ * A report about no notification Herald knows: retried within the grace (the notification may
+ * still be on its way to being recorded), then logged and dropped.
+ */
+function unknownMessage(report: Report, recent: boolean, ref?: Ref): Received {
+  if (recent) {
+    throw new Error(`feedback for ${report.provider} message ${report.messageId} came early`);
+  }
+  log.info("feedback for an unknown message", {
+    provider: report.provider,
+    messageId: report.messageId,
+    ...(ref ? { tenant: ref.tenant_id, id: ref.id } : {}),
+  });
+  return { kind: "unmatched" };
 }
 
 /**

@@ -1,15 +1,18 @@
 import { SendTextMessageCommand } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { sms } from "../aws/sms";
 import { link } from "../config";
+import { smsContext } from "./correlation";
 import { classifyAwsError } from "./errors";
 import type { Outcome } from "./provider";
 
 /**
  * SMS through AWS End User Messaging SMS (the `pinpoint-sms-voice-v2` API). Acceptance is not
  * delivery, so the outcome is `sent`; delivery receipts arrive later through the configuration
- * set's event destinations, tagged with the notification id in `Context`.
+ * set's event destinations, carrying `Context` (the tenant and notification ids,
+ * ./correlation.ts) in their `context` field.
  */
 export async function sendSms(input: {
+  tenantId: string;
   id: string;
   phone: string;
   text: string;
@@ -23,7 +26,7 @@ export async function sendSms(input: {
         MessageType: "TRANSACTIONAL",
         OriginationIdentity: originationIdentity,
         ConfigurationSetName: configurationSet,
-        Context: { notification_id: input.id },
+        Context: smsContext({ tenant_id: input.tenantId, id: input.id }),
       }),
     );
     return { status: "sent", providerMessageId: result.MessageId };

@@ -1,50 +1,30 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/dynamo";
 import { link } from "../config";
 import { expired } from "../retention";
+import type { Ref } from "./correlation";
 
 /**
- * Which notification a provider's message id belongs to, so feedback (SES events, SMS delivery
- * receipts) finds it. A small index item written when the provider accepts a message, before
- * the notification is marked `sent`, rather than a sparse GSI: a consistent GetItem, no change to
- * the table's schema, and it expires with the notification. Cost: one 1-WCU put per email or
- * SMS sent and one 0.5-RCU read per feedback event (a sparse keys-only GSI would cost the same
- * write, but reads would be eventually consistent and a feedback event can arrive first).
+ * Legacy correlation, read only. Until messages carried the tenant and notification ids in their
+ * tags (./correlation.ts), the worker wrote this index item for every email and SMS the provider
+ * accepted, before marking the notification `sent`, and feedback found the notification by it
+ * (a consistent GetItem). Nothing writes it any more; feedback still reads it for an event that
+ * carries no tags (a message sent before the change). When it can go: once no such event can
+ * come any more. End User Messaging reports a final status within 72 hours; SES complaints can
+ * come weeks late; no later than the last item's `expires_at` (it expires with its notification:
+ * the longest `retention_days` in force at the deploy, 30 by default) nothing is found anyway.
+ * Then delete this module and its call in ./feedback.ts.
  *
  *   pk PMID#<provider>#<message id>   sk PMID   tenant_id, id, channel, expires_at
  */
-export interface ProviderRef {
-  tenant_id: string;
-  id: string;
-  channel: string;
-}
-
-function key(provider: string, messageId: string) {
-  return { pk: `PMID#${provider}#${messageId}`, sk: "PMID" };
-}
-
-export async function putProviderRef(
-  provider: string,
-  messageId: string,
-  ref: ProviderRef,
-  expiresAt: number,
-) {
-  await dynamo().send(
-    new PutCommand({
-      TableName: link("Table").name,
-      Item: { ...key(provider, messageId), ...ref, expires_at: expiresAt },
-    }),
-  );
-}
-
 export async function findProviderRef(
   provider: string,
   messageId: string,
-): Promise<ProviderRef | undefined> {
+): Promise<Ref | undefined> {
   const result = await dynamo().send(
     new GetCommand({
       TableName: link("Table").name,
-      Key: key(provider, messageId),
+      Key: { pk: `PMID#${provider}#${messageId}`, sk: "PMID" },
       ConsistentRead: true,
     }),
   );
@@ -52,5 +32,5 @@ export async function findProviderRef(
   if (!item || expired(item.expires_at)) {
     return undefined;
   }
-  return { tenant_id: item.tenant_id, id: item.id, channel: item.channel };
+  return { tenant_id: item.tenant_id, id: item.id };
 }

@@ -6,7 +6,6 @@ import * as Notification from "../notification/lifecycle";
 import type { Channel, Info } from "../notification/model";
 import { Message } from "../notification/status";
 import * as Recipient from "../recipient/lookup";
-import { expiresAt } from "../retention";
 import * as Telemetry from "../telemetry";
 import { recordConflict, recordDeferral, recordOutcome, recordSkip } from "../telemetry";
 import * as Gate from "../workflow/gate";
@@ -17,13 +16,6 @@ import { hold, holdEarly } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
 import { isSimulated, simulate } from "./simulate";
-import { putProviderRef } from "./store";
-
-/** Channels whose provider reports back (feedback), by the provider name feedback carries. */
-const FEEDBACK_PROVIDER: Partial<Record<Channel, string>> = {
-  email: "ses",
-  sms: "sms",
-};
 
 export interface QueueRecord {
   messageId: string;
@@ -177,16 +169,6 @@ async function attempt(
     await checkConsent(tenantId, notification);
     const send = () => (simulated ? simulate : provider)({ notification, tenantId, attempt });
     const outcome = endpoint ? await Endpoint.call(endpoint, send) : await send();
-    const reporter = FEEDBACK_PROVIDER[channel];
-    if (reporter && outcome.providerMessageId && !simulated) {
-      // Before `sent`: feedback finds the notification by this once it says `sent`.
-      await putProviderRef(
-        reporter,
-        outcome.providerMessageId,
-        { tenant_id: tenantId, id, channel },
-        notification.expires_at ?? expiresAt(notification.created_at),
-      );
-    }
     const completed = await Notification.complete(tenantId, notification, owner, outcome);
     if (!completed) {
       // Not claimed: this write was the delivery, and it did not happen (see `conflicted`).

@@ -7,6 +7,7 @@ import { contact, type Provider } from "../provider";
 export const email: Provider = ({ notification, tenantId }) => {
   const to = contact(notification, "email");
   return sendEmail({
+    tenantId,
     id: notification.id,
     to,
     content: notification.content as EmailContent,
