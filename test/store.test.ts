@@ -1,6 +1,8 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -198,5 +200,49 @@ describe("the notification store", () => {
     // Assess
     await expect(listing).rejects.toMatchObject({ code: "invalid_cursor" });
     expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it("writes a large content's body before the status item that names it, alone and in batches", async () => {
+    // Prepare
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(BatchWriteCommand).resolves({});
+    const item = (id: string, html: string) =>
+      ({
+        pk: `NTF#t#${id}`,
+        sk: "NTF",
+        id,
+        status: "queued",
+        content: { subject: "s", html },
+        expires_at: 1_900_000_000,
+      }) as unknown as import("@herald/core/notification/store").Item;
+    const large = "<p>Order details, item by item.</p>".repeat(100);
+
+    // Act
+    await Store.create(item("big", large));
+    await Store.create(item("small", "<p>hi</p>"));
+    await Store.createFresh([item("b1", large), item("s1", "<p>hi</p>"), item("b2", `${large}!`)]);
+
+    // Assess
+    const puts = dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item ?? {});
+    expect(puts.map((put) => [put.pk, String(put.sk).slice(0, 5)])).toEqual([
+      ["NTF#t#big", "BODY#"],
+      ["NTF#t#big", "NTF"],
+      ["NTF#t#small", "NTF"],
+    ]);
+    expect(puts[1]?.body).toBe(puts[0]?.sk);
+    expect(puts[1]?.content).toBeUndefined();
+    expect(puts[0]?.expires_at).toBe(1_900_000_000);
+    expect(puts[2]?.content).toBe(JSON.stringify({ subject: "s", html: "<p>hi</p>" }));
+    const batches = dynamo
+      .commandCalls(BatchWriteCommand)
+      .map((call) =>
+        (call.args[0].input.RequestItems?.["herald-table"] ?? []).map((w) => w.PutRequest?.Item),
+      );
+    expect(
+      batches.map((batch) => batch.map((put) => `${put?.pk} ${put?.sk}`.slice(0, 14))),
+    ).toEqual([
+      ["NTF#t#b1 BODY#", "NTF#t#b2 BODY#"],
+      ["NTF#t#b1 NTF", "NTF#t#s1 NTF", "NTF#t#b2 NTF"],
+    ]);
   });
 });

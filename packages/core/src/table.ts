@@ -14,6 +14,8 @@
  *                 gsi1 TNT#<tenant>                 <created_at>#<id> (tenant listing)
  *                 gsi2 RCP#<tenant>#<recipient>      <created_at>#<id> (recipient history)
  *                 gsi3 BOX#<tenant>#<recipient>      <delivered_at>#<id> (in-app inbox)
+ *   body          pk NTF#<tenant>#<id>               sk BODY#<content hash> (notification/store.ts:
+ *                 a notification's content over a KB, brotli in `data`; no index keys)
  *   profile       pk RCP#<tenant>#<recipient>       sk PROFILE        (recipient/store.ts)
  *   preferences   pk RCP#<tenant>#<recipient>       sk PREFS          (recipient/store.ts)
  *   API key       pk KEY#<sha256 of the key>        sk KEY            (tenant/store.ts)

@@ -251,7 +251,7 @@ export async function compose(
     count: carried.length,
     items: carried.map((member) => member.id),
   };
-  const updated = await Store.setContent(tenantId, digest.id, attempt, content, { digest: info });
+  const updated = await Store.setContent(item, attempt, content, { digest: info });
   if (!updated) throw new Error(`digest ${digest.id} changed while it was composed`);
   return { notification: Store.toInfo(updated) };
 }

@@ -15,6 +15,7 @@ import * as Cursor from "../cursor";
 import { settle } from "../pool";
 import { expired } from "../retention";
 import { type IndexName, schema } from "../table";
+import * as Body from "./body";
 import type { Info, Route, Status } from "./model";
 import { CLAIMABLE } from "./status";
 
@@ -28,6 +29,13 @@ import { CLAIMABLE } from "./status";
  *   gsi2pk RCP#<tenant>#<recipient> gsi2sk <created_at>#<id>    (recipient history)
  *   gsi3pk BOX#<tenant>#<recipient> gsi3sk <delivered_at>#<id>  (in-app inbox; sparse: set on
  *                                                                 delivery of in-app messages)
+ *
+ * and, for content that would make every status write cost another KB (./body.ts), its body:
+ *
+ *   pk  NTF#<tenant>#<id>          sk  BODY#<hash of the content>  data <brotli of its JSON>
+ *
+ * written before the status item that names it (`body`), with the same `expires_at`, never
+ * changed. Every function here that returns an item returns it with its `content`.
  */
 export interface Item extends Info {
   pk: string;
@@ -54,6 +62,8 @@ export interface Item extends Info {
   provider_accepted_attempt?: number;
   /** A digest: the ids of the notifications that joined it (a string set). */
   members?: Set<string>;
+  /** The sort key of the body item holding `content`, which the stored item then lacks. */
+  body?: string;
 }
 
 const SK = "NTF";
@@ -100,6 +110,7 @@ const INTERNAL = [
   "schedule_name",
   "provider_accepted_attempt",
   "members",
+  Body.MARKER,
 ] as const;
 
 export function toInfo(item: Item): Info {
@@ -134,13 +145,121 @@ function decode(record: Record<string, unknown> | undefined): Item | undefined {
   return item as unknown as Item;
 }
 
-/** Create the item unless one with the same key exists. Returns false when it already did. */
-export async function create(item: Item): Promise<boolean> {
+/** What a write of `item` stores: the status item, and the body to write first (if any). */
+interface Stored {
+  record: Record<string, unknown>;
+  body?: BodyItem;
+}
+
+type BodyItem = { pk: string; sk: string; data: Uint8Array; expires_at?: number };
+
+/** The item as stored: its content inline, or in a body when that saves write units. */
+function store(item: Item): Stored {
+  const { content, body: _stale, ...rest } = encode(item);
+  if (typeof content !== "string") return { record: rest };
+  const kept = Body.offload(Body.itemBytes(rest), content);
+  if (!kept) return { record: { ...rest, content } };
+  return {
+    record: { ...rest, [Body.MARKER]: kept.sk },
+    body: { pk: item.pk, sk: kept.sk, data: kept.data, expires_at: item.expires_at },
+  };
+}
+
+const bodyKey = (pk: string, sk: string) => `${pk}\n${sk}`;
+
+/**
+ * Write a body, before the status item that will name it. Content-addressed, so one already
+ * there holds these very bytes (a replay, a retry after a crash): only its `expires_at` may
+ * differ, and it only ever moves later, so a body outlives every status item that names it.
+ */
+async function putBody(body: BodyItem): Promise<void> {
   try {
     await dynamo().send(
       new PutCommand({
         TableName: table(),
-        Item: encode(item),
+        Item: body,
+        ...(body.expires_at === undefined
+          ? {}
+          : {
+              ConditionExpression: "attribute_not_exists(pk) OR expires_at < :expires",
+              ExpressionAttributeValues: { ":expires": body.expires_at },
+            }),
+      }),
+    );
+  } catch (error) {
+    // There already, and kept at least as long.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * Give items whose content is in a body their `content`: from this container's cache, else one
+ * read for all (eventually consistent, half the price; the body was written before any status
+ * item naming it, so only a replica that has not caught up yet can miss it, and those are read
+ * again strongly consistent).
+ */
+async function hydrate(items: Item[]): Promise<void> {
+  const wanted = new Map<string, Item[]>();
+  for (const item of items) {
+    if (!item.body || item.content !== undefined) continue;
+    const key = bodyKey(item.pk, item.body);
+    const cached = Body.recall(key);
+    if (cached !== undefined) item.content = JSON.parse(cached);
+    else wanted.set(key, [...(wanted.get(key) ?? []), item]);
+  }
+  if (wanted.size === 0) return;
+  let keys = [...wanted.values()].map(([item]) => ({ pk: item?.pk, sk: item?.body }));
+  for (const consistent of [false, true]) {
+    for (const found of await readRecords(keys, consistent)) {
+      const key = bodyKey(String(found.pk), String(found.sk));
+      const json = Body.decompress(found.data as Uint8Array);
+      Body.remember(key, json);
+      for (const item of wanted.get(key) ?? []) item.content = JSON.parse(json);
+      wanted.delete(key);
+    }
+    keys = keys.filter((k) => wanted.has(bodyKey(String(k.pk), String(k.sk))));
+    if (keys.length === 0) return;
+  }
+  throw new Error(`notification bodies missing: ${[...wanted.keys()].join(", ")}`);
+}
+
+/** The items at these keys that exist, in no particular order (GetItem for one, else BatchGetItem). */
+async function readRecords(
+  keys: Record<string, unknown>[],
+  consistent = false,
+): Promise<Record<string, unknown>[]> {
+  if (keys.length === 1) {
+    const result = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: keys[0], ConsistentRead: consistent }),
+    );
+    return result.Item ? [result.Item] : [];
+  }
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let wanted: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    for (let round = 0; wanted?.length; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
+      const result: BatchGetCommandOutput = await dynamo().send(
+        new BatchGetCommand({
+          RequestItems: { [table()]: { Keys: wanted, ConsistentRead: consistent } },
+        }),
+      );
+      found.push(...(result.Responses?.[table()] ?? []));
+      wanted = result.UnprocessedKeys?.[table()]?.Keys;
+    }
+  }
+  return found;
+}
+
+/** Create the item unless one with the same key exists. Returns false when it already did. */
+export async function create(item: Item): Promise<boolean> {
+  const { record, body } = store(item);
+  if (body) await putBody(body);
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: table(),
+        Item: record,
         // An expired item TTL has not deleted yet is gone already: its key may be reused.
         ConditionExpression: "attribute_not_exists(pk) OR expires_at <= :now_s",
         ExpressionAttributeValues: { ":now_s": Math.floor(Date.now() / 1000) },
@@ -158,9 +277,10 @@ const WRITE_BATCH = 25;
 
 /**
  * Store items whose ids are fresh (random, never derived from a caller's key), so no condition
- * is needed: `BatchWriteItem`, 25 a call, unprocessed items retried with backoff. Returns the ids
- * that could not be stored (with why); the rest are stored. Never for an item that may exist
- * (an idempotent send needs `create`'s condition, which BatchWriteItem cannot carry).
+ * is needed: `BatchWriteItem`, 25 a call, unprocessed items retried with backoff; the bodies of
+ * a chunk's items first, then the items. Returns the ids that could not be stored (with why);
+ * the rest are stored. Never for an item that may exist (an idempotent send needs `create`'s
+ * condition, which BatchWriteItem cannot carry).
  */
 export async function createFresh(items: Item[]): Promise<Map<string, unknown>> {
   const failed = new Map<string, unknown>();
@@ -168,15 +288,10 @@ export async function createFresh(items: Item[]): Promise<Map<string, unknown>> 
     items.slice(i * WRITE_BATCH, (i + 1) * WRITE_BATCH),
   );
   const results = await settle(chunks, 8, async (chunk) => {
-    let pending = chunk.map((item) => ({ PutRequest: { Item: encode(item) } }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round === 5) throw new Error("DynamoDB left items unprocessed after 5 rounds");
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-      const result = await dynamo().send(
-        new BatchWriteCommand({ RequestItems: { [table()]: pending } }),
-      );
-      pending = (result.UnprocessedItems?.[table()] ?? []) as typeof pending;
-    }
+    const stored = chunk.map(store);
+    // Fresh ids: no body can be there yet, so plain puts.
+    await putAll(stored.flatMap(({ body }) => (body ? [body] : [])));
+    await putAll(stored.map(({ record }) => record));
   });
   results.forEach((result, i) => {
     if (result.status === "fulfilled") return;
@@ -187,13 +302,28 @@ export async function createFresh(items: Item[]): Promise<Map<string, unknown>> 
   return failed;
 }
 
+/** Put up to 25 items (one BatchWriteItem), unprocessed ones again with backoff. */
+async function putAll(records: Record<string, unknown>[]): Promise<void> {
+  let pending = records.map((record) => ({ PutRequest: { Item: record } }));
+  for (let round = 0; pending.length > 0; round++) {
+    if (round === 5) throw new Error("DynamoDB left items unprocessed after 5 rounds");
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+    const result = await dynamo().send(
+      new BatchWriteCommand({ RequestItems: { [table()]: pending } }),
+    );
+    pending = (result.UnprocessedItems?.[table()] ?? []) as typeof pending;
+  }
+}
+
 export async function read(tenantId: string, id: string): Promise<Item | undefined> {
   const result = await dynamo().send(
     new GetCommand({ TableName: table(), Key: key(tenantId, id), ConsistentRead: true }),
   );
   const item = decode(result.Item);
   // TTL deletes up to days after expiry: an expired item is gone already.
-  return item && !expired(item.expires_at) ? item : undefined;
+  if (!item || expired(item.expires_at)) return undefined;
+  await hydrate([item]);
+  return item;
 }
 
 export interface Transition {
@@ -387,7 +517,9 @@ async function conditionalUpdate(
         ReturnValues: "ALL_NEW",
       }),
     );
-    return decode(result.Attributes);
+    const item = decode(result.Attributes);
+    if (item) await hydrate([item]);
+    return item;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
@@ -529,6 +661,7 @@ async function readPage(
     more = start !== undefined;
   }
   const page = items.slice(0, q.limit);
+  await hydrate(page);
   const last = page.at(-1);
   const hasMore = items.length > q.limit || more;
   return {
@@ -551,19 +684,8 @@ async function readPage(
  */
 async function readItems(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
   const found = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < keys.length; i += 100) {
-    let wanted: Record<string, unknown>[] | undefined = keys
-      .slice(i, i + 100)
-      .map((k) => ({ pk: k.pk, sk: k.sk }));
-    for (let round = 0; wanted?.length; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
-      const result: BatchGetCommandOutput = await dynamo().send(
-        new BatchGetCommand({ RequestItems: { [table()]: { Keys: wanted } } }),
-      );
-      for (const item of result.Responses?.[table()] ?? []) found.set(String(item.pk), item);
-      wanted = result.UnprocessedKeys?.[table()]?.Keys;
-    }
-  }
+  const records = await readRecords(keys.map((k) => ({ pk: k.pk, sk: k.sk })));
+  for (const item of records) found.set(String(item.pk), item);
   return keys.flatMap((k) => {
     const item = found.get(String(k.pk));
     return item ? [item] : [];
@@ -625,31 +747,35 @@ function decodeCursor(cursor: string, index: string, partition: string, tenantId
 }
 
 /**
- * Replace the content (and set other attributes) of a notification this attempt holds: a
- * digest's content is composed when it is sent. Undefined when the claim was lost.
+ * Replace the content (and set other attributes) of a notification this attempt holds, as read
+ * (`item`): a digest's content is composed when it is sent. Large content goes to a body of its
+ * own (another key: bodies never change), written first. Undefined when the claim was lost.
  */
 export async function setContent(
-  tenantId: string,
-  id: string,
+  item: Item,
   attempt: number,
   content: unknown,
   set: Record<string, unknown>,
 ): Promise<Item | undefined> {
-  const names: Record<string, string> = { "#status": "status", "#content": "content" };
-  const values: Record<string, unknown> = {
-    ":content": JSON.stringify(content),
-    ":sending": "sending",
-    ":attempt": attempt,
-  };
-  const sets = ["#content = :content"];
-  for (const [field, value] of Object.entries(set)) {
+  const { record, body } = store({ ...item, ...set, content } as Item);
+  if (body) {
+    await putBody(body);
+    // This worker goes on to send it: its own write need not be read back.
+    Body.remember(bodyKey(body.pk, body.sk), JSON.stringify(content));
+  }
+  const names: Record<string, string> = { "#status": "status" };
+  const values: Record<string, unknown> = { ":sending": "sending", ":attempt": attempt };
+  const sets: string[] = [];
+  const kept = { ...set, ...(body ? { [Body.MARKER]: body.sk } : { content: record.content }) };
+  for (const [field, value] of Object.entries(kept)) {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
     sets.push(`#${field} = :${field}`);
   }
+  names["#dropped"] = body ? "content" : Body.MARKER;
   return conditionalUpdate(
-    { tenantId, id },
-    `SET ${sets.join(", ")}`,
+    { tenantId: item.tenant_id, id: item.id },
+    `SET ${sets.join(", ")} REMOVE #dropped`,
     "attribute_exists(pk) AND #status = :sending AND attempts = :attempt",
     names,
     values,
