@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { itemBytes } from "@herald/core/item-size";
 import { type IndexName, schema } from "@herald/core/table";
 
 /**
@@ -79,41 +80,6 @@ interface Upstash {
 }
 
 const INDEXES = Object.keys(schema.indexes) as IndexName[];
-
-/** DynamoDB's item size rules, on unmarshalled values (what the document client handles). */
-export function valueBytes(value: unknown): number {
-  if (value === null || value === undefined || typeof value === "boolean") return 1;
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (typeof value === "number" || typeof value === "bigint") {
-    const digits = String(value)
-      .replace(/^-/, "")
-      .replace(/e.*$/i, "")
-      .replace(".", "")
-      .replace(/^0+/, "")
-      .replace(/0+$/, "");
-    return 1 + Math.ceil(Math.max(1, digits.length) / 2);
-  }
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (value instanceof Set) return [...value].reduce((sum: number, v) => sum + valueBytes(v), 0);
-  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + valueBytes(v), 0);
-  if (typeof value === "object") {
-    return (
-      3 +
-      Object.entries(value).reduce(
-        (sum, [name, v]) => sum + Buffer.byteLength(name) + 1 + valueBytes(v),
-        0,
-      )
-    );
-  }
-  return 0;
-}
-
-export function itemBytes(item: Item): number {
-  return Object.entries(item).reduce(
-    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
-    0,
-  );
-}
 
 const itemKb = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / 1024));
 const kb = itemKb;

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { itemBytes } from "@herald/core/notification/body";
+import { itemBytes } from "@herald/core/item-size";
 import { describe, expect, it } from "vitest";
 import { client, emailBody, emailsWithSubject, eventually, unique, useLocalCloud } from "./support";
 

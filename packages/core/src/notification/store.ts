@@ -12,6 +12,7 @@ import {
 import { dynamo } from "../aws/dynamo";
 import { tableName } from "../config";
 import * as Cursor from "../cursor";
+import { itemBytes } from "../item-size";
 import { settle } from "../pool";
 import { expired } from "../retention";
 import { type IndexName, schema } from "../table";
@@ -157,7 +158,7 @@ type BodyItem = { pk: string; sk: string; data: Uint8Array; expires_at?: number 
 function store(item: Item): Stored {
   const { content, body: _stale, ...rest } = encode(item);
   if (typeof content !== "string") return { record: rest };
-  const kept = Body.offload(Body.itemBytes(rest), content);
+  const kept = Body.offload(itemBytes(rest), content);
   if (!kept) return { record: { ...rest, content } };
   return {
     record: { ...rest, [Body.MARKER]: kept.sk },
