@@ -1,8 +1,9 @@
-import { createECDH, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
+import { createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type PushService, startPushService } from "@herald/local/push-service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import webpush from "web-push";
 
 /**
  * What the push provider puts on the wire, checked byte by byte where the local push service
@@ -34,24 +35,11 @@ const receiver: Server = createServer((req, res) => {
 let origin: string;
 let pushService: PushService;
 
-/** A P-256 key pair as the link carries it: raw, base64url. */
-function rawKeyPair() {
-  const ecdh = createECDH("prime256v1");
-  ecdh.generateKeys();
-  return {
-    publicKey: ecdh.getPublicKey().toString("base64url"),
-    // Zero-padded to 32 bytes, as the link holds it (a short scalar happens 1 time in 256).
-    privateKey: Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()])
-      .subarray(-32)
-      .toString("base64url"),
-  };
-}
-
-const vapid = rawKeyPair();
+const vapid = webpush.generateVAPIDKeys();
 
 function subscriptionKeys() {
   return {
-    p256dh: rawKeyPair().publicKey,
+    p256dh: webpush.generateVAPIDKeys().publicKey,
     auth: randomBytes(16).toString("base64url"),
   };
 }

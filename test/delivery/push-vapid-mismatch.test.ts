@@ -1,6 +1,6 @@
-import { createECDH } from "node:crypto";
 import { type PushService, startPushService } from "@herald/local/push-service";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import webpush from "web-push";
 
 /**
  * A linked VAPID private key that is not the linked public key's (say, a rotated private key
@@ -9,18 +9,6 @@ import { afterAll, beforeAll, expect, it } from "vitest";
  * per process. The request itself: test/delivery/push-request.test.ts.
  */
 
-function rawKeyPair() {
-  const ecdh = createECDH("prime256v1");
-  ecdh.generateKeys();
-  return {
-    publicKey: ecdh.getPublicKey().toString("base64url"),
-    // Zero-padded to 32 bytes, as the link holds it (a short scalar happens 1 time in 256).
-    privateKey: Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()])
-      .subarray(-32)
-      .toString("base64url"),
-  };
-}
-
 let pushService: PushService;
 
 beforeAll(async () => {
@@ -28,8 +16,8 @@ beforeAll(async () => {
   Object.assign(process.env, {
     SST_RESOURCE_App: JSON.stringify({ name: "herald", stage: "test" }),
     SST_RESOURCE_Vapid: JSON.stringify({
-      publicKey: rawKeyPair().publicKey,
-      privateKey: rawKeyPair().privateKey,
+      publicKey: webpush.generateVAPIDKeys().publicKey,
+      privateKey: webpush.generateVAPIDKeys().privateKey,
       subject: "mailto:test@herald.local",
     }),
     // The push service is on loopback: the address ranges are not what this test is about.
