@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { sqs } from "../aws/sqs";
 import { queueFor } from "../config";
 import { errorFields, log } from "../log";
@@ -19,11 +19,16 @@ function requeueSeconds(message: Message, now = Date.now()): number {
 }
 
 /**
- * The messages of one batch that arrived too early to wait for here (a Scheduler send fires up
- * to two minutes ahead, so a schedule's whole batch usually does), sent back to the queue as
- * `hold` sends one, but ten to a SendMessageBatch: at full batches, a tenth of a request per
- * Scheduler send instead of one. Returns the ones still to deliver now, and the ones that could
- * not be requeued (the caller reports those to SQS, which delivers them again: held again).
+ * Holding a message that arrives before its `due` time (the Scheduler fires early on purpose,
+ * SQS delays are whole seconds), so its send starts on time and nothing is claimed early.
+ *
+ * The messages of one batch early by more than {@link MAX_WAIT_MS} (a schedule's whole batch,
+ * usually) go back to the queue with `DelaySeconds` = the whole seconds left, ten to a
+ * SendMessageBatch: at full batches, a tenth of a request per Scheduler send. A requeued copy
+ * starts with a receive count of 0, so holding never counts toward the dead-letter queue, and
+ * nothing is claimed, so nothing can be sent twice. Returns the ones to deliver now, and the
+ * ones that could not be requeued (the caller reports those to SQS, which delivers them again:
+ * held again).
  */
 export async function holdEarly<T extends { message: Message }>(
   channel: Channel,
@@ -57,32 +62,13 @@ export async function holdEarly<T extends { message: Message }>(
 }
 
 /**
- * Holds a message that arrived before its `due` time (the Scheduler fires early on purpose, SQS
- * delays are whole seconds) so the send starts on time, before anything is claimed:
- * - up to {@link MAX_WAIT_MS} early: waits out the rest here, then "due";
- * - earlier: sends the same message again with `DelaySeconds` = the whole seconds left and
- *   answers "requeued", so the caller reports this record done. The new message starts with a
- *   receive count of 0, so holding never counts toward the dead-letter queue, and nothing is
- *   claimed, so nothing can be sent twice (a duplicate finds the notification claimed or done).
+ * Wait out the rest of a message's early arrival in the worker, so the send starts on time and
+ * before anything is claimed. For what `holdEarly` left to deliver now: due within
+ * {@link MAX_WAIT_MS} (SQS delays are whole seconds), never earlier, since time only moves on.
  */
-export async function hold(channel: Channel, message: Message): Promise<"due" | "requeued"> {
-  if (message.due === undefined) return "due";
+export async function waitUntilDue(message: Message): Promise<void> {
+  if (message.due === undefined) return;
   const due = Date.parse(message.due);
-  const seconds = requeueSeconds(message);
-  if (seconds > 0) {
-    await sqs().send(
-      new SendMessageCommand({
-        QueueUrl: queueFor(channel).url,
-        MessageBody: JSON.stringify(message),
-        DelaySeconds: seconds,
-      }),
-    );
-    // Every Scheduler send passes here once (it fires up to two minutes early on purpose): a
-    // line at info would be a third of the bytes such a send logs.
-    log.debug("held: back on the queue until due", { id: message.id, seconds });
-    return "requeued";
-  }
   // setTimeout may wake a millisecond early; never start before the due time.
   while (Date.now() < due) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-  return "due";
 }

@@ -12,7 +12,7 @@ import * as Gate from "../workflow/gate";
 import * as Endpoint from "./endpoint";
 import { PermanentDeliveryError } from "./errors";
 import { suppressOn } from "./feedback";
-import { hold, holdEarly } from "./hold";
+import { holdEarly, waitUntilDue } from "./hold";
 import type { Provider } from "./provider";
 import { nextAttempt } from "./retry";
 import { isSimulated, simulate } from "./simulate";
@@ -77,8 +77,8 @@ async function deliverOne(
   const { tenant_id: tenantId, id, gen = 0 } = message;
   let claimedHere = false;
   try {
-    // Due within a second (or, rarely, early again): wait out the rest before claiming.
-    if ((await hold(channel, message)) === "requeued") return true;
+    // Due within a second (the batch's earlier ones went back to the queue): wait out the rest.
+    await waitUntilDue(message);
     // Claimed, or for in-app only read: its delivery is one conditional write (`take`).
     const claimed = await Notification.take(
       channel,
