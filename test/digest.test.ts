@@ -159,6 +159,52 @@ describe("hold-and-digest in quiet hours", () => {
     expect(alone.digest_id).toBeUndefined();
   });
 
+  it("keeps a digest apart from single sends: no Idempotency-Key of a send takes its id", async () => {
+    // Prepare: a send waiting for the opening, its key spelling what the digest of that
+    // opening was derived from (digest|<recipient>|<category>|<channel>|<opening>).
+    const { tenantId, api } = await tenant();
+    const Notification = await import("@herald/core/notification");
+    const recipient = unique("r");
+    const night = new Date("2027-01-10T23:00:00Z");
+    const opening = "2027-01-11T08:00:00.000Z";
+    const decoy = await Notification.send({
+      tenantId,
+      input: {
+        channel: "in_app",
+        recipient: { id: recipient, timezone: "UTC" },
+        content: { title: "decoy" },
+        send_at: opening,
+      },
+      idempotencyKey: `digest|${recipient}|comments|in_app|${opening}`,
+      now: night,
+    });
+
+    // Act
+    const held = await Notification.send({
+      tenantId,
+      input: {
+        channel: "in_app",
+        category: "comments",
+        recipient: { id: recipient, timezone: "UTC" },
+        content: { title: "held" },
+      },
+      now: night,
+    });
+    const digestId = held.notification.digest_id as string;
+    await openWindow(tenantId, digestId);
+
+    // Assess: the held one is carried by a digest of its own, not lost behind the decoy.
+    expect(held.notification.status).toBe("held");
+    expect(digestId).not.toBe(decoy.notification.id);
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the digest delivered");
+    expect(digest.digest).toMatchObject({ count: 1, items: [held.notification.id] });
+    const member = await api.request("GET", `/v1/notifications/${held.notification.id}`);
+    expect(member.body.status).toBe("digested");
+  });
+
   it("critical bypasses the window; without a category nothing is held", async () => {
     const { tenantId } = await tenant();
     const Notification = await import("@herald/core/notification");

@@ -35,7 +35,12 @@ export function createId(prefix: string, now?: number): string {
   return `${prefix}_${ulid(now)}`;
 }
 
-/** A prefixed id derived from its inputs, for idempotent creation. */
+/**
+ * A prefixed id derived from its inputs, for idempotent creation. The parts are joined with NUL,
+ * which no Idempotency-Key holds (refs.ts), so a caller's key, one part after the tenant, never
+ * spells an id Herald derives for itself: those name what they are as a part of their own
+ * (`"digest"`, `"workflow"`, `"topic"`) before their inputs.
+ */
 export function deterministicId(prefix: string, ...parts: string[]): string {
   const digest = createHash("sha256").update(parts.join("\u0000")).digest();
   return `${prefix}_${encode(digest, 26)}`;

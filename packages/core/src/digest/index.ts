@@ -103,10 +103,15 @@ export function holdFor(args: HoldInput): Hold | undefined {
   }
   if (!opensAt) return undefined;
   return {
+    // "digest" as a part of its own: no Idempotency-Key of a send can spell this id (id.ts).
     digestId: deterministicId(
       "ntf",
       args.tenantId,
-      `digest|${recipientId}|${category}|${args.channel}|${opensAt.toISOString()}`,
+      "digest",
+      recipientId,
+      category,
+      args.channel,
+      opensAt.toISOString(),
     ),
     opensAt,
     category,
