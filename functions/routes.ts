@@ -231,7 +231,7 @@ export const httpRoutes = {
       ),
       "POST /v1/notifications/{id}/cancel": byId(
         "Cancel a notification",
-        "Only before it starts sending (accepted, scheduled or queued).",
+        "Only before it starts sending (accepted, scheduled, queued or held); not a digest (cancel the notifications it holds).",
         [404, 409],
       ),
       "POST /v1/notifications/{id}/force": byId(

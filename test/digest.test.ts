@@ -205,6 +205,46 @@ describe("hold-and-digest in quiet hours", () => {
     expect(member.body.status).toBe("digested");
   });
 
+  it("refuses to cancel a digest, so its held members are neither stranded nor sent in quiet hours", async () => {
+    // Prepare: two notifications held for the next opening of an 18:00–19:00 window.
+    const { tenantId, api } = await tenant();
+    const Notification = await import("@herald/core/notification");
+    const recipient = unique("r");
+    const night = new Date("2027-01-10T23:00:00Z");
+    const send = (title: string) =>
+      Notification.send({
+        tenantId,
+        input: {
+          channel: "in_app",
+          category: "comments",
+          recipient: { id: recipient, timezone: "UTC" },
+          content: { title },
+        },
+        now: night,
+      });
+    const [one, two] = await Promise.all([send("one"), send("two")]);
+    const digestId = one.notification.digest_id as string;
+
+    // Act
+    const cancel = await api.request("POST", `/v1/notifications/${digestId}/cancel`);
+    const cancelMember = await api.request(
+      "POST",
+      `/v1/notifications/${two.notification.id}/cancel`,
+    );
+    await openWindow(tenantId, digestId);
+
+    // Assess: the digest went out at its opening with the member still held; the cancelled one
+    // was left out, as the README says of members cancelled first.
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe("invalid_transition");
+    expect(cancelMember.body.status).toBe("cancelled");
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the digest delivered");
+    expect(digest.digest).toMatchObject({ count: 1, items: [one.notification.id] });
+  });
+
   it("critical bypasses the window; without a category nothing is held", async () => {
     const { tenantId } = await tenant();
     const Notification = await import("@herald/core/notification");
