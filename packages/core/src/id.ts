@@ -45,3 +45,17 @@ export function deterministicId(prefix: string, ...parts: string[]): string {
   const digest = createHash("sha256").update(parts.join("\u0000")).digest();
   return `${prefix}_${encode(digest, 26)}`;
 }
+
+/**
+ * The id a caller's Idempotency-Key names: per tenant and per mode. A test key's keys are apart
+ * from the live ones (`"test"` a part of its own), so a live request is never answered with a
+ * notification a test key sent under the same key, which no provider ever saw.
+ */
+export function keyedId(
+  prefix: string,
+  tenantId: string,
+  test: boolean | undefined,
+  ...parts: string[]
+): string {
+  return deterministicId(prefix, tenantId, ...(test ? ["test"] : []), ...parts);
+}

@@ -4,7 +4,7 @@ import { sqs } from "../aws/sqs";
 import { queueFor } from "../config";
 import { NotFoundError, VisibleError } from "../error";
 import { fn } from "../fn";
-import { createId, deterministicId } from "../id";
+import { createId, keyedId } from "../id";
 import { mapSendInput, RecipientId } from "../notification/model";
 import { expiresAt } from "../retention";
 import { parseSendAt, plan, zone } from "../schedule";
@@ -155,7 +155,7 @@ export const send = fn(
           }
         : input;
     const id = idempotencyKey
-      ? deterministicId("tps", tenantId, topic, idempotencyKey)
+      ? keyedId("tps", tenantId, test, topic, idempotencyKey)
       : createId("tps", now.getTime());
     const created: Store.Send = {
       id,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
-import { createId, deterministicId } from "../id";
+import { createId, deterministicId, keyedId } from "../id";
 import { jsonObject } from "../json";
 import * as Manage from "../notification/manage";
 import {
@@ -146,7 +146,7 @@ export const start = fn(
   }),
   async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Started> => {
     const id = idempotencyKey
-      ? deterministicId("wfl", tenantId, idempotencyKey)
+      ? keyedId("wfl", tenantId, test, idempotencyKey)
       : createId("wfl", now.getTime());
     const profile = input.recipient.id
       ? await Recipients.find(tenantId, input.recipient.id)
