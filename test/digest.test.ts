@@ -245,6 +245,38 @@ describe("hold-and-digest in quiet hours", () => {
     expect(digest.digest).toMatchObject({ count: 1, items: [one.notification.id] });
   });
 
+  it("counts an SMS digest against the tenant's monthly SMS budget, as any SMS", async () => {
+    // Prepare: a budget under one text's price, and two texts held for the opening.
+    const { tenantId, api } = await tenant();
+    await api.request("PUT", "/v1/settings", { retention_days: 30, sms_monthly_budget_usd: 0.001 });
+    const Notification = await import("@herald/core/notification");
+    const phone = `+4477${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    const recipient = { id: unique("r"), phone, timezone: "UTC" };
+    const night = new Date("2027-01-10T23:00:00Z");
+    const send = (text: string) =>
+      Notification.send({
+        tenantId,
+        input: { channel: "sms", category: "comments", recipient, content: { text } },
+        now: night,
+      });
+    const [one] = await Promise.all([send("one"), send("two")]);
+    const digestId = one.notification.digest_id as string;
+
+    // Act: the opening, on the SMS worker.
+    const { deliverBatch } = await import("@herald/core/delivery/worker");
+    const { sms } = await import("@herald/core/delivery/providers/sms");
+    const body = JSON.stringify({ v: 1, tenant_id: tenantId, id: digestId });
+    await deliverBatch("sms", sms, [{ messageId: "m0", receiptHandle: "r0", body }]);
+
+    // Assess: skipped for the budget, and no text left.
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "skipped" ? body : undefined;
+    }, "the digest skipped");
+    expect(digest.skip_reason).toBe("budget");
+    expect(cloud().sms.messages.filter((m) => m.destination === phone)).toEqual([]);
+  });
+
   it("critical bypasses the window; without a category nothing is held", async () => {
     const { tenantId } = await tenant();
     const Notification = await import("@herald/core/notification");
