@@ -317,6 +317,47 @@ describe("the contract", () => {
   });
 });
 
+describe("unknown fields", () => {
+  it("refuses them in a delivery window and a callback as in every other body, storing nothing", async () => {
+    // Prepare: a window whose zone a caller might think it sets, and a misspelt callback field.
+    const { api } = await tenant();
+    const recipient = unique("user");
+    const window = { start: "08:00", end: "22:00", timezone: "Europe/Paris" };
+
+    // Act
+    const answers = {
+      send: await api.request("POST", "/v1/notifications", {
+        channel: "in_app",
+        recipient: { id: recipient },
+        content: { title: "x" },
+        delivery_window: window,
+      }),
+      profile: await api.request("PUT", `/v1/recipients/${recipient}`, { delivery_window: window }),
+      workflow: await api.request("POST", "/v1/workflows", {
+        recipient: { id: recipient },
+        steps: [{ channel: "in_app", content: { title: "x" } }],
+        delivery_window: window,
+      }),
+      callback: await api.request("POST", "/v1/callbacks", {
+        url: "https://example.com/callback",
+        events: ["delivered"],
+        secret: "mine",
+      }),
+    };
+
+    // Assess
+    for (const [name, answer] of Object.entries(answers)) {
+      expect(answer.status, name).toBe(400);
+      expect(answer.body.error.code, name).toBe("invalid_request");
+    }
+    expect(
+      (await api.request("GET", `/v1/notifications?recipient=${recipient}`)).body.items,
+    ).toEqual([]);
+    expect((await api.request("GET", `/v1/recipients/${recipient}`)).status).toBe(404);
+    expect((await api.request("GET", "/v1/callbacks")).body.items).toEqual([]);
+  });
+});
+
 /** A request with a body on any method (fetch sends none with GET), checked like the client's. */
 async function requestWithBody(
   key: string,
