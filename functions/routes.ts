@@ -725,7 +725,8 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/suppressions.handler",
-    { auth: "apiKey", tag: "tenant", links: ["Table"] },
+    // Webhooks: the signing key the list's cursors are signed with (derived).
+    { auth: "apiKey", tag: "tenant", links: ["Table", "Webhooks"] },
     {
       "GET /v1/suppressions": {
         summary: "List suppressed email addresses",

@@ -61,6 +61,39 @@ describe("cursors", () => {
     }
   });
 
+  it("signs the suppression list's cursors too: a forged one is invalid_cursor, a real one continues", async () => {
+    // Prepare: three suppressed addresses, and a cursor spelling one of them as the old
+    // unsigned cursors did (the address, base64url).
+    const { tenantId, api } = await tenant();
+    const { add } = await import("@herald/core/suppression");
+    const addresses = ["a", "b", "c"].map((name) => `${name}-${unique("s")}@example.com`);
+    for (const address of addresses) await add(tenantId, { address, reason: "complaint" });
+    const forged = Buffer.from(addresses[0] as string).toString("base64url");
+
+    // Act
+    const refused = await api.request("GET", `/v1/suppressions?cursor=${forged}`);
+    const first = await api.request("GET", "/v1/suppressions?limit=2");
+    const second = await api.request(
+      "GET",
+      `/v1/suppressions?limit=2&cursor=${first.body.next_cursor}`,
+    );
+    const other = await tenant();
+    const elsewhere = await other.api.request(
+      "GET",
+      `/v1/suppressions?cursor=${first.body.next_cursor}`,
+    );
+
+    // Assess
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe("invalid_cursor");
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.code).toBe("invalid_cursor");
+    const listed = [...first.body.items, ...second.body.items].map(
+      (entry: { address: string }) => entry.address,
+    );
+    expect(listed.sort()).toEqual([...addresses].sort());
+  });
+
   it("takes a cursor only on the listing and tenant it came from", async () => {
     // Prepare
     const alice = await tenant();

@@ -99,10 +99,19 @@ const nonEmpty = (max: number) => z.string().check(z.minLength(1), z.maxLength(m
  * of its own into the message.
  */
 const Subject = nonEmpty(998).check(
-  z.refine((subject) => !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(subject), {
+  z.refine((subject) => !hasControlCharacter(subject), {
     message: "one line: no line break or other control character",
   }),
 );
+
+/** A C0 control character other than tab, or DEL. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
+  }
+  return false;
+}
 
 export const EmailContent = z
   .strictObject({
