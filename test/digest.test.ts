@@ -277,6 +277,36 @@ describe("hold-and-digest in quiet hours", () => {
     expect(cloud().sms.messages.filter((m) => m.destination === phone)).toEqual([]);
   });
 
+  it("keeps a test key's held notifications out of the live digest, and the other way round", async () => {
+    // Prepare: a test-key send held first, then a live one for the same recipient and opening.
+    const { tenantId, api } = await tenant();
+    const Notification = await import("@herald/core/notification");
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const night = new Date("2027-01-10T23:00:00Z");
+    const send = (title: string, test: boolean) =>
+      Notification.send({
+        tenantId,
+        input: { channel: "in_app", category: "comments", recipient, content: { title } },
+        now: night,
+        test,
+      });
+    const simulated = await send("simulated", true);
+
+    // Act
+    const live = await send("live", false);
+    const liveDigest = live.notification.digest_id as string;
+    await openWindow(tenantId, liveDigest);
+
+    // Assess: two digests; the live one is no test, and carries the live member only.
+    expect(liveDigest).not.toBe(simulated.notification.digest_id);
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${liveDigest}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the live digest delivered");
+    expect(digest.test).toBeUndefined();
+    expect(digest.digest).toMatchObject({ count: 1, items: [live.notification.id] });
+  });
+
   it("critical bypasses the window; without a category nothing is held", async () => {
     const { tenantId } = await tenant();
     const Notification = await import("@herald/core/notification");

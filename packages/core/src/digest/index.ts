@@ -54,6 +54,8 @@ export interface HoldInput {
   timezone?: string;
   window?: Window;
   immediate: boolean;
+  /** Sent with a test key: held for the test digest, never the live one (nor the reverse). */
+  test?: boolean;
 }
 
 /**
@@ -103,11 +105,13 @@ export function holdFor(args: HoldInput): Hold | undefined {
   }
   if (!opensAt) return undefined;
   return {
-    // "digest" as a part of its own: no Idempotency-Key of a send can spell this id (id.ts).
+    // "digest" as a part of its own: no Idempotency-Key of a send can spell this id (id.ts);
+    // "test" one more for a test key's, so the two modes never share a digest.
     digestId: deterministicId(
       "ntf",
       args.tenantId,
       "digest",
+      ...(args.test ? ["test"] : []),
       recipientId,
       category,
       args.channel,

@@ -151,6 +151,7 @@ async function prepare({
         timezone: recipient.timezone,
         window,
         immediate,
+        test,
       });
   const info: Info = {
     id,
