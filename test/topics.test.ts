@@ -281,4 +281,36 @@ describe("topic sends", () => {
     expect(past.body.error.code).toBe("send_at_in_past");
     expect(garbled.body.error.code).toBe("invalid_send_at");
   });
+
+  it("refuses a template a single send would refuse: no content for the channel, or a variable missing", async () => {
+    // Prepare: a subscriber, and an in-app-only template with a variable.
+    const { api } = await tenant();
+    const topic = unique("t");
+    await api.request("PUT", `/v1/topics/${topic}/subscribers/${unique("r")}`);
+    const id = unique("tpl");
+    await api.request("PUT", `/v1/templates/${id}`, {
+      channels: { in_app: { title: "Hi {{ name }}" } },
+    });
+
+    // Act
+    const noChannel = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "sms",
+      template: { id },
+      data: { name: "Ada" },
+    });
+    const noVariable = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      template: { id },
+      data: {},
+    });
+
+    // Assess: refused with the single send's codes, not accepted for every subscriber to skip.
+    expect(noChannel.status).toBe(400);
+    expect(noChannel.body.error.code).toBe("template_channel_missing");
+    expect(noVariable.status).toBe(400);
+    expect(noVariable.body.error).toMatchObject({
+      code: "template_render_failed",
+      details: { variable: "name" },
+    });
+  });
 });

@@ -143,16 +143,18 @@ export const send = fn(
   async ({ tenantId, topic, input, idempotencyKey, test, now = new Date() }) => {
     checkSendAt(input.send_at, now);
     const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("base64url");
-    // Every subscriber gets the same version of a template: the latest one now, pinned.
+    // Every subscriber gets the same version of a template: the latest one now, pinned. It is
+    // rendered once here, in the request's locale, so what a single send refuses (no content for
+    // the channel, a missing variable, content the channel cannot take) is refused now, not
+    // skipped for every subscriber by the fan-out.
+    const template =
+      "template" in input ? await Template.get({ tenantId, ...input.template }) : undefined;
+    if (template && "template" in input) {
+      await Template.renderChannel(template, input.channel, input.data ?? {}, input.locale);
+    }
     const request =
-      "template" in input
-        ? {
-            ...input,
-            template: {
-              ...input.template,
-              version: (await Template.get({ tenantId, ...input.template })).version,
-            },
-          }
+      template && "template" in input
+        ? { ...input, template: { ...input.template, version: template.version } }
         : input;
     const id = idempotencyKey
       ? keyedId("tps", tenantId, test, topic, idempotencyKey)
