@@ -273,6 +273,17 @@ describe("topic sends", () => {
       content: { title: "x" },
       send_at: "tomorrow",
     });
+    // Wall times: past, or too far, in every timezone a subscriber may have.
+    const pastEverywhere = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      content: { title: "x" },
+      send_at: "2020-01-01T10:00",
+    });
+    const farEverywhere = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      content: { title: "x" },
+      send_at: "2031-01-01T10:00",
+    });
 
     // Assess
     expect(bad.status).toBe(400);
@@ -280,6 +291,8 @@ describe("topic sends", () => {
     expect(badTopic.status).toBe(400);
     expect(past.body.error.code).toBe("send_at_in_past");
     expect(garbled.body.error.code).toBe("invalid_send_at");
+    expect(pastEverywhere.body.error.code).toBe("send_at_in_past");
+    expect(farEverywhere.body.error.code).toBe("send_at_too_far");
   });
 
   it("refuses a template a single send would refuse: no content for the channel, or a variable missing", async () => {
