@@ -307,6 +307,34 @@ describe("hold-and-digest in quiet hours", () => {
     expect(digest.digest).toMatchObject({ count: 1, items: [live.notification.id] });
   });
 
+  it("counts a throttle per mode: a test key's sends leave the live count alone", async () => {
+    // Prepare: a test-key send takes the only slot of its throttle period.
+    const { tenantId } = await tenant();
+    const Notification = await import("@herald/core/notification");
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const send = (title: string, test: boolean) =>
+      Notification.send({
+        tenantId,
+        input: {
+          channel: "in_app",
+          category: "comments",
+          recipient,
+          content: { title },
+          delivery_window: { start: "00:00", end: "00:00" },
+          throttle: { limit: 1, per: "1h" },
+        },
+        test,
+      });
+    const simulated = await send("simulated", true);
+
+    // Act
+    const live = await send("live", false);
+
+    // Assess: each went out on its own; neither was held for the other's count.
+    expect(simulated.notification.status).toBe("queued");
+    expect(live.notification.status).toBe("queued");
+  });
+
   it("critical bypasses the window; without a category nothing is held", async () => {
     const { tenantId } = await tenant();
     const Notification = await import("@herald/core/notification");

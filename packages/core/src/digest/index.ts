@@ -76,6 +76,7 @@ export async function decide(
     limit: throttle.limit,
     per: throttle.per,
     now: args.now,
+    test: args.test,
   });
   return admitted ? undefined : holdFor({ ...args, every: throttle.per });
 }
@@ -134,6 +135,7 @@ export async function admit(args: {
   limit: number;
   per: string;
   now: Date;
+  test?: boolean;
 }): Promise<boolean> {
   const length = everyMs(args.per);
   const start = Math.floor(args.now.getTime() / length) * length;
@@ -145,6 +147,7 @@ export async function admit(args: {
     args.limit,
     // Kept a day past its period, then DynamoDB TTL removes it.
     Math.floor((start + length) / 1000) + 86_400,
+    args.test,
   );
 }
 
