@@ -34,10 +34,10 @@ async function change(transition: Store.Transition): Promise<Store.Item> {
 }
 
 /** Why a transition that did not apply was refused: no such notification, or its state. */
-async function refusal({ tenantId, id, from, to }: Store.Transition): Promise<VisibleError> {
+async function refusal({ tenantId, id, from, to, guard }: Store.Transition): Promise<VisibleError> {
   const current = await Store.read(tenantId, id);
   if (!current) return new NotFoundError("notification", id);
-  if (current.digest && from.includes(current.status)) {
+  if (guard?.notDigest && current.digest && from.includes(current.status)) {
     return new VisibleError(
       "conflict",
       "invalid_transition",
