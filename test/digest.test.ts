@@ -26,6 +26,33 @@ async function scheduleOf(name: string) {
   }
 }
 
+/** 23:00 UTC: outside the default 08:00–22:00 window, so a send then is held for 08:00. */
+const NIGHT = new Date("2027-01-10T23:00:00Z");
+
+/**
+ * A notification of category `comments` sent through core with the clock at NIGHT (held for
+ * the next morning's digest when its recipient has an id and the window is the default).
+ */
+async function sendAtNight(
+  tenantId: string,
+  recipient: Record<string, unknown>,
+  content: Record<string, unknown>,
+  options: { channel?: string; test?: boolean } = {},
+) {
+  const Notification = await import("@herald/core/notification");
+  return Notification.send({
+    tenantId,
+    input: {
+      channel: options.channel ?? "in_app",
+      category: "comments",
+      recipient,
+      content,
+    } as never,
+    now: NIGHT,
+    test: options.test,
+  });
+}
+
 async function openWindow(tenantId: string, digestId: string, copies = 2) {
   const { deliverBatch } = await import("@herald/core/delivery/worker");
   const { inApp } = await import("@herald/core/delivery/providers/in-app");
@@ -165,7 +192,6 @@ describe("hold-and-digest in quiet hours", () => {
     const { tenantId, api } = await tenant();
     const Notification = await import("@herald/core/notification");
     const recipient = unique("r");
-    const night = new Date("2027-01-10T23:00:00Z");
     const opening = "2027-01-11T08:00:00.000Z";
     const decoy = await Notification.send({
       tenantId,
@@ -176,20 +202,11 @@ describe("hold-and-digest in quiet hours", () => {
         send_at: opening,
       },
       idempotencyKey: `digest|${recipient}|comments|in_app|${opening}`,
-      now: night,
+      now: NIGHT,
     });
 
     // Act
-    const held = await Notification.send({
-      tenantId,
-      input: {
-        channel: "in_app",
-        category: "comments",
-        recipient: { id: recipient, timezone: "UTC" },
-        content: { title: "held" },
-      },
-      now: night,
-    });
+    const held = await sendAtNight(tenantId, { id: recipient, timezone: "UTC" }, { title: "held" });
     const digestId = held.notification.digest_id as string;
     await openWindow(tenantId, digestId);
 
@@ -208,20 +225,8 @@ describe("hold-and-digest in quiet hours", () => {
   it("refuses to cancel a digest, so its held members are neither stranded nor sent in quiet hours", async () => {
     // Prepare: two notifications held for the next opening of an 18:00–19:00 window.
     const { tenantId, api } = await tenant();
-    const Notification = await import("@herald/core/notification");
-    const recipient = unique("r");
-    const night = new Date("2027-01-10T23:00:00Z");
-    const send = (title: string) =>
-      Notification.send({
-        tenantId,
-        input: {
-          channel: "in_app",
-          category: "comments",
-          recipient: { id: recipient, timezone: "UTC" },
-          content: { title },
-        },
-        now: night,
-      });
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const send = (title: string) => sendAtNight(tenantId, recipient, { title });
     const [one, two] = await Promise.all([send("one"), send("two")]);
     const digestId = one.notification.digest_id as string;
 
@@ -249,16 +254,9 @@ describe("hold-and-digest in quiet hours", () => {
     // Prepare: a budget under one text's price, and two texts held for the opening.
     const { tenantId, api } = await tenant();
     await api.request("PUT", "/v1/settings", { retention_days: 30, sms_monthly_budget_usd: 0.001 });
-    const Notification = await import("@herald/core/notification");
     const phone = `+4477${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
     const recipient = { id: unique("r"), phone, timezone: "UTC" };
-    const night = new Date("2027-01-10T23:00:00Z");
-    const send = (text: string) =>
-      Notification.send({
-        tenantId,
-        input: { channel: "sms", category: "comments", recipient, content: { text } },
-        now: night,
-      });
+    const send = (text: string) => sendAtNight(tenantId, recipient, { text }, { channel: "sms" });
     const [one] = await Promise.all([send("one"), send("two")]);
     const digestId = one.notification.digest_id as string;
 
@@ -280,16 +278,9 @@ describe("hold-and-digest in quiet hours", () => {
   it("keeps a test key's held notifications out of the live digest, and the other way round", async () => {
     // Prepare: a test-key send held first, then a live one for the same recipient and opening.
     const { tenantId, api } = await tenant();
-    const Notification = await import("@herald/core/notification");
     const recipient = { id: unique("r"), timezone: "UTC" };
-    const night = new Date("2027-01-10T23:00:00Z");
     const send = (title: string, test: boolean) =>
-      Notification.send({
-        tenantId,
-        input: { channel: "in_app", category: "comments", recipient, content: { title } },
-        now: night,
-        test,
-      });
+      sendAtNight(tenantId, recipient, { title }, { test });
     const simulated = await send("simulated", true);
 
     // Act

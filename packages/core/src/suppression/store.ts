@@ -60,19 +60,8 @@ export async function listPage(
   cursor?: string,
 ): Promise<{ items: Entry[]; next_cursor?: string }> {
   const scope = partition(tenantId);
-  let after: string | undefined;
-  if (cursor !== undefined) {
-    const keys = Cursor.verify(cursor, scope);
-    if (typeof keys.after !== "string" || Object.keys(keys).length !== 1) {
-      throw Cursor.invalidCursor();
-    }
-    after = keys.after;
-  }
-  const page = await list(tenantId, limit, after);
-  return {
-    items: page.items,
-    ...(page.next !== undefined ? { next_cursor: Cursor.sign({ after: page.next }, scope) } : {}),
-  };
+  const page = await list(tenantId, limit, Cursor.afterOf(cursor, scope));
+  return { items: page.items, ...Cursor.nextAfter(page.next, scope) };
 }
 
 export async function list(tenantId: string, limit: number, after?: string) {
