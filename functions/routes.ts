@@ -231,7 +231,7 @@ export const httpRoutes = {
       ),
       "POST /v1/notifications/{id}/cancel": byId(
         "Cancel a notification",
-        "Only before it starts sending (accepted, scheduled or queued).",
+        "Only before it starts sending (accepted, scheduled, queued or held); not a digest (cancel the notifications it holds).",
         [404, 409],
       ),
       "POST /v1/notifications/{id}/force": byId(
@@ -725,7 +725,8 @@ export const httpRoutes = {
   ),
   ...serve(
     "functions/api/suppressions.handler",
-    { auth: "apiKey", tag: "tenant", links: ["Table"] },
+    // Webhooks: the signing key the list's cursors are signed with (derived).
+    { auth: "apiKey", tag: "tenant", links: ["Table", "Webhooks"] },
     {
       "GET /v1/suppressions": {
         summary: "List suppressed email addresses",

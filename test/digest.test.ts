@@ -26,6 +26,33 @@ async function scheduleOf(name: string) {
   }
 }
 
+/** 23:00 UTC: outside the default 08:00–22:00 window, so a send then is held for 08:00. */
+const NIGHT = new Date("2027-01-10T23:00:00Z");
+
+/**
+ * A notification of category `comments` sent through core with the clock at NIGHT (held for
+ * the next morning's digest when its recipient has an id and the window is the default).
+ */
+async function sendAtNight(
+  tenantId: string,
+  recipient: Record<string, unknown>,
+  content: Record<string, unknown>,
+  options: { channel?: string; test?: boolean } = {},
+) {
+  const Notification = await import("@herald/core/notification");
+  return Notification.send({
+    tenantId,
+    input: {
+      channel: options.channel ?? "in_app",
+      category: "comments",
+      recipient,
+      content,
+    } as never,
+    now: NIGHT,
+    test: options.test,
+  });
+}
+
 async function openWindow(tenantId: string, digestId: string, copies = 2) {
   const { deliverBatch } = await import("@herald/core/delivery/worker");
   const { inApp } = await import("@herald/core/delivery/providers/in-app");
@@ -157,6 +184,146 @@ describe("hold-and-digest in quiet hours", () => {
     expect(digest.digest).toMatchObject({ count: 1, items: [kept.notification.id] });
     expect(digest.content.body).toBe("kept");
     expect(alone.digest_id).toBeUndefined();
+  });
+
+  it("keeps a digest apart from single sends: no Idempotency-Key of a send takes its id", async () => {
+    // Prepare: a send waiting for the opening, its key spelling what the digest of that
+    // opening was derived from (digest|<recipient>|<category>|<channel>|<opening>).
+    const { tenantId, api } = await tenant();
+    const Notification = await import("@herald/core/notification");
+    const recipient = unique("r");
+    const opening = "2027-01-11T08:00:00.000Z";
+    const decoy = await Notification.send({
+      tenantId,
+      input: {
+        channel: "in_app",
+        recipient: { id: recipient, timezone: "UTC" },
+        content: { title: "decoy" },
+        send_at: opening,
+      },
+      idempotencyKey: `digest|${recipient}|comments|in_app|${opening}`,
+      now: NIGHT,
+    });
+
+    // Act
+    const held = await sendAtNight(tenantId, { id: recipient, timezone: "UTC" }, { title: "held" });
+    const digestId = held.notification.digest_id as string;
+    await openWindow(tenantId, digestId);
+
+    // Assess: the held one is carried by a digest of its own, not lost behind the decoy.
+    expect(held.notification.status).toBe("held");
+    expect(digestId).not.toBe(decoy.notification.id);
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the digest delivered");
+    expect(digest.digest).toMatchObject({ count: 1, items: [held.notification.id] });
+    const member = await api.request("GET", `/v1/notifications/${held.notification.id}`);
+    expect(member.body.status).toBe("digested");
+  });
+
+  it("refuses to cancel a digest, so its held members are neither stranded nor sent in quiet hours", async () => {
+    // Prepare: two notifications held for the next opening of an 18:00–19:00 window.
+    const { tenantId, api } = await tenant();
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const send = (title: string) => sendAtNight(tenantId, recipient, { title });
+    const [one, two] = await Promise.all([send("one"), send("two")]);
+    const digestId = one.notification.digest_id as string;
+
+    // Act
+    const cancel = await api.request("POST", `/v1/notifications/${digestId}/cancel`);
+    const cancelMember = await api.request(
+      "POST",
+      `/v1/notifications/${two.notification.id}/cancel`,
+    );
+    await openWindow(tenantId, digestId);
+
+    // Assess: the digest went out at its opening with the member still held; the cancelled one
+    // was left out, as the README says of members cancelled first.
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe("invalid_transition");
+    expect(cancelMember.body.status).toBe("cancelled");
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the digest delivered");
+    expect(digest.digest).toMatchObject({ count: 1, items: [one.notification.id] });
+  });
+
+  it("counts an SMS digest against the tenant's monthly SMS budget, as any SMS", async () => {
+    // Prepare: a budget under one text's price, and two texts held for the opening.
+    const { tenantId, api } = await tenant();
+    await api.request("PUT", "/v1/settings", { retention_days: 30, sms_monthly_budget_usd: 0.001 });
+    const phone = `+4477${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    const recipient = { id: unique("r"), phone, timezone: "UTC" };
+    const send = (text: string) => sendAtNight(tenantId, recipient, { text }, { channel: "sms" });
+    const [one] = await Promise.all([send("one"), send("two")]);
+    const digestId = one.notification.digest_id as string;
+
+    // Act: the opening, on the SMS worker.
+    const { deliverBatch } = await import("@herald/core/delivery/worker");
+    const { sms } = await import("@herald/core/delivery/providers/sms");
+    const body = JSON.stringify({ v: 1, tenant_id: tenantId, id: digestId });
+    await deliverBatch("sms", sms, [{ messageId: "m0", receiptHandle: "r0", body }]);
+
+    // Assess: skipped for the budget, and no text left.
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${digestId}`);
+      return body.status === "skipped" ? body : undefined;
+    }, "the digest skipped");
+    expect(digest.skip_reason).toBe("budget");
+    expect(cloud().sms.messages.filter((m) => m.destination === phone)).toEqual([]);
+  });
+
+  it("keeps a test key's held notifications out of the live digest, and the other way round", async () => {
+    // Prepare: a test-key send held first, then a live one for the same recipient and opening.
+    const { tenantId, api } = await tenant();
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const send = (title: string, test: boolean) =>
+      sendAtNight(tenantId, recipient, { title }, { test });
+    const simulated = await send("simulated", true);
+
+    // Act
+    const live = await send("live", false);
+    const liveDigest = live.notification.digest_id as string;
+    await openWindow(tenantId, liveDigest);
+
+    // Assess: two digests; the live one is no test, and carries the live member only.
+    expect(liveDigest).not.toBe(simulated.notification.digest_id);
+    const digest = await eventually(async () => {
+      const { body } = await api.request("GET", `/v1/notifications/${liveDigest}`);
+      return body.status === "delivered" ? body : undefined;
+    }, "the live digest delivered");
+    expect(digest.test).toBeUndefined();
+    expect(digest.digest).toMatchObject({ count: 1, items: [live.notification.id] });
+  });
+
+  it("counts a throttle per mode: a test key's sends leave the live count alone", async () => {
+    // Prepare: a test-key send takes the only slot of its throttle period.
+    const { tenantId } = await tenant();
+    const Notification = await import("@herald/core/notification");
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const send = (title: string, test: boolean) =>
+      Notification.send({
+        tenantId,
+        input: {
+          channel: "in_app",
+          category: "comments",
+          recipient,
+          content: { title },
+          delivery_window: { start: "00:00", end: "00:00" },
+          throttle: { limit: 1, per: "1h" },
+        },
+        test,
+      });
+    const simulated = await send("simulated", true);
+
+    // Act
+    const live = await send("live", false);
+
+    // Assess: each went out on its own; neither was held for the other's count.
+    expect(simulated.notification.status).toBe("queued");
+    expect(live.notification.status).toBe("queued");
   });
 
   it("critical bypasses the window; without a category nothing is held", async () => {

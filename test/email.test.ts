@@ -147,6 +147,47 @@ describe("email end to end on the local cloud", () => {
     expect(await notificationCount()).toBe(before);
   });
 
+  it("refuses a subject with a line break, sent or rendered from a template, and stores nothing", async () => {
+    // Prepare: a Subject header carrying a second header, as it is and through a template.
+    const api = await tenantClient();
+    const template = unique("tpl");
+    await api.request("PUT", `/v1/templates/${template}`, {
+      channels: { email: { subject: "Hi {{ name }}", text: "x" } },
+    });
+    const before = await notificationCount();
+    const injected = "Ada\r\nBcc: victim@example.com";
+
+    // Act
+    const plain = await api.request(
+      "POST",
+      "/v1/notifications",
+      emailBody({ content: { subject: `Hi ${injected}`, text: "x" } }),
+    );
+    const bare = await api.request(
+      "POST",
+      "/v1/notifications",
+      emailBody({ content: { subject: "Hi\nthere", text: "x" } }),
+    );
+    const rendered = await api.request("POST", "/v1/notifications", {
+      channel: "email",
+      recipient: { email: `${unique("user")}@example.com` },
+      template: { id: template },
+      data: { name: injected },
+    });
+
+    // Assess
+    expect([plain, bare].map((answer) => [answer.status, answer.body.error.code])).toEqual([
+      [400, "invalid_request"],
+      [400, "invalid_request"],
+    ]);
+    expect(rendered.status).toBe(400);
+    expect(rendered.body.error).toMatchObject({
+      code: "template_render_failed",
+      details: { field: "channels.email.subject" },
+    });
+    expect(await notificationCount()).toBe(before);
+  });
+
   it("needs a credential on every route but health, and keeps tenants apart", async () => {
     // Prepare
     const alice = await tenantClient();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkResponse } from "./contract";
 import { client, unique, useLocalCloud } from "./support";
 
 /**
@@ -58,6 +59,39 @@ describe("cursors", () => {
       expect(answer.status).toBe(400);
       expect(answer.body.error.code).toBe("invalid_cursor");
     }
+  });
+
+  it("signs the suppression list's cursors too: a forged one is invalid_cursor, a real one continues", async () => {
+    // Prepare: three suppressed addresses, and a cursor spelling one of them as the old
+    // unsigned cursors did (the address, base64url).
+    const { tenantId, api } = await tenant();
+    const { add } = await import("@herald/core/suppression");
+    const addresses = ["a", "b", "c"].map((name) => `${name}-${unique("s")}@example.com`);
+    for (const address of addresses) await add(tenantId, { address, reason: "complaint" });
+    const forged = Buffer.from(addresses[0] as string).toString("base64url");
+
+    // Act
+    const refused = await api.request("GET", `/v1/suppressions?cursor=${forged}`);
+    const first = await api.request("GET", "/v1/suppressions?limit=2");
+    const second = await api.request(
+      "GET",
+      `/v1/suppressions?limit=2&cursor=${first.body.next_cursor}`,
+    );
+    const other = await tenant();
+    const elsewhere = await other.api.request(
+      "GET",
+      `/v1/suppressions?cursor=${first.body.next_cursor}`,
+    );
+
+    // Assess
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe("invalid_cursor");
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.code).toBe("invalid_cursor");
+    const listed = [...first.body.items, ...second.body.items].map(
+      (entry: { address: string }) => entry.address,
+    );
+    expect(listed.sort()).toEqual([...addresses].sort());
   });
 
   it("takes a cursor only on the listing and tenant it came from", async () => {
@@ -282,4 +316,124 @@ describe("the contract", () => {
     expect(lifetime).toBeLessThanOrEqual(61_000);
     expect(lifetime).toBeGreaterThan(0);
   });
+
+  it("ignores a body on a route that takes none, as the routes sharing a handler with one do too", async () => {
+    // Prepare: routes whose handler also serves a route with a body (callbacks, templates,
+    // the webhook secret). /openapi.json documents neither 413 nor a body error for them.
+    const { tenantId, api } = await tenant();
+    const key = await cloud().createKey(tenantId);
+    const big = "x".repeat(300 * 1024);
+    const created = await api.request("POST", "/v1/callbacks", {
+      url: "https://example.com/callback",
+      events: ["delivered"],
+    });
+    const id = created.body.id as string;
+
+    // Act
+    const answers = {
+      list: await requestWithBody(key, "GET", "/v1/callbacks", "{not json"),
+      secret: await requestWithBody(key, "GET", "/v1/webhooks/secret", "plain", "text/plain"),
+      get: await requestWithBody(key, "GET", `/v1/callbacks/${id}`, big),
+      enable: await api.request("POST", `/v1/callbacks/${id}/enable`, big),
+      template: await api.request("DELETE", `/v1/templates/${unique("tpl")}`, big),
+      remove: await api.request("DELETE", `/v1/callbacks/${id}`, "{not json"),
+    };
+
+    // Assess
+    expect(answers.list.status).toBe(200);
+    expect(answers.secret.status).toBe(200);
+    expect(answers.get.status).toBe(200);
+    expect(answers.enable.status).toBe(200);
+    expect(answers.template.status).toBe(404);
+    expect(answers.template.body.error.code).toBe("template_not_found");
+    expect(answers.remove.status).toBe(204);
+  });
 });
+
+describe("unknown fields", () => {
+  it("refuses them in a delivery window and a callback as in every other body, storing nothing", async () => {
+    // Prepare: a window whose zone a caller might think it sets, and a misspelt callback field.
+    const { api } = await tenant();
+    const recipient = unique("user");
+    const window = { start: "08:00", end: "22:00", timezone: "Europe/Paris" };
+
+    // Act
+    const answers = {
+      send: await api.request("POST", "/v1/notifications", {
+        channel: "in_app",
+        recipient: { id: recipient },
+        content: { title: "x" },
+        delivery_window: window,
+      }),
+      profile: await api.request("PUT", `/v1/recipients/${recipient}`, { delivery_window: window }),
+      workflow: await api.request("POST", "/v1/workflows", {
+        recipient: { id: recipient },
+        steps: [{ channel: "in_app", content: { title: "x" } }],
+        delivery_window: window,
+      }),
+      callback: await api.request("POST", "/v1/callbacks", {
+        url: "https://example.com/callback",
+        events: ["delivered"],
+        secret: "mine",
+      }),
+    };
+
+    // Assess
+    for (const [name, answer] of Object.entries(answers)) {
+      expect(answer.status, name).toBe(400);
+      expect(answer.body.error.code, name).toBe("invalid_request");
+    }
+    expect(
+      (await api.request("GET", `/v1/notifications?recipient=${recipient}`)).body.items,
+    ).toEqual([]);
+    expect((await api.request("GET", `/v1/recipients/${recipient}`)).status).toBe(404);
+    expect((await api.request("GET", "/v1/callbacks")).body.items).toEqual([]);
+  });
+});
+
+/** A request with a body on any method (fetch sends none with GET), checked like the client's. */
+async function requestWithBody(
+  key: string,
+  method: string,
+  path: string,
+  body: string,
+  type = "application/json",
+) {
+  const { request } = await import("node:http");
+  const answer = await new Promise<{ status: number; text: string; headers: Headers }>(
+    (resolve, reject) => {
+      const outgoing = request(
+        `${cloud().apiUrl}${path}`,
+        {
+          method,
+          headers: {
+            authorization: `Bearer ${key}`,
+            "content-type": type,
+            "content-length": String(Buffer.byteLength(body)),
+          },
+        },
+        (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          response.on("end", () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              text,
+              headers: new Headers(
+                Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+              ),
+            }),
+          );
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    },
+  );
+  const parsed = answer.text ? JSON.parse(answer.text) : undefined;
+  checkResponse(method, path, answer.status, parsed, answer.headers);
+  return { status: answer.status, body: parsed };
+}

@@ -27,6 +27,20 @@ describe("log redaction", () => {
     );
   });
 
+  it("masks a callback's whsec_ secret whole, standard base64 (+ / =) included", () => {
+    // Prepare: a Standard Webhooks secret as POST /v1/callbacks answers it.
+    const secret = "whsec_G7aEuqYR4/fni2s0pVhXMh9+z8nzdWwJ5Gk=";
+
+    // Act
+    const masked = redact(JSON.stringify({ message: `signing with ${secret}`, secret }));
+
+    // Assess
+    for (const part of ["G7aEuqYR4", "fni2s0pVhXMh9", "z8nzdWwJ5Gk"]) {
+      expect(masked).not.toContain(part);
+    }
+    expect(masked).toContain("whsec_***");
+  });
+
   it("applies to every line the logger prints: message, context, fields and errors at any depth", () => {
     // Prepare
     const lines: string[] = [];

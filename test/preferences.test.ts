@@ -153,6 +153,35 @@ describe("preferences", () => {
     expect(forgedPage.status).toBe(400);
   });
 
+  it("refuses a JSON save that is not the documented {categories} body, changing nothing", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const recipient = unique("r");
+    await api.request("PUT", `/v1/recipients/${recipient}/preferences`, {
+      categories: { billing: { sms: "off" } },
+    });
+    const link = await api.request("POST", `/v1/recipients/${recipient}/preferences/link`, {
+      categories: ["billing"],
+    });
+    const anonymous = client(cloud().apiUrl);
+    const path = `/v1/preferences/${link.body.token}`;
+
+    // Act
+    const answers = await Promise.all(
+      ["null", "[]", "{}", '{"categories":{"billing":5}}', '{"categories":{"billing":null}}'].map(
+        (body) => anonymous.request("POST", path, body),
+      ),
+    );
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe("invalid_request");
+    }
+    const stored = await api.request("GET", `/v1/recipients/${recipient}/preferences`);
+    expect(stored.body.categories).toEqual({ billing: { sms: "off" } });
+  });
+
   it("refuses an expired preference link", async () => {
     const { tenantId } = await tenant();
     const PreferenceLink = await import("@herald/core/recipient/preference-link");

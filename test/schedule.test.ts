@@ -210,6 +210,9 @@ describe("planning a send", () => {
     ["UTC", "2026-06-01T10:99", "invalid_send_at"],
     ["UTC", "2026-06-01T10:00:75", "invalid_send_at"],
     ["UTC", "2026-06-01T24:00", "invalid_send_at"],
+    // Not omitted: an empty send_at is refused, as an empty timezone is.
+    ["UTC", "", "invalid_send_at"],
+    ["UTC", "2027-02-29T10:00", "invalid_send_at"],
     ["UTC", "2026-05-01T10:00:00Z", "send_at_in_past"],
     ["UTC", "2028-01-01T10:00:00Z", "send_at_too_far"],
   ])("rejects timezone %s with send_at %s as %s", (timezone, sendAt, code) => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runKeys } from "../scripts/keys";
-import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
+import { client, emailBody, emailsWithSubject, eventually, unique, useLocalCloud } from "./support";
 
 /**
  * Test keys: the whole pipeline runs (queue, worker, retries, statuses) with simulated outcomes,
@@ -55,6 +55,50 @@ async function send(api: Api, body: Record<string, unknown>) {
 describe("test keys", () => {
   it("mints hrld_test_ keys", async () => {
     expect(await testKey()).toMatch(/^hrld_test_[\w-]{32}$/);
+  });
+
+  it("keeps a tenant's test and live Idempotency-Keys apart: a live send is never answered with a simulated one", async () => {
+    // Prepare: one tenant, a test key and a live key, the same request and key on every route
+    // that takes one (as a staging and a production job of one tenant might both send).
+    const tenantId = unique("acme");
+    const live = client(cloud().apiUrl, await cloud().createKey(tenantId));
+    const test = client(cloud().apiUrl, await cloud().createKey(tenantId, { test: true }));
+    const key = { "idempotency-key": unique("order") };
+    const body = emailBody();
+    const workflow = {
+      recipient: { id: unique("r") },
+      steps: [{ channel: "in_app", content: { title: "w" } }],
+    };
+    const topic = unique("topic");
+    await live.request("PUT", `/v1/topics/${topic}/subscribers/${unique("r")}`);
+    const topicSend = { channel: "in_app", content: { title: "t" } };
+    const simulated = {
+      send: await test.request("POST", "/v1/notifications", body, key),
+      workflow: await test.request("POST", "/v1/workflows", workflow, key),
+      topic: await test.request("POST", `/v1/topics/${topic}/notifications`, topicSend, key),
+    };
+
+    // Act
+    const real = {
+      send: await live.request("POST", "/v1/notifications", body, key),
+      workflow: await live.request("POST", "/v1/workflows", workflow, key),
+      topic: await live.request("POST", `/v1/topics/${topic}/notifications`, topicSend, key),
+    };
+
+    // Assess: new, live notifications, and the email really leaves.
+    for (const route of ["send", "workflow", "topic"] as const) {
+      expect(simulated[route].status, route).toBe(202);
+      expect(real[route].status, route).toBe(202);
+      expect(real[route].headers.get("idempotent-replayed"), route).toBeNull();
+      expect(real[route].body.id, route).not.toBe(simulated[route].body.id);
+    }
+    const sent = await settled(live, real.send.body.id, "sent");
+    expect(sent.test).toBeUndefined();
+    await eventually(
+      async () =>
+        (await emailsWithSubject(cloud().sesUrl, body.content.subject)).length === 1 || undefined,
+      "the live email at SES",
+    );
   });
 
   it("email: SES mailbox simulator outcomes, and SES sees nothing", async () => {

@@ -273,6 +273,17 @@ describe("topic sends", () => {
       content: { title: "x" },
       send_at: "tomorrow",
     });
+    // Wall times: past, or too far, in every timezone a subscriber may have.
+    const pastEverywhere = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      content: { title: "x" },
+      send_at: "2020-01-01T10:00",
+    });
+    const farEverywhere = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      content: { title: "x" },
+      send_at: "2031-01-01T10:00",
+    });
 
     // Assess
     expect(bad.status).toBe(400);
@@ -280,5 +291,39 @@ describe("topic sends", () => {
     expect(badTopic.status).toBe(400);
     expect(past.body.error.code).toBe("send_at_in_past");
     expect(garbled.body.error.code).toBe("invalid_send_at");
+    expect(pastEverywhere.body.error.code).toBe("send_at_in_past");
+    expect(farEverywhere.body.error.code).toBe("send_at_too_far");
+  });
+
+  it("refuses a template a single send would refuse: no content for the channel, or a variable missing", async () => {
+    // Prepare: a subscriber, and an in-app-only template with a variable.
+    const { api } = await tenant();
+    const topic = unique("t");
+    await api.request("PUT", `/v1/topics/${topic}/subscribers/${unique("r")}`);
+    const id = unique("tpl");
+    await api.request("PUT", `/v1/templates/${id}`, {
+      channels: { in_app: { title: "Hi {{ name }}" } },
+    });
+
+    // Act
+    const noChannel = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "sms",
+      template: { id },
+      data: { name: "Ada" },
+    });
+    const noVariable = await api.request("POST", `/v1/topics/${topic}/notifications`, {
+      channel: "in_app",
+      template: { id },
+      data: {},
+    });
+
+    // Assess: refused with the single send's codes, not accepted for every subscriber to skip.
+    expect(noChannel.status).toBe(400);
+    expect(noChannel.body.error.code).toBe("template_channel_missing");
+    expect(noVariable.status).toBe(400);
+    expect(noVariable.body.error).toMatchObject({
+      code: "template_render_failed",
+      details: { variable: "name" },
+    });
   });
 });

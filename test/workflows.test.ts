@@ -317,6 +317,35 @@ describe("workflows: channel fallback", () => {
     expect(texts(to)).toHaveLength(1);
   });
 
+  it("keeps its steps apart from single sends: no Idempotency-Key of a send takes a step's id", async () => {
+    // Prepare: a send whose key spells what a workflow's step was derived from (wfl:<key>#step0).
+    const { api } = await tenant();
+    const recipient = unique("r");
+    const key = unique("key");
+    const decoy = await api.request(
+      "POST",
+      "/v1/notifications",
+      { channel: "in_app", recipient: { id: recipient }, content: { title: "decoy" } },
+      { "idempotency-key": `wfl:${key}#step0` },
+    );
+
+    // Act
+    const started = await api.request(
+      "POST",
+      "/v1/workflows",
+      { recipient: { id: recipient }, steps: [inApp], immediate: true },
+      { "idempotency-key": key },
+    );
+
+    // Assess: a workflow of its own, its step a notification of its own, delivered once.
+    expect(decoy.status).toBe(202);
+    expect(started.status).toBe(202);
+    expect(started.body.steps[0].id).not.toBe(decoy.body.id);
+    await settled(api, started.body.id);
+    const step = await api.request("GET", `/v1/notifications/${started.body.steps[0].id}`);
+    expect(step.body).toMatchObject({ status: "delivered", content: inApp.content });
+  });
+
   it("cancels the waiting steps of a workflow", async () => {
     const { api } = await tenant();
     const to = phone();

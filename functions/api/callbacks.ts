@@ -1,12 +1,18 @@
 import * as Callbacks from "@herald/core/callback";
 import { api, unhandled } from "../lib/http";
+import type { BodyRule } from "../lib/route";
 import type { RouteKey } from "../routes";
 
 /**
  * /v1/callbacks: the tenant's status callback endpoints (register, list, get, delete, rotate
  * the signing secret, enable again after being disabled).
  */
-export const handler = api({ body: "optional" }, async ({ event, principal, body }) => {
+const bodies = {
+  "POST /v1/callbacks": "optional",
+  "POST /v1/callbacks/{id}/rotate-secret": "optional",
+} satisfies Partial<Record<RouteKey<"functions/api/callbacks.handler">, BodyRule>>;
+
+export const handler = api({ body: bodies }, async ({ event, principal, body }) => {
   const tenantId = principal.tenantId;
   const id = event.pathParameters?.id ?? "";
   const route = event.routeKey as RouteKey<"functions/api/callbacks.handler">;

@@ -4,17 +4,15 @@ import type { RouteKey } from "../routes";
 
 const HTML = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
 
-/** A form POST (the page) or JSON (a client of its own). */
-function formOf(event: ApiEvent): { form: Record<string, unknown>; html: boolean } {
+/** A form POST (the page), or undefined for any other (JSON, a client of its own). */
+function formOf(event: ApiEvent): Record<string, unknown> | undefined {
   const type = event.headers["content-type"] ?? "";
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-    return { form: (parseBody(event) ?? {}) as Record<string, unknown>, html: false };
-  }
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return undefined;
   const raw = event.isBase64Encoded
     ? Buffer.from(event.body ?? "", "base64")
     : Buffer.from(event.body ?? "");
   const text = raw.subarray(0, MAX_BODY_BYTES).toString("utf8");
-  return { form: Object.fromEntries(new URLSearchParams(text)), html: true };
+  return Object.fromEntries(new URLSearchParams(text));
 }
 
 /**
@@ -29,10 +27,12 @@ export const handler = publicApi({}, async ({ event }) => {
     case "GET /v1/preferences/{token}":
       return { status: 200, body: await PreferenceLink.page(token), headers: HTML };
     case "POST /v1/preferences/{token}": {
-      const { form, html } = formOf(event);
-      const saved = await PreferenceLink.submit(token, form);
-      if (html) return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
-      return { status: 200, body: saved };
+      const form = formOf(event);
+      if (form) {
+        await PreferenceLink.submit(token, form);
+        return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
+      }
+      return { status: 200, body: await PreferenceLink.submitJson(token, parseBody(event)) };
     }
     default:
       return unhandled(route);

@@ -2,7 +2,8 @@ import * as Inbox from "@herald/core/notification/inbox";
 import * as Recipient from "@herald/core/recipient";
 import * as PreferenceLink from "@herald/core/recipient/preference-link";
 import * as Preferences from "@herald/core/recipient/preferences";
-import { type ApiRequest, type ApiResult, api, parseBody } from "../lib/http";
+import { type ApiRequest, type ApiResult, api } from "../lib/http";
+import type { BodyRule } from "../lib/route";
 import type { RouteKey } from "../routes";
 
 function markAs(mark: "read" | "seen") {
@@ -59,13 +60,12 @@ const routes = {
       preferences: body as Preferences.PreferencesInput,
     }),
   }),
-  "POST /v1/recipients/{id}/preferences/link": async ({ principal, id, event }) => ({
+  "POST /v1/recipients/{id}/preferences/link": async ({ principal, id, body }) => ({
     status: 200,
     body: PreferenceLink.link({
       tenantId: principal.tenantId,
       id,
-      // The body is optional here (the other POSTs of the group take none).
-      input: (event.body ? parseBody(event) : {}) as PreferenceLink.LinkInput,
+      input: (body ?? {}) as PreferenceLink.LinkInput,
     }),
   }),
   "POST /v1/recipients/{id}/inbox/{notification}/read": markAs("read"),
@@ -75,7 +75,13 @@ const routes = {
   (request: ApiRequest & { id: string }) => Promise<ApiResult>
 >;
 
-export const handler = api({ body: "PUT" }, async (request) => {
+const bodies = {
+  "PUT /v1/recipients/{id}": true,
+  "PUT /v1/recipients/{id}/preferences": true,
+  "POST /v1/recipients/{id}/preferences/link": "optional",
+} satisfies Partial<Record<RouteKey<"functions/api/recipients.handler">, BodyRule>>;
+
+export const handler = api({ body: bodies }, async (request) => {
   const route = routes[request.event.routeKey as keyof typeof routes];
   if (!route) throw new Error(`recipients handler got unexpected route ${request.event.routeKey}`);
   return route({ ...request, id: request.event.pathParameters?.id ?? "" });

@@ -1,12 +1,18 @@
 import * as Template from "@herald/core/template";
 import { api, unhandled } from "../lib/http";
+import type { BodyRule } from "../lib/route";
 import type { RouteKey } from "../routes";
 
 /**
  * PUT, GET and DELETE /v1/templates/{id}, POST /v1/templates/{id}/preview: the tenant's
  * versioned templates.
  */
-export const handler = api({ body: "optional" }, async ({ event, body, principal }) => {
+const bodies = {
+  "PUT /v1/templates/{id}": "optional",
+  "POST /v1/templates/{id}/preview": "optional",
+} satisfies Partial<Record<RouteKey<"functions/api/templates.handler">, BodyRule>>;
+
+export const handler = api({ body: bodies }, async ({ event, body, principal }) => {
   const tenantId = principal.tenantId;
   const id = event.pathParameters?.id ?? "";
   const route = event.routeKey as RouteKey<"functions/api/templates.handler">;

@@ -128,12 +128,19 @@ export function principalOf(event: ApiEvent): Principal {
   };
 }
 
+/**
+ * Parse a JSON body: always, only for requests with this method, or `"optional"`: when one is
+ * sent (then it is checked like any other; without one the route sees `undefined`).
+ */
+export type BodyRule = boolean | "POST" | "PUT" | "PATCH" | "optional";
+
 export interface RouteOptions {
   /**
-   * Parse a JSON body: always, only for requests with this method, or `"optional"`: when one is
-   * sent (then it is checked like any other; without one the route sees `undefined`).
+   * One rule for every route of the handler, or one per route (`"METHOD /path"`) where its
+   * routes differ: a route not named takes no body, and one sent to it is ignored, as on every
+   * route without one (/openapi.json documents no body error for it).
    */
-  body?: boolean | "POST" | "PUT" | "PATCH" | "optional";
+  body?: BodyRule | Partial<Record<string, BodyRule>>;
   /** The body's size limit in bytes (default MAX_BODY_BYTES). */
   maxBodyBytes?: number;
 }
@@ -161,14 +168,21 @@ export function chain(
     .use(errors)
     .handler(async (event) => {
       const principal = await credential(event);
-      const wantsBody =
-        options.body === true ||
-        (options.body === "optional" && Boolean(event.body)) ||
-        (typeof options.body === "string" && event.requestContext.http.method === options.body);
-      const body = wantsBody ? parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
+      const body = wantsBody(options.body, event)
+        ? parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES)
+        : undefined;
       const result = await route({ event, body, principal });
       return json(result.status, result.body, result.headers);
     });
+}
+
+function wantsBody(option: RouteOptions["body"], event: ApiEvent): boolean {
+  const rule = typeof option === "object" ? option[event.routeKey] : option;
+  return (
+    rule === true ||
+    (rule === "optional" && Boolean(event.body)) ||
+    (typeof rule === "string" && event.requestContext.http.method === rule)
+  );
 }
 
 /**

@@ -349,7 +349,7 @@ export type paths = {
         put?: never;
         /**
          * Cancel a notification
-         * @description Only before it starts sending (accepted, scheduled or queued).
+         * @description Only before it starts sending (accepted, scheduled, queued or held); not a digest (cancel the notifications it holds).
          */
         post: operations["postNotificationsIdCancel"];
         delete?: never;

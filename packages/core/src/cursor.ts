@@ -35,3 +35,19 @@ export function verify(cursor: string, scope: string): Record<string, unknown> {
   if (typeof keys !== "object" || keys === null || Array.isArray(keys)) throw invalidCursor();
   return keys as Record<string, unknown>;
 }
+
+/**
+ * For a listing paged by one sort key: the key a cursor of it carries (`{after}`), undefined
+ * without a cursor; else `invalid_cursor`.
+ */
+export function afterOf(cursor: string | undefined, scope: string): string | undefined {
+  if (cursor === undefined) return undefined;
+  const keys = verify(cursor, scope);
+  if (typeof keys.after !== "string" || Object.keys(keys).length !== 1) throw invalidCursor();
+  return keys.after;
+}
+
+/** The `next_cursor` field continuing after `after`, or none on the last page. */
+export function nextAfter(after: string | undefined, scope: string): { next_cursor?: string } {
+  return after === undefined ? {} : { next_cursor: sign({ after }, scope) };
+}

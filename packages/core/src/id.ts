@@ -35,8 +35,27 @@ export function createId(prefix: string, now?: number): string {
   return `${prefix}_${ulid(now)}`;
 }
 
-/** A prefixed id derived from its inputs, for idempotent creation. */
+/**
+ * A prefixed id derived from its inputs, for idempotent creation. The parts are joined with NUL,
+ * which no Idempotency-Key holds (refs.ts), so a caller's key, one part after the tenant, never
+ * spells an id Herald derives for itself: those name what they are as a part of their own
+ * (`"digest"`, `"workflow"`, `"topic"`) before their inputs.
+ */
 export function deterministicId(prefix: string, ...parts: string[]): string {
   const digest = createHash("sha256").update(parts.join("\u0000")).digest();
   return `${prefix}_${encode(digest, 26)}`;
+}
+
+/**
+ * The id a caller's Idempotency-Key names: per tenant and per mode. A test key's keys are apart
+ * from the live ones (`"test"` a part of its own), so a live request is never answered with a
+ * notification a test key sent under the same key, which no provider ever saw.
+ */
+export function keyedId(
+  prefix: string,
+  tenantId: string,
+  test: boolean | undefined,
+  ...parts: string[]
+): string {
+  return deterministicId(prefix, tenantId, ...(test ? ["test"] : []), ...parts);
 }

@@ -17,7 +17,8 @@
  * credentials (`hrld_` API keys, `hrld_rt_` tokens, `whsec_` secrets) are masked in the line.
  */
 const REDACTIONS: [RegExp, string][] = [
-  [/\b(hrld|whsec)_[A-Za-z0-9_-]+/g, "$1_***"],
+  // base64url (keys, tokens, webhook secrets) and standard base64 (callback secrets: + / =).
+  [/\b(hrld|whsec)_[A-Za-z0-9_+/=-]+/g, "$1_***"],
   [/[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, "***@$1"],
   [/\+(\d{4})\d{3,11}\b/g, "+$1***"],
 ];

@@ -28,7 +28,7 @@
  *   topic send    pk TOP#<tenant>#<topic>           sk SND#<id>       (topic/store.ts: request, checkpoint)
  *   workflow      pk WFL#<tenant>#<id>              sk WFL            (workflow/store.ts)
  *   spend         pk BUD#<tenant>                   sk <YYYY-MM>#<channel> (workflow/store.ts)
- *   throttle      pk THR#<tenant>#<recipient>#<category> sk <period start> (digest/store.ts)
+ *   throttle      pk THR#<tenant>#<recipient>#<category> sk <period start> | test#<period start> (digest/store.ts)
  */
 export const schema = {
   partitionKey: "pk",

@@ -31,7 +31,7 @@ const Events = z
   )
   .check(z.describe("The statuses to be called about"));
 
-export const CreateInput = z.object({
+export const CreateInput = z.strictObject({
   url: DestinationUrl,
   events: Events,
 });

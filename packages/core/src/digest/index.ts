@@ -54,6 +54,8 @@ export interface HoldInput {
   timezone?: string;
   window?: Window;
   immediate: boolean;
+  /** Sent with a test key: held for the test digest, never the live one (nor the reverse). */
+  test?: boolean;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function decide(
     limit: throttle.limit,
     per: throttle.per,
     now: args.now,
+    test: args.test,
   });
   return admitted ? undefined : holdFor({ ...args, every: throttle.per });
 }
@@ -103,10 +106,17 @@ export function holdFor(args: HoldInput): Hold | undefined {
   }
   if (!opensAt) return undefined;
   return {
+    // "digest" as a part of its own: no Idempotency-Key of a send can spell this id (id.ts);
+    // "test" one more for a test key's, so the two modes never share a digest.
     digestId: deterministicId(
       "ntf",
       args.tenantId,
-      `digest|${recipientId}|${category}|${args.channel}|${opensAt.toISOString()}`,
+      "digest",
+      ...(args.test ? ["test"] : []),
+      recipientId,
+      category,
+      args.channel,
+      opensAt.toISOString(),
     ),
     opensAt,
     category,
@@ -125,6 +135,7 @@ export async function admit(args: {
   limit: number;
   per: string;
   now: Date;
+  test?: boolean;
 }): Promise<boolean> {
   const length = everyMs(args.per);
   const start = Math.floor(args.now.getTime() / length) * length;
@@ -136,6 +147,7 @@ export async function admit(args: {
     args.limit,
     // Kept a day past its period, then DynamoDB TTL removes it.
     Math.floor((start + length) / 1000) + 86_400,
+    args.test,
   );
 }
 

@@ -23,12 +23,17 @@ export async function take(
   periodStart: string,
   limit: number,
   expiresAt: number,
+  /** A test key's sends: counted apart (`sk test#<period start>`), never against live ones. */
+  test = false,
 ): Promise<boolean> {
   try {
     await dynamo().send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: { pk: `THR#${tenantId}#${recipientId}#${category}`, sk: periodStart },
+        Key: {
+          pk: `THR#${tenantId}#${recipientId}#${category}`,
+          sk: test ? `test#${periodStart}` : periodStart,
+        },
         UpdateExpression: "ADD #count :one SET expires_at = :expires",
         ConditionExpression: "attribute_not_exists(#count) OR #count < :limit",
         ExpressionAttributeNames: { "#count": "count" },

@@ -1,4 +1,4 @@
-import { InvalidTransitionError, NotFoundError } from "../error";
+import { InvalidTransitionError, NotFoundError, VisibleError } from "../error";
 import { fn } from "../fn";
 import * as z from "../zod";
 import { dispatch, unschedule } from "./dispatch";
@@ -30,15 +30,31 @@ const Ref = z.object({
 async function change(transition: Store.Transition): Promise<Store.Item> {
   const item = await Store.transition(transition);
   if (item) return item;
-  const current = await Store.read(transition.tenantId, transition.id);
-  if (!current) throw new NotFoundError("notification", transition.id);
-  throw new InvalidTransitionError(transition.id, current.status, transition.to);
+  throw await refusal(transition);
+}
+
+/** Why a transition that did not apply was refused: no such notification, or its state. */
+async function refusal({ tenantId, id, from, to, guard }: Store.Transition): Promise<VisibleError> {
+  const current = await Store.read(tenantId, id);
+  if (!current) return new NotFoundError("notification", id);
+  if (guard?.notDigest && current.digest && from.includes(current.status)) {
+    return new VisibleError(
+      "conflict",
+      "invalid_transition",
+      `Notification ${id} is a digest; cancel the held notifications it carries instead`,
+      { status: current.status },
+    );
+  }
+  return new InvalidTransitionError(id, current.status, to);
 }
 
 /**
  * Stop a notification that has not started sending. The status write comes first, so a
  * schedule or message that fires anyway finds it cancelled and does nothing; the schedule is
- * then deleted to save the firing.
+ * then deleted to save the firing. A digest is not cancelled: the notifications held for it
+ * would wait for it forever, and those held later for the same opening would find it gone and
+ * go out at once, in quiet hours. Its members are cancelled one by one instead (a digest left
+ * with none is skipped).
  */
 export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promise<Info> => {
   const item = await change({
@@ -49,6 +65,7 @@ export const cancel = fn(Ref, async ({ tenantId, id, now = new Date() }): Promis
     now,
     set: { cancelled_at: now.toISOString() },
     remove: ["next_attempt_at"],
+    guard: { notDigest: true },
   });
   if (item.route === "schedule") await unschedule(item.schedule_name ?? id);
   return changed(tenantId, item);

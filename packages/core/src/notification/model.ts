@@ -93,9 +93,29 @@ export const CONTACT: Record<Channel, keyof Recipient> = {
 /** A string of 1 to `max` characters. */
 const nonEmpty = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
+/**
+ * The Subject header's value: one line (RFC 5322's 998 characters), without a line break or
+ * another control character, so no subject, sent or rendered from a template, carries a header
+ * of its own into the message.
+ */
+const Subject = nonEmpty(998).check(
+  z.refine((subject) => !hasControlCharacter(subject), {
+    message: "one line: no line break or other control character",
+  }),
+);
+
+/** A C0 control character other than tab, or DEL. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
+  }
+  return false;
+}
+
 export const EmailContent = z
   .strictObject({
-    subject: nonEmpty(998),
+    subject: Subject,
     text: z.optional(nonEmpty(100_000)),
     html: z.optional(nonEmpty(200_000)),
   })

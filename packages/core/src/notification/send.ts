@@ -3,7 +3,7 @@ import * as Counters from "../counters";
 import * as Digest from "../digest";
 import { ValidationError, VisibleError } from "../error";
 import { codeOf, fn, issues } from "../fn";
-import { createId, deterministicId } from "../id";
+import { createId, keyedId } from "../id";
 import * as Recipient from "../recipient";
 import { expiresAt } from "../retention";
 import { formatLocal, plan, zone } from "../schedule";
@@ -124,7 +124,7 @@ async function prepare({
   const id =
     givenId ??
     (idempotencyKey
-      ? deterministicId("ntf", tenantId, idempotencyKey)
+      ? keyedId("ntf", tenantId, test, idempotencyKey)
       : createId("ntf", now.getTime()));
   const stamp = now.toISOString();
   const route = routeFor(when.sendAt, now);
@@ -151,6 +151,7 @@ async function prepare({
         timezone: recipient.timezone,
         window,
         immediate,
+        test,
       });
   const info: Info = {
     id,

@@ -446,6 +446,8 @@ export interface Guard {
   attempt?: number;
   /** Only an item whose retries ran out and that no provider ever accepted. */
   retryable?: boolean;
+  /** Not a digest (which carries held members: cancelling it would strand them). */
+  notDigest?: boolean;
 }
 
 function guardOf(guard: Guard): { or?: string; and: string[]; values: Record<string, unknown> } {
@@ -472,6 +474,7 @@ function guardOf(guard: Guard): { or?: string; and: string[]; values: Record<str
     and.push("exhausted = :yes AND attribute_not_exists(provider_accepted_at)");
     values[":yes"] = true;
   }
+  if (guard.notDigest) and.push("attribute_not_exists(digest)");
   return { or, and, values };
 }
 

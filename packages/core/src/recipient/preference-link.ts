@@ -5,7 +5,7 @@ import { fn } from "../fn";
 import { escapeHtml } from "../html";
 import { Category, Channel, RecipientId } from "../notification/model";
 import * as z from "../zod";
-import { get, merge, type Preferences, Setting } from "./preferences";
+import { get, merge, type Preferences, PreferencesInput, Setting } from "./preferences";
 
 const Ref = z.object({ tenantId: z.string().check(z.minLength(1)), id: RecipientId });
 
@@ -133,23 +133,34 @@ ${rows || '<tr><td colspan="6">Nothing to set yet.</td></tr>'}
 }
 
 /**
- * The page's POST: form fields `<category>:<channel>=on|off|digest` (or the same as JSON,
- * `{"categories": {...}}`). Only categories the link offers or the recipient already has may be
- * set. Answers the preferences after the change.
+ * The page's POST: form fields `<category>:<channel>=on|off|digest`. Only categories the link
+ * offers or the recipient already has may be set. Answers the preferences after the change.
  */
 export async function submit(token: string, form: Record<string, unknown>): Promise<Preferences> {
+  return save(verify(token), Object.entries(form));
+}
+
+const parseJson = fn(PreferencesInput, (input) => input);
+
+/**
+ * The same save as JSON, the documented body `{"categories": {...}}` (PreferencesInput, as
+ * `PUT /v1/recipients/{id}/preferences` takes it); anything else is `invalid_request`. The
+ * token is checked first: a forged link is refused whatever it carries.
+ */
+export async function submitJson(token: string, body: unknown): Promise<Preferences> {
   const subject = verify(token);
+  const { categories } = parseJson(body as z.input<typeof PreferencesInput>);
+  const fields = Object.entries(categories).flatMap(([category, channels]) =>
+    Object.entries(channels).map(([channel, value]) => [`${category}:${channel}`, value] as const),
+  );
+  return save(subject, fields);
+}
+
+async function save(
+  subject: LinkSubject,
+  fields: (readonly [string, unknown])[],
+): Promise<Preferences> {
   const changes: Record<string, Record<string, Setting>> = {};
-  const fields =
-    typeof form.categories === "object" && form.categories !== null
-      ? Object.entries(form.categories as Record<string, Record<string, unknown>>).flatMap(
-          ([category, channels]) =>
-            Object.entries(channels ?? {}).map(([channel, value]) => [
-              `${category}:${channel}`,
-              value,
-            ]),
-        )
-      : Object.entries(form);
   for (const [field, value] of fields) {
     const [category = "", channel = ""] = String(field).split(":");
     const parsed = FormField.safeParse({ category, channel, setting: value });

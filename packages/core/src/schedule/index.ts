@@ -100,7 +100,8 @@ function longOffset(name: string): Intl.DateTimeFormat {
 export function plan(input: PlanInput): Plan {
   const timezone = input.timezone ?? DEFAULT_TIMEZONE;
   const tz = zone(timezone);
-  const requested = input.sendAt ? parseSendAt(input.sendAt, tz) : input.now;
+  // Only an omitted send_at means now: an empty one is refused like any unreadable one.
+  const requested = input.sendAt === undefined ? input.now : parseSendAt(input.sendAt, tz);
   if (requested.getTime() < input.now.getTime() - PAST_TOLERANCE_MS) {
     throw new ValidationError("send_at_in_past", "send_at is in the past", {
       send_at: input.sendAt,

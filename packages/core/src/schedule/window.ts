@@ -10,7 +10,7 @@ import * as z from "../zod";
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 export const Window = z
-  .object({
+  .strictObject({
     start: z.string().check(z.regex(HHMM, "expected HH:mm")),
     end: z.string().check(z.regex(HHMM, "expected HH:mm")),
   })

@@ -31,21 +31,11 @@ const TenantId = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const ListInput = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
-  cursor: z.optional(z.string().check(z.maxLength(300))),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 
-export const list = fn(
-  z.object({ tenantId: TenantId, query: ListInput }),
-  async ({ tenantId, query }) => {
-    const after = query.cursor
-      ? Buffer.from(query.cursor, "base64url").toString("utf8")
-      : undefined;
-    const page = await Store.list(tenantId, query.limit, after);
-    return {
-      items: page.items,
-      ...(page.next ? { next_cursor: Buffer.from(page.next).toString("base64url") } : {}),
-    };
-  },
+export const list = fn(z.object({ tenantId: TenantId, query: ListInput }), ({ tenantId, query }) =>
+  Store.listPage(tenantId, query.limit, query.cursor),
 );
 
 export const get = fn(

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "../aws/dynamo";
 import { link } from "../config";
+import * as Cursor from "../cursor";
 
 /**
  * A tenant's suppression list: one item per address, in one partition per tenant.
@@ -49,6 +50,20 @@ export async function remove(tenantId: string, address: string): Promise<boolean
 }
 
 /** Addresses in order, `limit` at a time, after the address `after`. */
+/**
+ * A page for the API: the cursor is signed for this tenant's list (`../cursor.ts`), so a forged
+ * or another tenant's cursor is `invalid_cursor`.
+ */
+export async function listPage(
+  tenantId: string,
+  limit: number,
+  cursor?: string,
+): Promise<{ items: Entry[]; next_cursor?: string }> {
+  const scope = partition(tenantId);
+  const page = await list(tenantId, limit, Cursor.afterOf(cursor, scope));
+  return { items: page.items, ...Cursor.nextAfter(page.next, scope) };
+}
+
 export async function list(tenantId: string, limit: number, after?: string) {
   const result = await dynamo().send(
     new QueryCommand({

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sqs } from "../aws/sqs";
 import { queueFor } from "../config";
-import { NotFoundError, VisibleError } from "../error";
+import { NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
-import { createId, deterministicId } from "../id";
+import { createId, keyedId } from "../id";
 import { mapSendInput, RecipientId } from "../notification/model";
 import { expiresAt } from "../retention";
 import { parseSendAt, plan, zone } from "../schedule";
@@ -143,19 +143,21 @@ export const send = fn(
   async ({ tenantId, topic, input, idempotencyKey, test, now = new Date() }) => {
     checkSendAt(input.send_at, now);
     const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("base64url");
-    // Every subscriber gets the same version of a template: the latest one now, pinned.
+    // Every subscriber gets the same version of a template: the latest one now, pinned. It is
+    // rendered once here, in the request's locale, so what a single send refuses (no content for
+    // the channel, a missing variable, content the channel cannot take) is refused now, not
+    // skipped for every subscriber by the fan-out.
+    const template =
+      "template" in input ? await Template.get({ tenantId, ...input.template }) : undefined;
+    if (template && "template" in input) {
+      await Template.renderChannel(template, input.channel, input.data ?? {}, input.locale);
+    }
     const request =
-      "template" in input
-        ? {
-            ...input,
-            template: {
-              ...input.template,
-              version: (await Template.get({ tenantId, ...input.template })).version,
-            },
-          }
+      template && "template" in input
+        ? { ...input, template: { ...input.template, version: template.version } }
         : input;
     const id = idempotencyKey
-      ? deterministicId("tps", tenantId, topic, idempotencyKey)
+      ? keyedId("tps", tenantId, test, topic, idempotencyKey)
       : createId("tps", now.getTime());
     const created: Store.Send = {
       id,
@@ -199,9 +201,31 @@ export const send = fn(
 function checkSendAt(sendAt: string | undefined, now: Date) {
   if (sendAt === undefined) return;
   const utc = zone("UTC");
-  parseSendAt(sendAt, utc);
-  if (/(Z|[+-]\d{2}:\d{2})$/i.test(sendAt)) plan({ now, sendAt, timezone: "UTC", immediate: true });
+  const asUtc = parseSendAt(sendAt, utc).getTime();
+  if (/(Z|[+-]\d{2}:\d{2})$/i.test(sendAt)) {
+    plan({ now, sendAt, timezone: "UTC", immediate: true });
+    return;
+  }
+  // A wall time is planned per subscriber, in their timezone, when the fan-out reaches them.
+  // What is past, or too far, in every timezone (no offset reaches a day) is refused now,
+  // rather than skipped for every subscriber.
+  const checks = [
+    [DAY, "send_at_in_past", "send_at is in the past in every timezone"],
+    [-DAY, "send_at_too_far", "send_at is more than a year ahead in every timezone"],
+  ] as const;
+  for (const [shift, code, message] of checks) {
+    try {
+      const extreme = new Date(asUtc + shift).toISOString();
+      plan({ now, sendAt: extreme, timezone: "UTC", immediate: true });
+    } catch (error) {
+      if ((error as { code?: string }).code === code) {
+        throw new ValidationError(code, message, { send_at: sendAt });
+      }
+    }
+  }
 }
+
+const DAY = 86_400_000;
 
 /** A topic send's progress. */
 export const get = fn(

@@ -100,19 +100,8 @@ export async function listSubscribers(
   cursor?: string,
 ): Promise<{ items: Subscriber[]; next_cursor?: string }> {
   const scope = partition(tenantId, topic);
-  let after: string | undefined;
-  if (cursor !== undefined) {
-    const keys = Cursor.verify(cursor, scope);
-    if (typeof keys.after !== "string" || Object.keys(keys).length !== 1) {
-      throw Cursor.invalidCursor();
-    }
-    after = keys.after;
-  }
-  const page = await pageSubscribers(tenantId, topic, limit, after);
-  return {
-    items: page.items,
-    ...(page.next !== undefined ? { next_cursor: Cursor.sign({ after: page.next }, scope) } : {}),
-  };
+  const page = await pageSubscribers(tenantId, topic, limit, Cursor.afterOf(cursor, scope));
+  return { items: page.items, ...Cursor.nextAfter(page.next, scope) };
 }
 
 /** A topic send as stored: what to send to each subscriber, and how far the fan-out got. */

@@ -61,11 +61,14 @@ export async function beforeSend(
   attempt: number,
   now = new Date(),
 ): Promise<{ skip: SkipReason } | { notification: Info }> {
-  // A digest is the recipient's chosen form already: only its composition decides.
+  // A digest is the recipient's chosen form already: its composition decides, then the budget
+  // (a digest's text is an SMS like any other).
   if (notification.digest) {
     // Loaded only for a digest: the other sends a worker makes need none of it.
     const Digest = await import("../digest");
-    return Digest.compose(tenantId, notification, attempt, now);
+    const composed = await Digest.compose(tenantId, notification, attempt, now);
+    if ("skip" in composed) return composed;
+    return reserveBudget(tenantId, composed.notification, attempt, now);
   }
   const { skip } = await atAcceptance({
     tenantId,
@@ -82,6 +85,16 @@ export async function beforeSend(
     const open = await Store.begin(tenantId, step.id, step.step, stoppedBy(step.unless), now);
     if (!open) return { skip: "workflow_settled" };
   }
+  return reserveBudget(tenantId, notification, attempt, now);
+}
+
+/** The month's spend reserved on the first attempt (test keys spend nothing), or `budget`. */
+async function reserveBudget(
+  tenantId: string,
+  notification: Info,
+  attempt: number,
+  now: Date,
+): Promise<{ skip: SkipReason } | { notification: Info }> {
   if (attempt === 1 && !notification.test) {
     if (!(await Budget.reserve(tenantId, notification, now))) return { skip: "budget" };
   }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { InvalidTransitionError, NotFoundError, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
-import { createId, deterministicId } from "../id";
+import { createId, deterministicId, keyedId } from "../id";
 import { jsonObject } from "../json";
 import * as Manage from "../notification/manage";
 import {
@@ -146,7 +146,7 @@ export const start = fn(
   }),
   async ({ tenantId, input, idempotencyKey, now = new Date(), test }): Promise<Started> => {
     const id = idempotencyKey
-      ? deterministicId("wfl", tenantId, idempotencyKey)
+      ? keyedId("wfl", tenantId, test, idempotencyKey)
       : createId("wfl", now.getTime());
     const profile = input.recipient.id
       ? await Recipients.find(tenantId, input.recipient.id)
@@ -189,7 +189,11 @@ export const start = fn(
         throw error;
       }
     }
-    const stepKey = (index: number) => `${idempotencyKey ?? id}#step${index}`;
+    // Each step's notification id derives from the workflow's id, "workflow" a part of its own,
+    // so no Idempotency-Key of a single send can spell it (id.ts).
+    const stepIds = input.steps.map((_, index) =>
+      deterministicId("ntf", tenantId, "workflow", id, String(index)),
+    );
     const requestHash = hash(input);
     const created = await Store.create({
       id,
@@ -198,7 +202,7 @@ export const start = fn(
       ...(input.category ? { category: input.category } : {}),
       ...(input.priority ? { priority: input.priority } : {}),
       steps: input.steps.map((step, index) => ({
-        id: deterministicId("ntf", tenantId, `wfl:${stepKey(index)}`),
+        id: stepIds[index] as string,
         channel: step.channel,
         after_seconds: seconds(step.after ?? "0s"),
         ...(step.unless ? { unless: step.unless } : {}),
@@ -208,8 +212,9 @@ export const start = fn(
       expires_at: expiresAt(now, await retentionDays(tenantId)),
       request_hash: requestHash,
     });
+    let existing: Store.WorkflowItem | undefined;
     if (!created) {
-      const existing = await Store.read(tenantId, id);
+      existing = await Store.read(tenantId, id);
       if (existing && existing.request_hash !== requestHash) {
         throw new VisibleError(
           "conflict",
@@ -223,7 +228,9 @@ export const start = fn(
       await Send.send({
         tenantId,
         input: send,
-        idempotencyKey: `wfl:${stepKey(index)}`,
+        // A replay sends the steps the first request stored (their ids were derived otherwise
+        // before), so it finds them and creates none.
+        id: existing?.steps[index]?.id ?? stepIds[index],
         now,
         test,
         // What a replay compares: the workflow's request, not the step's times (from `now`).
