@@ -72,6 +72,19 @@ export class StreamDrainTimeoutError extends Error {
 export const TTL_DELETE_HEADER = "x-herald-local-ttl";
 
 type AttributeMap = Record<string, unknown>;
+/** What the stream needs of a write request (DynamoDB's JSON protocol). */
+interface TableWrite {
+  TableName?: string;
+  Item?: AttributeMap;
+  Key?: AttributeMap;
+}
+interface WriteRequest extends TableWrite {
+  RequestItems?: Record<
+    string,
+    { PutRequest?: { Item: AttributeMap }; DeleteRequest?: { Key: AttributeMap } }[]
+  >;
+  TransactItems?: { Put?: TableWrite; Update?: TableWrite; Delete?: TableWrite }[];
+}
 type Image = NonNullable<NonNullable<DynamoDBRecord["dynamodb"]>["NewImage"]>;
 
 const WRITES = new Set([
@@ -159,25 +172,28 @@ export async function startDynamoStreams(options: {
   const keyOf = (item: AttributeMap): AttributeMap => ({ [pk]: item[pk], [sk]: item[sk] });
 
   /** The keys of this table a write request touches, each once. */
-  const keysOf = (operation: string, data: Record<string, any>): AttributeMap[] => {
-    const mine = (entry: { TableName?: string } | undefined) =>
+  const keysOf = (operation: string, data: WriteRequest): AttributeMap[] => {
+    const mine = (entry: TableWrite | undefined): entry is TableWrite =>
       entry?.TableName === options.tableName;
-    let keys: AttributeMap[] = [];
-    if (operation === "PutItem" && mine(data)) keys = [keyOf(data.Item ?? {})];
-    if ((operation === "UpdateItem" || operation === "DeleteItem") && mine(data)) keys = [data.Key];
+    const keys: (AttributeMap | undefined)[] = [];
+    if (operation === "PutItem" && mine(data)) keys.push(keyOf(data.Item ?? {}));
+    if ((operation === "UpdateItem" || operation === "DeleteItem") && mine(data)) {
+      keys.push(data.Key);
+    }
     if (operation === "BatchWriteItem") {
-      keys = (data.RequestItems?.[options.tableName] ?? []).map((entry: Record<string, any>) =>
-        entry.PutRequest ? keyOf(entry.PutRequest.Item ?? {}) : entry.DeleteRequest?.Key,
-      );
+      for (const entry of data.RequestItems?.[options.tableName] ?? []) {
+        keys.push(entry.PutRequest ? keyOf(entry.PutRequest.Item) : entry.DeleteRequest?.Key);
+      }
     }
     if (operation === "TransactWriteItems") {
       for (const entry of data.TransactItems ?? []) {
         if (mine(entry.Put)) keys.push(keyOf(entry.Put.Item ?? {}));
-        for (const kind of ["Update", "Delete"]) if (mine(entry[kind])) keys.push(entry[kind].Key);
+        if (mine(entry.Update)) keys.push(entry.Update.Key);
+        if (mine(entry.Delete)) keys.push(entry.Delete.Key);
       }
     }
     const seen = new Set<string>();
-    return keys.filter((key) => {
+    return keys.filter((key): key is AttributeMap => {
       if (!key) return false;
       const id = canonical(key);
       if (seen.has(id)) return false;
@@ -228,7 +244,7 @@ export async function startDynamoStreams(options: {
   };
 
   const write = async (operation: string, headers: IncomingHttpHeaders, body: Buffer) => {
-    let data: Record<string, any> | undefined;
+    let data: WriteRequest | undefined;
     try {
       data = JSON.parse(body.toString());
     } catch {
