@@ -149,6 +149,31 @@ describe("stream records", () => {
     expect(records[3]?.userIdentity).toBeUndefined();
   });
 
+  it("records concurrent writes to one item in their order, each with its own image", async () => {
+    // Prepare
+    const pk = unique("concurrent");
+    const Key = { pk: { S: pk }, sk: { S: "A" } };
+
+    // Act: twenty increments at once, the first of which creates the item.
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        ddb.send(
+          new UpdateItemCommand({
+            TableName: TABLE,
+            Key,
+            UpdateExpression: "ADD v :one",
+            ExpressionAttributeValues: { ":one": { N: "1" } },
+          }),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(summary(recordsOf(pk))).toEqual(
+      Array.from({ length: 20 }, (_, i) => [i === 0 ? "INSERT" : "MODIFY", { N: String(i + 1) }]),
+    );
+  });
+
   it("carries the item in the stream's AttributeValue shape (binary as base64)", async () => {
     // Prepare
     const pk = unique("shape");

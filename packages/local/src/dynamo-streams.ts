@@ -7,11 +7,13 @@ import { close, listen, readBody } from "./net";
 /**
  * DynamoDB Streams and its Lambda event-source mapping, for the local cloud: dynalite has no
  * streams. An HTTP proxy in front of dynalite (Herald's clients talk to it, never to dynalite)
- * reads the items a write request touches before and after it, and appends one stream record
- * per item that changed: INSERT when it did not exist before (an overwrite is a MODIFY), REMOVE
- * for a delete of an item that existed, nothing when nothing changed (as DynamoDB). Writes are
- * serialized so that each before/after pair is the write's own, and records are appended before
- * the write is answered, in the order of the writes. Reads pass straight through.
+ * reads the items a write request touches before it (and, for an update, after it: a put's or a
+ * delete's outcome is in the request), and appends one stream record per item that changed:
+ * INSERT when it did not exist before (an overwrite is a MODIFY), REMOVE for a delete of an item
+ * that existed, nothing when nothing changed (as DynamoDB). Writes to the same item are
+ * serialized, so each before/after pair is the write's own and an item's records are in the
+ * order of its writes (DynamoDB orders a stream per item only); records are appended before the
+ * write is answered. Reads pass straight through.
  *
  * Each mapping then runs its function as Lambda would: the records its filters match (the
  * others are never handed to it), in order, in batches of up to `batchSize` gathered for up to
@@ -78,6 +80,11 @@ interface TableWrite {
   Item?: AttributeMap;
   Key?: AttributeMap;
 }
+/** An item a write touches, and what it leaves there (null: nothing; undefined: read it). */
+interface Touched {
+  key: AttributeMap;
+  after?: Image | null;
+}
 interface WriteRequest extends TableWrite {
   RequestItems?: Record<
     string,
@@ -114,7 +121,8 @@ export async function startDynamoStreams(options: {
   const streamArn = `arn:aws:dynamodb:${region}:${LOCAL_ACCOUNT_ID}:table/${options.tableName}/stream/${new Date().toISOString().slice(0, 23)}`;
   const records: DynamoDBRecord[] = [];
   let sequence = 0;
-  let writing = Promise.resolve();
+  /** The last write waiting on or holding each item (by canonical key), for the next to wait on. */
+  const tails = new Map<string, Promise<void>>();
   let inFlight = 0;
 
   const target = new URL(options.dynamoUrl);
@@ -171,35 +179,60 @@ export async function startDynamoStreams(options: {
 
   const keyOf = (item: AttributeMap): AttributeMap => ({ [pk]: item[pk], [sk]: item[sk] });
 
-  /** The keys of this table a write request touches, each once. */
-  const keysOf = (operation: string, data: WriteRequest): AttributeMap[] => {
+  /**
+   * The items of this table a write request touches, each once, with what it leaves there when
+   * the request says so (a put's item; null: deleted); undefined: read it after the write.
+   */
+  const touchedBy = (operation: string, data: WriteRequest): Touched[] => {
     const mine = (entry: TableWrite | undefined): entry is TableWrite =>
       entry?.TableName === options.tableName;
-    const keys: (AttributeMap | undefined)[] = [];
-    if (operation === "PutItem" && mine(data)) keys.push(keyOf(data.Item ?? {}));
-    if ((operation === "UpdateItem" || operation === "DeleteItem") && mine(data)) {
-      keys.push(data.Key);
-    }
+    const touched: (Touched | undefined)[] = [];
+    const put = (item: AttributeMap | undefined) =>
+      item ? { key: keyOf(item), after: item as Image } : undefined;
+    const remove = (key: AttributeMap | undefined) => (key ? { key, after: null } : undefined);
+    const update = (key: AttributeMap | undefined) => (key ? { key } : undefined);
+    if (operation === "PutItem" && mine(data)) touched.push(put(data.Item));
+    if (operation === "UpdateItem" && mine(data)) touched.push(update(data.Key));
+    if (operation === "DeleteItem" && mine(data)) touched.push(remove(data.Key));
     if (operation === "BatchWriteItem") {
       for (const entry of data.RequestItems?.[options.tableName] ?? []) {
-        keys.push(entry.PutRequest ? keyOf(entry.PutRequest.Item) : entry.DeleteRequest?.Key);
+        touched.push(
+          entry.PutRequest ? put(entry.PutRequest.Item) : remove(entry.DeleteRequest?.Key),
+        );
       }
     }
     if (operation === "TransactWriteItems") {
       for (const entry of data.TransactItems ?? []) {
-        if (mine(entry.Put)) keys.push(keyOf(entry.Put.Item ?? {}));
-        if (mine(entry.Update)) keys.push(entry.Update.Key);
-        if (mine(entry.Delete)) keys.push(entry.Delete.Key);
+        if (mine(entry.Put)) touched.push(put(entry.Put.Item));
+        if (mine(entry.Update)) touched.push(update(entry.Update.Key));
+        if (mine(entry.Delete)) touched.push(remove(entry.Delete.Key));
       }
     }
     const seen = new Set<string>();
-    return keys.filter((key): key is AttributeMap => {
-      if (!key) return false;
-      const id = canonical(key);
+    return touched.filter((entry): entry is Touched => {
+      if (!entry) return false;
+      const id = canonical(entry.key);
       if (seen.has(id)) return false;
       seen.add(id);
       return true;
     });
+  };
+
+  /** Run `work` once every earlier write to these items is done, and before any later one. */
+  const exclusive = async <T>(ids: string[], work: () => Promise<T>): Promise<T> => {
+    const earlier = ids.map((id) => tails.get(id));
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const id of ids) tails.set(id, mine);
+    try {
+      await Promise.all(earlier);
+      return await work();
+    } finally {
+      release();
+      for (const id of ids) if (tails.get(id) === mine) tails.delete(id);
+    }
   };
 
   const append = (
@@ -250,17 +283,29 @@ export async function startDynamoStreams(options: {
     } catch {
       // Not JSON: dynalite answers it (with a SerializationException).
     }
-    const keys = data ? keysOf(operation, data) : [];
-    const before = await readItems(keys);
-    const response = await forward(headers, body);
-    if (response.status === 200 && keys.length > 0) {
-      const after = await readItems(keys);
-      const byTtl = headers[TTL_DELETE_HEADER] !== undefined;
-      keys.forEach((key, i) => {
-        append(key, before[i], after[i], byTtl);
-      });
-    }
-    return response;
+    const touched = data ? touchedBy(operation, data) : [];
+    if (touched.length === 0) return forward(headers, body);
+    return exclusive(
+      touched.map((entry) => canonical(entry.key)),
+      async () => {
+        const before = await readItems(touched.map((entry) => entry.key));
+        const response = await forward(headers, body);
+        if (response.status !== 200) return response;
+        const unprocessed = (
+          JSON.parse(response.body.toString()) as { UnprocessedItems?: Record<string, unknown[]> }
+        ).UnprocessedItems?.[options.tableName]?.length;
+        // A batch write DynamoDB left partly undone: what it did is read, as an update's is.
+        const unread = touched.filter((entry) => unprocessed || entry.after === undefined);
+        const read = await readItems(unread.map((entry) => entry.key));
+        const byTtl = headers[TTL_DELETE_HEADER] !== undefined;
+        touched.forEach((entry, i) => {
+          const at = unread.indexOf(entry);
+          const after = at >= 0 ? read[at] : (entry.after ?? undefined);
+          append(entry.key, before[i], after, byTtl);
+        });
+        return response;
+      },
+    );
   };
 
   const server = createServer(async (req, res) => {
@@ -271,13 +316,8 @@ export async function startDynamoStreams(options: {
       if (!WRITES.has(operation)) response = await forward(req.headers, body);
       else {
         inFlight++;
-        const done = writing.then(() => write(operation, req.headers, body));
-        writing = done.then(
-          () => undefined,
-          () => undefined,
-        );
         try {
-          response = await done;
+          response = await write(operation, req.headers, body);
         } finally {
           inFlight--;
         }
