@@ -1,12 +1,17 @@
-import { Resource } from "sst/resource";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-// Pure: config reads links (SST's `Resource`) and the environment once per container, so each
-// case loads a fresh copy of the module, with its own links and environment.
+// Pure: config reads links (`SST_RESOURCE_<Name>`, as SST sets them) and the environment once
+// per container, so each case loads a fresh copy of the module, with its own links and
+// environment.
 async function load(env: Record<string, string>, links: Record<string, unknown> = {}) {
   vi.resetModules();
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  Object.assign(Resource, { App: { name: "herald", stage: "test" }, ...links });
+  for (const [name, value] of Object.entries({
+    App: { name: "herald", stage: "test" },
+    ...links,
+  })) {
+    vi.stubEnv(`SST_RESOURCE_${name}`, value === undefined ? undefined : JSON.stringify(value));
+  }
   return import("@herald/core/config");
 }
 

@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
-import { Resource } from "sst/resource";
+import { resource } from "./resource";
 
 /**
- * The one place configuration reaches code from: linked resources (`SST_RESOURCE_*`, read by
- * `Resource` from `sst`) plus a few tuning knobs. In AWS, SST sets the links a function is
+ * The one place configuration reaches code from: linked resources (read by ./resource.ts as
+ * `sst/resource` reads them) plus a few tuning knobs. In AWS, SST sets the links a function is
  * linked to; locally, `packages/local` sets the same variables, so no code here knows which
  * cloud it runs in. Each link is parsed on first use, since a function only has its own links.
  *
@@ -229,7 +229,7 @@ let tuned: Tuning | undefined;
 /** A linked resource, validated, read once per container. */
 export function link<Name extends LinkName>(name: Name): Link<Name> {
   if (!links.has(name)) {
-    const value = (Resource as unknown as Record<string, unknown>)[name];
+    const value = resource(name);
     try {
       links.set(name, Links[name](value));
     } catch (error) {
