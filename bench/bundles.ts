@@ -35,6 +35,7 @@ function handlers(): string[] {
     manifest.feedback,
     manifest.stream,
     manifest.socket.authorizer,
+    manifest.counter.handler,
   ];
   return [...new Set(all.map((h) => h.slice(0, h.lastIndexOf("."))))];
 }

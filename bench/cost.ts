@@ -16,8 +16,9 @@ import { pool, receiver, save, table } from "./support";
  * local API and followed to their final status, with the meter on; counts are divided by N.
  * Added to what Herald's clients send are the requests AWS makes on Herald's behalf and bills
  * to the account: the API Gateway request, the authorizer, API and worker Lambda invocations,
- * the Scheduler's invocation and the SendMessage it makes into the channel queue, and the
- * Lambda SQS poller's ReceiveMessage + DeleteMessageBatch.
+ * the Scheduler's invocation and the SendMessage it makes into the channel queue, the
+ * Lambda SQS poller's ReceiveMessage + DeleteMessageBatch, and the counter function's
+ * invocations on the table's stream (its counter writes are Herald's, counted).
  */
 
 /** Sends due within this many seconds use SQS DelaySeconds, later ones the Scheduler. */
@@ -70,7 +71,10 @@ interface Measured {
     largestItemBytes: number;
     /** Bytes the notification keeps in the table and its indexes (overhead included). */
     storedBytes: number;
-    /** Hourly counter write units (the workers' are per batch: rescaled to the batch priced). */
+    /**
+     * Hourly counter write units (the workers' per SQS batch, the counter function's `accepted`
+     * per stream batch: each rescaled to the batch priced).
+     */
     counterWrites: { accepted: number; other: number };
     conditionFailures: number;
   };
@@ -80,6 +84,8 @@ interface Measured {
     apiInvocations: number;
     /** Worker invocations the local event-source runner made (its batches are not AWS's). */
     workerInvocationsLocal: number;
+    /** Counter function invocations on the local stream (its batches are not AWS's either). */
+    counterInvocationsLocal: number;
     schedulerInvocations: number;
     /** The Scheduler's SendMessage into the channel queue (attempts, retries included). */
     schedulerSendMessage: number;
@@ -122,6 +128,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
   );
   await waitFinal(cloud, tenantId, warmIds);
   await cloud.runner.drain(30_000);
+  await cloud.streams.drain(30_000);
   for (let i = 0; i < perScenario; i++) {
     await call(cloud.apiUrl, key, "PUT", `/v1/recipients/bench-profile-${i}`, {
       email: `profile${i}@example.com`,
@@ -132,6 +139,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
   for (const scenario of SCENARIOS) {
     const before = {
       invocations: cloud.runner.invocations,
+      counted: cloud.streams.invocations,
       fired: cloud.scheduler.fired.length,
       hits: webhookHits,
       appSync: cloud.socket.counts(),
@@ -152,6 +160,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
       accepted.map((a) => a.id),
     );
     await cloud.runner.drain(30_000);
+    await cloud.streams.drain(30_000);
     const reading: Reading = meter.stop();
     const fired = cloud.scheduler.fired.slice(before.fired);
     const n = perScenario;
@@ -187,6 +196,7 @@ export async function measureCost(cloud: LocalCloud, perScenario = 20) {
         authorizerInvocations: accepted.length / n,
         apiInvocations: accepted.length / n,
         workerInvocationsLocal: (cloud.runner.invocations - before.invocations) / n,
+        counterInvocationsLocal: (cloud.streams.invocations - before.counted) / n,
         schedulerInvocations: fired.length / n,
         schedulerSendMessage: sum(fired.map((f) => f.attempts)) / n,
       },
@@ -279,12 +289,23 @@ const CONFIG = (() => {
   };
 })();
 
-/** What one notification uses, with SQS batches of `batch` messages. */
+/**
+ * What one notification uses, with SQS batches of `batch` messages; with the worst case (1)
+ * the counter function also gets one stream record per invocation, with full batches (10) the
+ * manifest's `counter.batchSize`.
+ */
 function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
   const sendMs = m.route === "scheduled" ? d.send[m.channel].schedule : d.send[m.channel].queue;
   const workerMs = batch === 1 ? d.worker[m.channel].batch1 : d.worker[m.channel].batch10;
   const authorizer = m.onBehalf.authorizerInvocations * CONFIG.authorizerPerRequest;
-  const invocations = authorizer + m.onBehalf.apiInvocations + 1 / batch;
+  // `accepted` counted from the table's stream (code from before counted it on the request
+  // path, and has no counter invocations: priced as counted).
+  const streamed = m.onBehalf.counterInvocationsLocal > 0;
+  const records = batch === 1 ? 1 : manifest.counter.batchSize;
+  const counter = streamed ? 1 / records : 0;
+  const counterMs =
+    (batch === 1 ? Math.ceil(d.counter.batch1) : Math.ceil(d.counter.full)) * counter;
+  const invocations = authorizer + m.onBehalf.apiInvocations + 1 / batch + counter;
   const worker = `workers/${m.channel.replace("_", "-")}`;
   // Lambda bills each invocation's duration rounded up to the millisecond, and since August
   // 2025 the init phase of a cold start too.
@@ -292,9 +313,19 @@ function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
     COLD_START_SHARE *
     (authorizer * CONFIG.initMs("api/authorizer") +
       m.onBehalf.apiInvocations * CONFIG.initMs("api/notifications/send") +
-      (1 / batch) * CONFIG.initMs(worker));
+      (1 / batch) * CONFIG.initMs(worker) +
+      counter * CONFIG.initMs("counter"));
   const billedMs =
-    authorizer * Math.ceil(d.authorizer) + Math.ceil(sendMs) + Math.ceil(workerMs) / batch + initMs;
+    authorizer * Math.ceil(d.authorizer) +
+    Math.ceil(sendMs) +
+    Math.ceil(workerMs) / batch +
+    counterMs +
+    initMs;
+  // The counter function's writes: what one local invocation wrote (one per tenant, channel,
+  // hour and status it saw), once per stream batch of `records`.
+  const acceptedCounters = streamed
+    ? (m.dynamo.counterWrites.accepted / m.onBehalf.counterInvocationsLocal) * counter
+    : m.dynamo.counterWrites.accepted;
   // A Scheduler send's early fire is sent back to the queue by its worker batch, ten to a
   // SendMessageBatch (delivery/hold.ts): one call per batch of `batch` fires, whatever batches
   // the local runner happened to form. (Single sends make no other SendMessageBatch.)
@@ -315,7 +346,9 @@ function usageOf(m: Measured, d: Durations, batch: 1 | 10): Usage {
     // wrote one per notification is priced as counted.)
     dynamoWriteUnits:
       m.dynamo.tableWriteUnits +
-      m.dynamo.indexWriteUnits +
+      m.dynamo.indexWriteUnits -
+      m.dynamo.counterWrites.accepted +
+      acceptedCounters +
       (CONFIG.countersPerBatch
         ? m.dynamo.counterWrites.other / Math.max(m.onBehalf.workerInvocationsLocal, 1e-9) / batch -
           m.dynamo.counterWrites.other
@@ -352,6 +385,7 @@ const ASSUMPTIONS = [
   "Herald's requests are counted, not modelled: SDK middleware on the core clients (one count per HTTP attempt) and the Upstash client's use() hook (one count per command, pipelines unpacked; request and response bodies measured).",
   "DynamoDB units: table units as the emulator reports them (ReturnConsumedCapacity); GSI write units computed from the item before/after each write by each index's projection (table.ts; dynalite reports none).",
   `Authorizer: ${CONFIG.authorizerPerRequest === 1 ? "one invocation per API request (no result cache)" : `API Gateway caches its answer ${(manifest as { authorizerCacheSeconds?: number }).authorizerCacheSeconds} s per key; at ${KEY_REQUESTS_PER_SECOND} requests a second per key that is ${CONFIG.authorizerPerRequest.toFixed(4)} invocations per request (the local cloud caches too, so its key lookups are counted as they happen)`}.`,
+  `Counter function (the table's stream, event filtering: only INSERTs of notifications reach it, and only those are billed): one invocation and one counter write per tenant, channel and hour per stream batch, modelled at the manifest's batch of ${manifest.counter.batchSize} records for full batches (a ${manifest.counter.batchingWindowSeconds} s window fills it from about ${Math.ceil(manifest.counter.batchSize / manifest.counter.batchingWindowSeconds)} sends a second per stream shard) and at one record per invocation in the worst case (one invocation and one counter write per notification); its duration is measured on batches of 1 and ${manifest.counter.batchSize} INSERT records. Lambda's reads of the stream are free.`,
   "Lambda SQS poller: ReceiveMessage + DeleteMessageBatch per batch, so 2 requests per message at batch size 1 (worst case) and 0.2 at full batches of 10 (the manifest's batching window is what fills them at moderate traffic); the worker then runs once per message or once per 10. Empty long polls of idle queues are a fixed monthly cost, not per notification, and left out.",
   `Lambda compute: ${LAMBDA.architecture}, ${LAMBDA.memoryMb} MB (SST default; stacks set no memory), billed ms = each invocation's median duration measured in this run, rounded up; the full-batch worker duration is the 10-record invocation divided by 10. Init billing: ${COLD_START_SHARE * 100} % of invocations start cold and bill their init (the bundles part's init ms, or 250 ms without it).`,
   "Delayed sends cost what immediate ones do (DelaySeconds is a parameter of the same SendMessage); scheduled sends add one Scheduler invocation and its SendMessage, and the worker's SendMessageBatch that holds the early fire until due (one per batch of fires); creating and deleting schedules is free.",
@@ -409,6 +443,9 @@ function report(rows: Priced[], d: Durations) {
       "λ worker @1": 1,
       "λ worker @10": 0.1,
       "λ worker (local runner)": r.onBehalf.workerInvocationsLocal,
+      "λ counter @1": 1,
+      [`λ counter @${manifest.counter.batchSize}`]: 1 / manifest.counter.batchSize,
+      "λ counter (local stream)": r.onBehalf.counterInvocationsLocal,
       "Scheduler invoke": r.onBehalf.schedulerInvocations,
       "Scheduler→SQS Send": r.onBehalf.schedulerSendMessage,
       "AppSync publish": r.appSync.publishes,
@@ -427,6 +464,9 @@ function report(rows: Priced[], d: Durations) {
       [`worker, 1 record (${d.runs.worker1} runs)`]: d.worker[channel].batch1,
       [`worker, 10 records (${d.runs.worker10} runs)`]: d.worker[channel].batch10,
     })),
+  );
+  process.stdout.write(
+    `Counter function (the table's stream): ${d.counter.batch1.toFixed(2)} ms for 1 record (${d.runs.counter1} runs), ${d.counter.full.toFixed(2)} ms for ${manifest.counter.batchSize} (${d.runs.counterFull} runs).\n`,
   );
 
   for (const batch of [1, 10] as const) {

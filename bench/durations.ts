@@ -23,10 +23,22 @@ export interface Durations {
   send: Record<Channel, { queue: number; schedule: number }>;
   /** Channel worker per invocation, with 1 record and with a full batch of 10. */
   worker: Record<Channel, { batch1: number; batch10: number }>;
-  runs: { authorizer: number; send: number; worker1: number; worker10: number };
+  /**
+   * The counter function (the table's stream) per invocation, with 1 INSERT record and with a
+   * full batch of the manifest's `counter.batchSize`.
+   */
+  counter: { batch1: number; full: number };
+  runs: {
+    authorizer: number;
+    send: number;
+    worker1: number;
+    worker10: number;
+    counter1: number;
+    counterFull: number;
+  };
 }
 
-const RUNS = { authorizer: 20, send: 10, worker1: 10, worker10: 3 };
+const RUNS = { authorizer: 20, send: 10, worker1: 10, worker10: 3, counter1: 10, counterFull: 3 };
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -139,5 +151,45 @@ export async function measureDurations(cloud: LocalCloud, hookUrl: string): Prom
     send[channel] = { queue: median(queued), schedule: median(scheduled.map((s) => s.ms)) };
     worker[channel] = { batch1: median(batch1), batch10: median(batch10) };
   }
-  return { authorizer: median(authorizerMs), send, worker, runs: RUNS };
+  return {
+    authorizer: median(authorizerMs),
+    send,
+    worker,
+    counter: await measureCounter(tenantId),
+    runs: RUNS,
+  };
+}
+
+/** The counter function on stream batches of INSERTed notifications, as the mapping hands them. */
+async function measureCounter(tenantId: string): Promise<Durations["counter"]> {
+  const counter = await loader<Handler>(manifest.counter.handler)();
+  const event = (n: number) => ({
+    Records: Array.from({ length: n }, () => {
+      const id = `ntf_${randomUUID()}`;
+      return {
+        eventName: "INSERT",
+        eventSource: "aws:dynamodb",
+        dynamodb: {
+          Keys: { pk: { S: `NTF#${tenantId}#${id}` }, sk: { S: "NTF" } },
+          NewImage: {
+            pk: { S: `NTF#${tenantId}#${id}` },
+            sk: { S: "NTF" },
+            tenant_id: { S: tenantId },
+            id: { S: id },
+            channel: { S: "email" },
+            status: { S: "queued" },
+            created_at: { S: new Date().toISOString() },
+          },
+          StreamViewType: "NEW_IMAGE",
+        },
+      };
+    }),
+  });
+  const run = (n: number) => timed(() => counter(event(n), context("counter")));
+  await run(1);
+  const batch1: number[] = [];
+  for (let i = 0; i < RUNS.counter1; i++) batch1.push(await run(1));
+  const full: number[] = [];
+  for (let i = 0; i < RUNS.counterFull; i++) full.push(await run(manifest.counter.batchSize));
+  return { batch1: median(batch1), full: median(full) };
 }

@@ -33,6 +33,11 @@ interface Run {
   fanoutMs: number;
   /** Worker invocations the local event-source runner made (fan-out and in-app). */
   workerInvocations: number;
+  /**
+   * Counter function invocations on the local table stream (`accepted`, counted from it): priced
+   * as the local stream batched them (a 250 ms window; AWS's 5 s one makes fewer, fuller ones).
+   */
+  counterInvocations: number;
   /** AppSync Events operations: events published to the recipients' channels (as `cost`). */
   appSyncEvents: number;
   acceptedMs: number;
@@ -171,6 +176,7 @@ export async function runBatch(
   }
   const batches: NonNullable<Run["batches"]> = [];
   const invocations = cloud.runner.invocations;
+  const counted = cloud.streams.invocations;
   const events = cloud.socket.counts().events;
   meter.start();
   const cpu = process.cpuUsage();
@@ -194,6 +200,7 @@ export async function runBatch(
   const delivered = await waitDelivered(cloud, tenantId, n, 30 * 60_000);
   const cpuMs = cpuOf(cpu);
   await cloud.runner.drain(60_000);
+  await cloud.streams.drain(60_000);
   const reading = meter.stop();
   return {
     cpuMs,
@@ -204,6 +211,7 @@ export async function runBatch(
     apiMs: sum(batches.map((b) => b.ms)),
     fanoutMs: 0,
     workerInvocations: cloud.runner.invocations - invocations,
+    counterInvocations: cloud.streams.invocations - counted,
     appSyncEvents: cloud.socket.counts().events - events,
     acceptedMs: accepted - start,
     deliveredMs: delivered - start,
@@ -225,6 +233,7 @@ export async function runTopic(cloud: LocalCloud, meter: Meter, n: number): Prom
     `  ${n} subscribers written in ${((performance.now() - setup) / 1000).toFixed(1)} s (not counted)\n`,
   );
   const invocations = cloud.runner.invocations;
+  const counted = cloud.streams.invocations;
   const events = cloud.socket.counts().events;
   meter.start();
   const cpu = process.cpuUsage();
@@ -252,6 +261,7 @@ export async function runTopic(cloud: LocalCloud, meter: Meter, n: number): Prom
   const delivered = await waitDelivered(cloud, tenantId, n, 60 * 60_000);
   const cpuMs = cpuOf(cpu);
   await cloud.runner.drain(60_000);
+  await cloud.streams.drain(60_000);
   const reading = meter.stop();
   return {
     cpuMs,
@@ -262,6 +272,7 @@ export async function runTopic(cloud: LocalCloud, meter: Meter, n: number): Prom
     apiMs: end - start,
     fanoutMs: accepted - end,
     workerInvocations: cloud.runner.invocations - invocations,
+    counterInvocations: cloud.streams.invocations - counted,
     appSyncEvents: cloud.socket.counts().events - events,
     acceptedMs: accepted - start,
     deliveredMs: delivered - start,
@@ -281,7 +292,9 @@ export function price(run: Run, d: Durations) {
   );
   // Each worker invocation: the poller's ReceiveMessage and DeleteMessageBatch.
   const sqsPoller = 2 * run.workerInvocations;
-  const workerMs = run.workerInvocations * Math.ceil(d.worker.in_app.batch10);
+  const workerMs =
+    run.workerInvocations * Math.ceil(d.worker.in_app.batch10) +
+    run.counterInvocations * Math.ceil(d.counter.full);
   const apiMs = run.apiRequests * Math.ceil(d.authorizer) + Math.ceil(run.apiMs);
   const parts = {
     dynamodb:
@@ -290,7 +303,8 @@ export function price(run: Run, d: Durations) {
         PRICES.dynamoWriteUnit,
     sqs: (sqsHerald + sqsPoller) * PRICES.sqsRequest,
     lambda:
-      (2 * run.apiRequests + run.workerInvocations) * PRICES.lambdaRequest +
+      (2 * run.apiRequests + run.workerInvocations + run.counterInvocations) *
+        PRICES.lambdaRequest +
       ((apiMs + workerMs + Math.ceil(run.fanoutMs)) / 1000) * gb * PRICES.lambdaGbSecond,
     apiGateway: run.apiRequests * PRICES.httpApiRequest,
     redis: sum(Object.values(run.reading.redisCommands)) * PRICES.redisCommand,
@@ -333,6 +347,7 @@ export function report(runs: Run[], d: Durations) {
         commands.map((c) => [`Redis ${c}`, per(r, r.reading.redisCommands[c] ?? 0)]),
       ),
       "λ worker invocations": per(r, r.workerInvocations),
+      "λ counter invocations": per(r, r.counterInvocations),
       "AppSync events": per(r, r.appSyncEvents),
       RRU: per(r, r.reading.dynamo.readUnits),
       "WRU table": per(r, r.reading.dynamo.tableWriteUnits),

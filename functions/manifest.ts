@@ -119,6 +119,39 @@ export const fanout = {
   worker: "functions/workers/fanout.handler",
 } as const;
 
+/**
+ * The `accepted` and `skipped` counters of `GET /v1/metrics`, counted from the table's stream
+ * (`packages/core/src/counters/accepted.ts`) instead of one counter write per send on the request
+ * path. The event-source mapping hands the function only INSERTs of notification items (`sk`
+ * NTF, see packages/core/src/table.ts): records filtered out are not billed, and status changes
+ * (MODIFYs) are most of the stream. Both clouds read these settings (stacks/storage.ts, the local
+ * cloud's stream emulator).
+ */
+export const counter = {
+  handler: "functions/counter.handler",
+  /**
+   * Up to 1,000 records an invocation: at volume one invocation and one counter write per
+   * tenant, channel and hour counts a thousand sends (Lambda also ends a batch at 6 MB).
+   */
+  batchSize: 1_000,
+  /**
+   * How long the mapping gathers records before invoking: what fills the batches below full
+   * traffic, and the bound on how late `/v1/metrics` shows a send (this, plus the stream's
+   * own sub-second lag and the invocation). Five seconds is invisible on an hourly counter and
+   * keeps a quiet table at most one invocation per 5 s per stream shard.
+   */
+  batchingWindowSeconds: 5,
+  /**
+   * A batch whose invocation failed (the function counts best effort and never throws, so a
+   * crash or timeout) is retried this many times, then skipped: its counts are lost rather
+   * than the stream's shard held up for the 24 hours records live.
+   */
+  maximumRetryAttempts: 2,
+  timeoutSeconds: 30,
+  /** Lambda event filtering (ORed patterns on the stream record). */
+  filters: [{ eventName: ["INSERT"], dynamodb: { Keys: { sk: { S: ["NTF"] } } } }],
+};
+
 /** Provider feedback (SES events, SMS delivery receipts) from the Feedback SNS topic. */
 export const feedback = "functions/feedback.handler";
 

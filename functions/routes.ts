@@ -153,7 +153,7 @@ export const httpRoutes = {
       "GET /v1/metrics": {
         summary: "Notification counts by channel and status, and what they cost",
         description:
-          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).",
+          "Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart). Counting trails the notifications by a few seconds: `accepted` is counted from the table's stream, up to about 5 s after the send was accepted; final statuses when the worker's batch is done.",
         query: Counters.QueryInput,
         responses: { 200: { description: "Counts over the period", body: Counts } },
       },

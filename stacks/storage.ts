@@ -18,6 +18,8 @@ export const data = new sst.aws.Dynamo("Data", {
     ]),
   ),
   ttl: schema.ttl,
+  // Read by the counter function (stacks/workers.ts).
+  stream: schema.stream,
   deletionProtection: $app.stage === "production",
   transform: {
     table: (args) => {

@@ -1,5 +1,6 @@
 import {
   callbacks,
+  counter,
   deadLetter,
   fanout,
   workers as handlers,
@@ -21,7 +22,7 @@ import { events } from "./realtime";
 import { scheduler } from "./scheduler";
 import { upstash, vapid, webhooks } from "./secrets";
 import { sms } from "./sms";
-import { table } from "./storage";
+import { data, table } from "./storage";
 
 /**
  * One worker per channel queue and one dead-letter handler for every channel's DLQ. Each reports
@@ -142,10 +143,38 @@ export const fanoutWorker = queueWorker("FanoutWorker", fanoutQueues, {
   link: [table, queuesLink, scheduler, upstash, events],
 });
 
+/**
+ * Counts accepted notifications from the table's stream: only INSERTs of notification items
+ * reach it (the manifest's filter), gathered into batches of up to `batchSize` for up to
+ * `batchingWindowSeconds`. The Table link grants its counter writes; SST's subscription grants
+ * the stream reads.
+ */
+export const counterSubscriber = data.subscribe(
+  "Counter",
+  {
+    ...lambda,
+    handler: counter.handler,
+    description: "Counts accepted notifications from the table's stream",
+    timeout: `${counter.timeoutSeconds} seconds`,
+    link: [table],
+  },
+  {
+    filters: counter.filters,
+    transform: {
+      eventSourceMapping: (mapping) => {
+        mapping.batchSize = counter.batchSize;
+        mapping.maximumBatchingWindowInSeconds = counter.batchingWindowSeconds;
+        mapping.maximumRetryAttempts = counter.maximumRetryAttempts;
+      },
+    },
+  },
+);
+
 /** Every function of this stack, by logical name (for alarms). */
-export const functions: Record<string, sst.aws.Function> = {
+export const functions: Record<string, { name: $util.Input<string> }> = {
   ...Object.fromEntries(channels.map((channel) => [`${pascal(channel)}Worker`, workers[channel]])),
   DeadLetter: deadLetterHandler,
   CallbackWorker: callbackWorker,
   FanoutWorker: fanoutWorker,
+  Counter: { name: counterSubscriber.apply((subscriber) => subscriber.nodes.function.name) },
 };

@@ -51,3 +51,52 @@ describe("hourly counters", () => {
     }
   });
 });
+
+describe("what the table's stream counts", () => {
+  const image = (fields: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, { S: value }])),
+    ...extra,
+  });
+  const notification = (status: string) =>
+    image({
+      pk: "NTF#acme#ntf_1",
+      sk: "NTF",
+      tenant_id: "acme",
+      channel: "email",
+      status,
+      created_at: "2026-11-30T06:59:59.999Z",
+    });
+
+  it("counts each notification INSERTed, skipped ones as skipped too; no digest, change or body", async () => {
+    // Prepare
+    const { acceptedIn } = await import("@herald/core/counters/accepted");
+    const record = (eventName: "INSERT" | "MODIFY", NewImage: Record<string, unknown>) =>
+      ({ eventName, dynamodb: { NewImage } }) as never;
+
+    // Act
+    const found = acceptedIn([
+      record("INSERT", notification("queued")),
+      record("INSERT", notification("skipped")),
+      record("MODIFY", notification("sent")),
+      record("INSERT", { ...notification("scheduled"), digest: { M: { category: { S: "x" } } } }),
+      record("INSERT", image({ pk: "NTF#acme#ntf_1", sk: "BODY#abc" })),
+      record("INSERT", image({ pk: "MET#acme", sk: "2026-11-30T06:00Z#email#sent#1" })),
+    ]);
+
+    // Assess
+    expect(found).toEqual([
+      {
+        tenantId: "acme",
+        channel: "email",
+        at: new Date("2026-11-30T06:59:59.999Z"),
+        skipped: false,
+      },
+      {
+        tenantId: "acme",
+        channel: "email",
+        at: new Date("2026-11-30T06:59:59.999Z"),
+        skipped: true,
+      },
+    ]);
+  });
+});

@@ -90,6 +90,7 @@ describe("in-app delivery in one write", () => {
     expect(final.body).toMatchObject({ status: "delivered", attempts: 1 });
     expect(final.body.delivered_at).toBe(done.delivered_at);
     expect(await inboxIds(api, recipient)).toEqual([accepted.body.id]);
+    await cloud().streams.drain();
     const metrics = await api.request("GET", "/v1/metrics");
     expect(metrics.body.totals.in_app).toMatchObject({ accepted: 1, delivered: 1 });
   });

@@ -123,7 +123,9 @@ describe("metrics", () => {
       });
     }
 
-    // Act: a worker writes its batch's counts when the batch is done, just after the statuses.
+    // Act: a worker writes its batch's counts when the batch is done, just after the statuses;
+    // `accepted` is counted from the table's stream.
+    await cloud().streams.drain();
     const mine = await eventually(async () => {
       const answer = await api.request("GET", "/v1/metrics");
       return answer.body.totals?.email?.sent === 2 ? answer : undefined;

@@ -74,6 +74,7 @@ describe("a topic fan-out that crashes", () => {
     expect(delivered.every((n) => n.attempts === 1)).toBe(true);
     const inbox = await api.request("GET", `/v1/recipients/${recipients[4]}/inbox`);
     expect(inbox.body.items).toHaveLength(1);
+    await cloud().streams.drain();
     const metrics = await api.request("GET", "/v1/metrics");
     expect(metrics.body.totals.in_app).toMatchObject({ accepted: 10, delivered: 10 });
   });

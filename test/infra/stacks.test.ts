@@ -175,7 +175,10 @@ describe("queues", () => {
 
   it("consumes every queue with one mapping that reports batch item failures", () => {
     const link = queuesLink();
-    const mappings = s.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").map(inputs);
+    const mappings = s
+      .ofType("aws:lambda/eventSourceMapping:EventSourceMapping")
+      .map(inputs)
+      .filter((m) => String(m.eventSourceArn).startsWith("arn:aws:sqs:"));
     // The callback and fan-out dead-letter queues have no consumer (alarms watch their depth).
     const unconsumed = [manifest.callbacks.queue, manifest.fanout.queue].map((q) => link[q]?.dlq);
     const consumed = queues().filter((q) => !unconsumed.includes(q.state.arn as string));
@@ -464,6 +467,38 @@ describe("table", () => {
         .sort(),
     );
     expect(table.ttl).toEqual({ attributeName: schema.ttl, enabled: true });
+  });
+
+  it("streams new items to the counter function: INSERTs of notifications, in the manifest's batches", () => {
+    const [table] = s.ofType("aws:dynamodb/table:Table");
+    expect(inputs(table as RecordedResource)).toMatchObject({
+      streamEnabled: true,
+      streamViewType: "NEW_IMAGE",
+    });
+    const streamArn = (table as RecordedResource).state.streamArn as string;
+    const mappings = s
+      .ofType("aws:lambda/eventSourceMapping:EventSourceMapping")
+      .map(inputs)
+      .filter((m) => m.eventSourceArn === streamArn);
+    expect(mappings).toHaveLength(1);
+    const [mapping] = mappings;
+    expect(mapping).toMatchObject({
+      batchSize: manifest.counter.batchSize,
+      maximumBatchingWindowInSeconds: manifest.counter.batchingWindowSeconds,
+      maximumRetryAttempts: manifest.counter.maximumRetryAttempts,
+      startingPosition: "LATEST",
+    });
+    expect(
+      mapping.filterCriteria.filters.map((f: { pattern: string }) => JSON.parse(f.pattern)),
+    ).toEqual(manifest.counter.filters);
+    const fn = inputs(fnByArn(mapping.functionName));
+    expect(fn.handler).toBe(manifest.counter.handler);
+    expect(fn.timeout).toBe(manifest.counter.timeoutSeconds);
+    // Its counter writes through the Table link; the stream reads, on this stream only.
+    expect(Object.keys(buildOf(manifest.counter.handler).links)).toEqual(["Table"]);
+    const role = policies().find((p) => p.role.state.arn === fn.role);
+    const reads = role?.statements.find((st) => list(st.Action).includes("dynamodb:GetRecords"));
+    expect(list(reads?.Resource)).toEqual([streamArn]);
   });
 
   it("expires items by expires_at and keeps point-in-time recovery", () => {

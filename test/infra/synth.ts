@@ -99,7 +99,15 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
     case "aws:iam/role:Role":
       return { name: named, arn: `arn:aws:iam::${ACCOUNT}:role/${named}` };
     case "aws:dynamodb/table:Table":
-      return { name: named, arn: `arn:aws:dynamodb:${region}:table/${named}` };
+      return {
+        name: named,
+        arn: `arn:aws:dynamodb:${region}:table/${named}`,
+        ...(inputs.streamEnabled
+          ? {
+              streamArn: `arn:aws:dynamodb:${region}:table/${named}/stream/2026-01-01T00:00:00.000`,
+            }
+          : {}),
+      };
     case "aws:scheduler/scheduleGroup:ScheduleGroup":
       return { name: named, arn: `arn:aws:scheduler:${region}:schedule-group/${named}` };
     case "aws:sesv2/emailIdentity:EmailIdentity":

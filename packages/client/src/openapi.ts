@@ -283,7 +283,7 @@ export type paths = {
         };
         /**
          * Notification counts by channel and status, and what they cost
-         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart).
+         * @description Hourly counters for the caller's tenant (default: the last 24 hours; at most 31 days), and the infrastructure cost of the period's notifications in USD by channel (provider fees apart). Counting trails the notifications by a few seconds: `accepted` is counted from the table's stream, up to about 5 s after the send was accepted; final statuses when the worker's batch is done.
          */
         get: operations["getMetrics"];
         put?: never;

@@ -43,6 +43,11 @@ export const schema = {
    * an item that can expire filters on it). No item sets it yet: retention is to come.
    */
   ttl: "expires_at",
+  /**
+   * The table's stream: each record carries the item as written (no old image). Read by the
+   * counter function (`functions/manifest.ts` `counter`); the local cloud emulates it.
+   */
+  stream: "new-image",
 } as const;
 
 export type IndexName = keyof typeof schema.indexes;

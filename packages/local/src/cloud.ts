@@ -11,6 +11,7 @@ import * as manifest from "../../../functions/manifest";
 import { keyAttributes, schema } from "../../core/src/table";
 import { type ApiRoute, type LocalApiGateway, startApiGateway } from "./api-gateway";
 import { type LocalAppSyncEvents, startAppSyncEvents } from "./appsync-events";
+import { type DynamoStreams, type StreamViewType, startDynamoStreams } from "./dynamo-streams";
 import { type FeedbackEmulator, startFeedback } from "./feedback";
 import { startFunctionUrl } from "./function-url";
 import { close, listen } from "./net";
@@ -58,6 +59,11 @@ export interface LocalCloudOptions {
   authorizerCacheSeconds?: number;
   /** The channel workers' batching window (default the manifest's `batchingWindowSeconds`). */
   batchingWindowMs?: number;
+  /**
+   * The counter function's batching window on the table's stream (default 250 ms: the
+   * manifest's 5 s would only make tests wait; batches are as large either way under load).
+   */
+  streamBatchingWindowMs?: number;
   /** Channel worker timeout (the runner abandons a batch after it, as Lambda would). */
   workerTimeoutSeconds?: number;
   /** Scheduler emulator in AWS-like mode: schedules fire up to this many ms late (AWS: 60 000). */
@@ -98,6 +104,11 @@ export interface LocalCloud {
    * addresses; `publish` sends any other SES event or SMS receipt to the same handler.
    */
   feedback: FeedbackEmulator;
+  /**
+   * The table's stream, which dynalite lacks, and the counter function it feeds
+   * (`streams.drain()` waits until every record is counted).
+   */
+  streams: DynamoStreams;
   /** DynamoDB TTL, which dynalite lacks: deletes expired items (every 10 s, or `sweep()` now). */
   ttl: TtlSweeper;
   runner: QueueRunner;
@@ -214,11 +225,33 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
-    const dynamo = await startDynamo(ports.dynamodb ?? 0, tableName);
+    const dynamo = await startDynamo(0, tableName);
     stops.push(dynamo.stop);
+    // Herald's clients talk to the stream's proxy, never to dynalite itself.
+    const streams = await startDynamoStreams({
+      port: ports.dynamodb ?? 0,
+      dynamoUrl: dynamo.url,
+      tableName,
+      keys: [schema.partitionKey, schema.sortKey],
+      viewType: schema.stream.toUpperCase().replaceAll("-", "_") as StreamViewType,
+      region: REGION,
+      onError,
+      mappings: [
+        {
+          functionName: `${prefix}-counter`,
+          handler: loader(manifest.counter.handler),
+          batchSize: manifest.counter.batchSize,
+          batchingWindowMs: options.streamBatchingWindowMs ?? 250,
+          filters: manifest.counter.filters,
+          maximumRetryAttempts: manifest.counter.maximumRetryAttempts,
+          timeoutMs: manifest.counter.timeoutSeconds * 1000,
+        },
+      ],
+    });
+    stops.push(streams.stop);
 
     const ttl = startTtlSweeper({
-      endpoint: dynamo.url,
+      endpoint: streams.url,
       region: REGION,
       credentials: CREDENTIALS,
       tableName,
@@ -304,7 +337,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      AWS_ENDPOINT_URL_DYNAMODB: streams.url,
       AWS_ENDPOINT_URL_SQS: sqsUrl,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
       AWS_ENDPOINT_URL_SESV2: sesUrl,
@@ -427,6 +460,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sms,
       push,
       feedback,
+      streams,
       ttl,
       runner,
       api,

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { TTL_DELETE_HEADER } from "./dynamo-streams";
 
 /**
  * DynamoDB TTL for the local cloud: dynalite stores `expires_at` but never deletes by it. This
@@ -29,6 +30,14 @@ export function startTtlSweeper(options: {
       region: options.region,
       credentials: options.credentials,
     }),
+  );
+  // Its deletes are DynamoDB's own: the table's stream marks their REMOVE records as TTL's.
+  client.middlewareStack.add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers[TTL_DELETE_HEADER] = "1";
+      return next(args);
+    },
+    { step: "build", name: "heraldLocalTtl" },
   );
   let running: Promise<number> | undefined;
   const pass = async () => {

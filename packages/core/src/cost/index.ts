@@ -81,12 +81,13 @@ export function usd(usage: Usage, retentionDays: number): Usd {
  * a Redis PUBLISH ($2/M) and, with a recipient on the WebSocket feed, an AppSync event ($1/M).
  * Redis: the rate limit's leases (one EVALSHA per lease; 0.05–0.25 per notification in the
  * bench's bursts) and the publishers' presence reads (once per 2 s per tenant and container;
- * 0.05 per notification in the bench).
+ * 0.05 per notification in the bench). The `accepted` counter is counted from the table's
+ * stream, one write and one invocation per stream batch of 1,000 (0.001 each).
  */
 export const TYPICAL: Record<CostChannel, Usage> = {
   email: {
     dynamoReadUnits: 0.5,
-    dynamoWriteUnits: 5.1,
+    dynamoWriteUnits: 4.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,
@@ -100,7 +101,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
   },
   push: {
     dynamoReadUnits: 0,
-    dynamoWriteUnits: 5.1,
+    dynamoWriteUnits: 4.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,
@@ -114,7 +115,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
   },
   sms: {
     dynamoReadUnits: 0,
-    dynamoWriteUnits: 5.1,
+    dynamoWriteUnits: 4.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,
@@ -128,7 +129,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
   },
   webhook: {
     dynamoReadUnits: 0.03,
-    dynamoWriteUnits: 5.1,
+    dynamoWriteUnits: 4.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,
@@ -143,7 +144,7 @@ export const TYPICAL: Record<CostChannel, Usage> = {
   in_app: {
     // No claim (delivered by one write, `Notification.take`): its read instead of its write.
     dynamoReadUnits: 2,
-    dynamoWriteUnits: 6.1,
+    dynamoWriteUnits: 5.1,
     sqsRequests: 1.2,
     schedulerInvocations: 0,
     apiRequests: 1,

@@ -4,9 +4,11 @@ import * as Store from "./store";
 
 /**
  * Hourly counters per tenant, channel and status, served as `GET /v1/metrics` (the CloudWatch
- * metrics are ../telemetry.ts): how many notifications entered each status in each hour. Only `accepted` and the final statuses are counted, which is what dashboards
- * ask for. A worker's batch writes each counter once (`batched`), and every counter is spread
-over shards (./store.ts), so no single item takes a write per notification.
+ * metrics are ../telemetry.ts): how many notifications entered each status in each hour. Only
+ * `accepted` and the final statuses are counted, which is what dashboards ask for. `accepted`
+ * (and `skipped` at acceptance) is counted from the table's stream (./accepted.ts), the rest by
+ * the workers; each batch writes each counter once (`batched`), and every counter is spread over
+ * shards (./store.ts), so no single item takes a write per notification.
  */
 export const COUNTED = [
   "accepted",

@@ -8,7 +8,8 @@ import { tableName } from "../config";
  *   pk MET#<tenant>   sk <hour, ISO>#<channel>#<status>#<shard>   count
  *
  * A counter is SHARDS items (a write goes to one at random, a read sums them): one DynamoDB item
- * takes about 1,000 writes a second, and the `accepted` counter is written by every send.
+ * takes about 1,000 writes a second (a busy tenant's workers and stream batches all write to
+ * the same hour's counters).
  * Counters written before sharding have no `#<shard>` and are read the same way.
  */
 export const SHARDS = 8;

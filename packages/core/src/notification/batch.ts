@@ -1,4 +1,3 @@
-import * as Counters from "../counters";
 import { HTTP_STATUS, ValidationError, VisibleError } from "../error";
 import { fn } from "../fn";
 import { errorFields, log } from "../log";
@@ -362,45 +361,28 @@ export const send = fn(
       dispatchMany(toDispatch.map((entry) => entry.dispatch)),
       settle(undispatched, 16, (entry) => entry.work()),
     ]);
-    const counts = new Map<string, number>();
-    const skipped = new Map<string, number>();
+    // (`accepted` and `skipped` are counted from the table's stream: ../counters/accepted.ts.)
     const abandoned: Store.Item[] = [];
     joined.forEach((outcome, i) => {
       const { answers, item } = undispatched[i] as Undispatched;
       for (const { index, replayed } of answers) {
-        if (outcome.status === "rejected") {
-          results[index] = refused(index, outcome.reason);
-          continue;
-        }
-        results[index] = acceptedResult(index, item, replayed);
-        if (replayed) continue;
-        counts.set(item.channel, (counts.get(item.channel) ?? 0) + 1);
-        if (item.status === "skipped")
-          skipped.set(item.channel, (skipped.get(item.channel) ?? 0) + 1);
+        results[index] =
+          outcome.status === "rejected"
+            ? refused(index, outcome.reason)
+            : acceptedResult(index, item, replayed);
       }
     });
     for (const { answers, dispatch, item, keyed: hasKey } of toDispatch) {
       const failure = failedDispatch.get(dispatch.id);
       for (const { index, replayed } of answers) {
-        if (failure) {
-          results[index] = refused(index, new DispatchFailedError(failure));
-          continue;
-        }
-        results[index] = acceptedResult(index, item, replayed);
-        if (!replayed) counts.set(item.channel, (counts.get(item.channel) ?? 0) + 1);
+        results[index] = failure
+          ? refused(index, new DispatchFailedError(failure))
+          : acceptedResult(index, item, replayed);
       }
       // Without a key nobody can replay it into a queue: it must not look pending forever.
       if (failure && !hasKey) abandoned.push(item);
     }
-    await Promise.all([
-      ...[...counts].map(([channel, count]) =>
-        Counters.record(tenantId, channel, "accepted", now, count),
-      ),
-      ...[...skipped].map(([channel, count]) =>
-        Counters.record(tenantId, channel, "skipped", now, count),
-      ),
-      ...abandoned.map((item) => abandon(tenantId, item, now)),
-    ]);
+    await Promise.all(abandoned.map((item) => abandon(tenantId, item, now)));
     const accepted = results.filter((result) => result.accepted).length;
     return { accepted, failed: results.length - accepted, results };
   },

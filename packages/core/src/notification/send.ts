@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import * as Counters from "../counters";
 import * as Digest from "../digest";
 import { ValidationError, VisibleError } from "../error";
 import { codeOf, fn, issues } from "../fn";
@@ -218,17 +217,13 @@ async function prepareTemplated(args: z.output<typeof TemplateArgs>): Promise<Pr
 /**
  * Store a prepared send (one conditional put), then put it on its way. A crash between the
  * write and the dispatch is healed by a retry with the same Idempotency-Key, which dispatches
- * again.
+ * again. (Its `accepted` count comes from the table's stream: ../counters/accepted.ts.)
  */
 async function commit(prepared: Prepared): Promise<Sent> {
-  const { tenantId, info, now } = prepared;
+  const { tenantId, info } = prepared;
   if (await Store.create(prepared.item)) {
     const first = dispatchOf(prepared);
-    await Promise.all([
-      first ? dispatch(first) : joinDigest(prepared),
-      Counters.record(tenantId, info.channel, "accepted", now),
-      prepared.skipped ? Counters.record(tenantId, info.channel, "skipped", now) : undefined,
-    ]);
+    await (first ? dispatch(first) : joinDigest(prepared));
     return { notification: info, replayed: false };
   }
   return replay(prepared, await Store.read(tenantId, info.id));

@@ -1,6 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { tuning } from "../config";
-import * as Counters from "../counters";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
 import { type Dispatch, dispatchMany } from "../notification/dispatch";
@@ -30,9 +29,6 @@ import * as Store from "./store";
 interface PageResult {
   accepted: number;
   skipped: number;
-  byChannel: Map<string, number>;
-  /** Notifications stored `skipped` (the recipient's preference), by channel. */
-  skippedByChannel: Map<string, number>;
 }
 
 /** Test seams: called after a page is stored and dispatched, before its checkpoint. */
@@ -70,14 +66,6 @@ export async function fanOut(
     });
     // Another run recorded this page first: it counted it, and carries on from there.
     if (!moved) return "done";
-    await Promise.all([
-      ...[...result.byChannel].map(([channel, count]) =>
-        Counters.record(tenantId, channel, "accepted", now, count),
-      ),
-      ...[...result.skippedByChannel].map(([channel, count]) =>
-        Counters.record(tenantId, channel, "skipped", now, count),
-      ),
-    ]);
     if (page.next === undefined) return "done";
     if (Date.now() >= deadline) return "continue";
   }
@@ -91,12 +79,7 @@ async function sendPage(
   now: Date,
   templates: Notification.TemplateLookup,
 ): Promise<PageResult> {
-  const result: PageResult = {
-    accepted: 0,
-    skipped: 0,
-    byChannel: new Map(),
-    skippedByChannel: new Map(),
-  };
+  const result: PageResult = { accepted: 0, skipped: 0 };
   if (recipients.length === 0) return result;
   const request = JSON.parse(send.request) as Record<string, unknown>;
   const channel = request.channel as Channel;
@@ -142,12 +125,9 @@ async function sendPage(
     const { created, item } = outcome.value;
     if (!item) throw new Error(`Notification ${p.info.id} vanished between write and read`);
     // Counted once per page (only the run whose checkpoint moves counts), so a page done again
-    // after a crash counts what the crashed run stored too.
+    // after a crash counts what the crashed run stored too. (The hourly `accepted` counter
+    // counts each stored notification once, from the table's stream: ../counters/accepted.ts.)
     result.accepted++;
-    result.byChannel.set(channel, (result.byChannel.get(channel) ?? 0) + 1);
-    if (item.status === "skipped") {
-      result.skippedByChannel.set(channel, (result.skippedByChannel.get(channel) ?? 0) + 1);
-    }
     const first = created ? Notification.dispatchOf(p) : undefined;
     if (first) dispatches.push(first);
     else if (created) joins.push(() => Notification.joinDigest(p));
