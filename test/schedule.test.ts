@@ -1,6 +1,7 @@
 import {
   formatLocal,
   inWindow,
+  MAX_AHEAD_MS,
   nextOpening,
   plan,
   resolveLocal,
@@ -199,6 +200,25 @@ describe("planning a send", () => {
     const result = plan({ now, sendAt: "2026-06-01T15:00:00+02:00", timezone: "Asia/Kolkata" });
     expect(result.sendAt.toISOString()).toBe("2026-06-01T13:00:00.000Z");
     expect(result.local).toBe("2026-06-01T18:30:00+05:30");
+  });
+
+  it("bounds send_at from the request's acceptance: what came due since means now", () => {
+    // Prepare: accepted ten minutes before it is planned (a topic fan-out's later page).
+    const acceptedAt = new Date(now.getTime() - 10 * 60_000);
+    const dueSince = new Date(acceptedAt.getTime() + 60_000).toISOString();
+    const tooFar = new Date(acceptedAt.getTime() + MAX_AHEAD_MS + 60_000).toISOString();
+
+    // Act
+    const result = plan({ now, acceptedAt, sendAt: dueSince, timezone: "UTC", immediate: true });
+
+    // Assess
+    expect(result.sendAt).toEqual(now);
+    expect(() => plan({ now, sendAt: dueSince, timezone: "UTC" })).toThrowError(
+      expect.objectContaining({ code: "send_at_in_past" }),
+    );
+    expect(() => plan({ now, acceptedAt, sendAt: tooFar, timezone: "UTC" })).toThrowError(
+      expect.objectContaining({ code: "send_at_too_far" }),
+    );
   });
 
   it.each([

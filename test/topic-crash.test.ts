@@ -79,3 +79,51 @@ describe("a topic fan-out that crashes", () => {
     expect(metrics.body.totals.in_app).toMatchObject({ accepted: 10, delivered: 10 });
   });
 });
+
+describe("a topic fan-out that reaches subscribers after send_at", () => {
+  it("sends now what came due while it ran, rather than skipping it as past", async () => {
+    // Prepare: a topic send accepted ten minutes ago for a minute later, whose fan-out only
+    // runs now (a large topic's later pages, or a redrive): send_at is nine minutes past.
+    const tenantId = unique("late");
+    const api = client(cloud().apiUrl, await cloud().createKey(tenantId));
+    const topic = unique("news");
+    const recipients = ["a", "b", "c", "d"];
+    for (const r of recipients) await api.request("PUT", `/v1/topics/${topic}/subscribers/${r}`);
+    const accepted = new Date(Date.now() - 10 * 60_000);
+    const id = `tps_${unique("late")}`;
+    await TopicStore.createSend(tenantId, {
+      id,
+      topic,
+      request: JSON.stringify({
+        channel: "in_app",
+        content: { title: "hi" },
+        send_at: new Date(accepted.getTime() + 60_000).toISOString(),
+        delivery_window: { start: "00:00", end: "00:00" },
+      }),
+      request_hash: "test",
+      created_at: accepted.toISOString(),
+      pages: 0,
+      accepted: 0,
+      skipped: 0,
+      done: false,
+    });
+
+    // Act
+    await fanOut({ v: 1, tenant_id: tenantId, topic, id }, Date.now() + 60_000);
+    const delivered = await eventually(
+      async () => {
+        const listed = await api.request("GET", "/v1/notifications?limit=100");
+        const items = listed.body.items as { recipient: { id: string }; status: string }[];
+        return items.length === recipients.length && items.every((n) => n.status === "delivered")
+          ? items
+          : undefined;
+      },
+      { what: "every subscriber's notification delivered", timeoutMs: 20_000 },
+    );
+
+    // Assess
+    const status = await api.request("GET", `/v1/topics/${topic}/notifications/${id}`);
+    expect(status.body).toMatchObject({ accepted: 4, skipped: 0, done: true });
+    expect(delivered.map((n) => n.recipient.id).sort()).toEqual(recipients);
+  });
+});

@@ -51,6 +51,8 @@ const Options = {
   tenantId: TenantId,
   idempotencyKey: z.optional(IdempotencyKey),
   now: z.optional(z.date()),
+  /** When the request was accepted, if before `now` (a topic fan-out's later page: `plan`). */
+  acceptedAt: z.optional(z.date()),
   /** Sent with a test key: simulated, never handed to a provider. */
   test: z.optional(z.boolean()),
   /** The id to store it under, derived by the caller (a topic fan-out); else from the key. */
@@ -99,6 +101,7 @@ async function prepare({
   input,
   idempotencyKey,
   now = new Date(),
+  acceptedAt,
   test,
   template,
   request,
@@ -115,6 +118,7 @@ async function prepare({
   const immediate = input.immediate || input.priority === "critical";
   const when = plan({
     now,
+    acceptedAt,
     sendAt: input.send_at,
     timezone: recipient.timezone,
     window,
@@ -375,6 +379,7 @@ export function prepareRequest(args: {
   idempotencyKey?: string;
   test?: boolean;
   now?: Date;
+  acceptedAt?: Date;
   id?: string;
   profiles?: ProfileLookup;
   templates?: TemplateLookup;

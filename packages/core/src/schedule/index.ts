@@ -37,6 +37,12 @@ export const MAX_AHEAD_MS = 366 * 24 * 3_600_000;
 
 export interface PlanInput {
   now: Date;
+  /**
+   * When the request was accepted, if earlier than `now`: `send_at`'s bounds (five minutes
+   * past, a year ahead) are measured from it. A topic fan-out plans its later pages after the
+   * send's `send_at` may have passed; a time that passed meanwhile means now, not a refusal.
+   */
+  acceptedAt?: Date;
   /** An ISO instant with offset (`2026-03-29T01:30:00Z`) or a local wall time (`2026-03-29T02:30`). */
   sendAt?: string;
   timezone?: string;
@@ -102,12 +108,13 @@ export function plan(input: PlanInput): Plan {
   const tz = zone(timezone);
   // Only an omitted send_at means now: an empty one is refused like any unreadable one.
   const requested = input.sendAt === undefined ? input.now : parseSendAt(input.sendAt, tz);
-  if (requested.getTime() < input.now.getTime() - PAST_TOLERANCE_MS) {
+  const accepted = input.acceptedAt ?? input.now;
+  if (requested.getTime() < accepted.getTime() - PAST_TOLERANCE_MS) {
     throw new ValidationError("send_at_in_past", "send_at is in the past", {
       send_at: input.sendAt,
     });
   }
-  if (requested.getTime() > input.now.getTime() + MAX_AHEAD_MS) {
+  if (requested.getTime() > accepted.getTime() + MAX_AHEAD_MS) {
     throw new ValidationError("send_at_too_far", "send_at is more than a year ahead", {
       send_at: input.sendAt,
     });

@@ -94,6 +94,9 @@ async function sendPage(
       id: deterministicId("ntf", tenantId, "topic", send.id, recipient),
       test: send.test,
       now,
+      // send_at is bounded from the topic send's acceptance: one that passed while earlier
+      // pages were fanned out means now for this page, not send_at_in_past.
+      acceptedAt: new Date(send.created_at),
       profiles: lookup,
       templates,
     });
