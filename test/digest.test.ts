@@ -250,6 +250,47 @@ describe("hold-and-digest in quiet hours", () => {
     expect(digest.digest).toMatchObject({ count: 1, items: [one.notification.id] });
   });
 
+  it("sends the held members alone when their digest is dead-lettered before it was composed", async () => {
+    // Prepare: two notifications held for the morning's digest.
+    const { tenantId, api } = await tenant();
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const one = await sendAtNight(tenantId, recipient, { title: "one" });
+    const two = await sendAtNight(tenantId, recipient, { title: "two" });
+    const digestId = one.notification.digest_id as string;
+    const { exhaustBatch } = await import("@herald/core/delivery/worker");
+    const record = (messageId: string) => ({
+      messageId,
+      receiptHandle: "x",
+      body: JSON.stringify({ v: 1, tenant_id: tenantId, id: digestId }),
+    });
+
+    // Act: the digest's message reaches the dead-letter queue, then a copy of it again.
+    const dead = await exhaustBatch([record("m1")]);
+    const again = await exhaustBatch([record("m2")]);
+    const digest = await api.request("GET", `/v1/notifications/${digestId}`);
+    const members = await Promise.all(
+      [one, two].map((sent) =>
+        eventually(async () => {
+          const { body } = await api.request("GET", `/v1/notifications/${sent.notification.id}`);
+          return body.status === "delivered" ? body : undefined;
+        }, "a member delivered alone"),
+      ),
+    );
+
+    // Assess: the digest failed; no member is left held, each was sent alone, once.
+    expect(dead.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(two.notification.digest_id).toBe(digestId);
+    expect(digest.body).toMatchObject({
+      status: "failed",
+      last_error: "delivery retries exhausted",
+    });
+    for (const member of members) {
+      expect(member.digest_id).toBeUndefined();
+      expect(member.attempts).toBe(1);
+    }
+  });
+
   it("counts an SMS digest against the tenant's monthly SMS budget, as any SMS", async () => {
     // Prepare: a budget under one text's price, and two texts held for the opening.
     const { tenantId, api } = await tenant();
