@@ -317,6 +317,29 @@ describe("the contract", () => {
     expect(lifetime).toBeGreaterThan(0);
   });
 
+  it("refuses a JSON null body as not the documented object, on routes whose body is optional too", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const tokens = `/v1/recipients/${unique("user")}/tokens`;
+    const before = await api.request("GET", "/v1/webhooks/secret");
+
+    // Act
+    const answers = {
+      token: await api.request("POST", tokens, "null"),
+      rotate: await api.request("POST", "/v1/webhooks/secret/rotate", "null"),
+      preview: await api.request("POST", `/v1/templates/${unique("tpl")}/preview`, "null"),
+      send: await api.request("POST", "/v1/notifications", "null"),
+    };
+    const after = await api.request("GET", "/v1/webhooks/secret");
+
+    // Assess: each a 400 with the same code, and the secret was not rotated.
+    for (const [name, answer] of Object.entries(answers)) {
+      expect(answer.status, name).toBe(400);
+      expect(answer.body.error.code, name).toBe("invalid_request");
+    }
+    expect(after.body).toEqual(before.body);
+  });
+
   it("ignores a body on a route that takes none, as the routes sharing a handler with one do too", async () => {
     // Prepare: routes whose handler also serves a route with a body (callbacks, templates,
     // the webhook secret). /openapi.json documents neither 413 nor a body error for them.

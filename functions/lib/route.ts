@@ -198,9 +198,19 @@ export function chain(
       const body = wantsBody(options.body, event)
         ? parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES)
         : undefined;
+      // An optional body may be left out, not sent as `null`: that is a body, and not the
+      // documented object (the handler would otherwise take it for "no body").
+      if (body === null) throw notAnObject();
       const result = await route({ event, body, principal });
       return json(result.status, result.body, result.headers);
     });
+}
+
+/** A JSON `null` body, refused as zod refuses any body that is not the documented object. */
+function notAnObject() {
+  return new ValidationError("invalid_request", "The request is not valid", [
+    { path: "", code: "invalid_type", message: "Invalid input: expected object, received null" },
+  ]);
 }
 
 function wantsBody(option: RouteOptions["body"], event: ApiEvent): boolean {
