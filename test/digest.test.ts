@@ -291,6 +291,43 @@ describe("hold-and-digest in quiet hours", () => {
     }
   });
 
+  it("refuses a digest or throttle period longer than Herald plans ahead, naming the field", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const send = (extra: Record<string, unknown>) =>
+      api.request("POST", "/v1/notifications", {
+        channel: "in_app",
+        category: "news",
+        recipient: { id: unique("r"), timezone: "UTC" },
+        content: { title: "t" },
+        ...extra,
+      });
+    const farSendAt = new Date(Date.now() + 365 * 86_400_000).toISOString();
+
+    // Act
+    const digest = await send({ digest: { every: "9999h" } });
+    const throttle = await send({ throttle: { limit: 1, per: "8785h" } });
+    const longest = await send({ digest: { every: "8784h" } });
+    const nearHorizon = await send({ digest: { every: "2000h" }, send_at: farSendAt });
+
+    // Assess: always the period's field, never an error that comes and goes with the clock.
+    expect(digest.status).toBe(400);
+    expect(digest.body.error.code).toBe("invalid_request");
+    expect(digest.body.error.details).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/digest\.every$/) }),
+    ]);
+    expect(digest.body.error.details[0].message).toContain("8784h");
+    expect(throttle.status).toBe(400);
+    expect(throttle.body.error.details).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/throttle\.per$/) }),
+    ]);
+    expect(longest.status).toBe(202);
+    expect(longest.body.status).toBe("held");
+    expect(nearHorizon.status).toBe(400);
+    expect(nearHorizon.body.error.code).toBe("send_at_too_far");
+    expect(nearHorizon.body.error.message).toContain("digest slot of 2000h");
+  });
+
   it("counts an SMS digest against the tenant's monthly SMS budget, as any SMS", async () => {
     // Prepare: a budget under one text's price, and two texts held for the opening.
     const { tenantId, api } = await tenant();

@@ -1405,7 +1405,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1480,7 +1480,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1547,7 +1547,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1615,7 +1615,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1688,7 +1688,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1759,7 +1759,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1840,7 +1840,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -1915,7 +1915,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -1993,7 +1993,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2062,7 +2062,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2132,7 +2132,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2203,7 +2203,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2459,7 +2459,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2506,7 +2506,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2545,7 +2545,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2585,7 +2585,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2630,7 +2630,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2673,7 +2673,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**

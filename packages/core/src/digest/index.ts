@@ -1,5 +1,5 @@
 import { tuning } from "../config";
-import { NotFoundError } from "../error";
+import { NotFoundError, ValidationError } from "../error";
 import { escapeHtml } from "../html";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
@@ -8,7 +8,7 @@ import * as Notification from "../notification/held";
 import type { Channel, Content, Info, SkipReason, StepRef } from "../notification/model";
 import * as Store from "../notification/store";
 import type { Setting } from "../recipient/preferences";
-import { type Plan, plan, type Window } from "../schedule";
+import { MAX_AHEAD_MS, type Plan, plan, type Window } from "../schedule";
 import * as Throttle from "./store";
 
 /**
@@ -93,6 +93,15 @@ export function holdFor(args: HoldInput): Hold | undefined {
     const length = everyMs(every);
     const start = Math.max(args.when.sendAt.getTime(), args.now.getTime());
     const end = new Date((Math.floor(start / length) + 1) * length);
+    // A period is at most what is planned ahead (DigestEvery), but a send_at near that horizon
+    // can still fall in a slot ending past it: say so, naming the period, not send_at alone.
+    if (end.getTime() > args.now.getTime() + MAX_AHEAD_MS) {
+      throw new ValidationError(
+        "send_at_too_far",
+        `send_at falls in a digest slot of ${every} that ends more than 366 days ahead`,
+        { send_at: args.when.sendAt.toISOString(), every, slot_end: end.toISOString() },
+      );
+    }
     opensAt = plan({
       now: args.now,
       sendAt: end.toISOString(),
