@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { client, emailBody, eventually, unique, useLocalCloud } from "./support";
+import {
+  client,
+  emailBody,
+  eventually,
+  inAppBody as inApp,
+  unique,
+  useLocalCloud,
+} from "./support";
 
 const cloud = useLocalCloud();
 
@@ -7,14 +14,6 @@ async function tenant() {
   const tenantId = unique("batch");
   return { tenantId, api: client(cloud().apiUrl, await cloud().createKey(tenantId)) };
 }
-
-const inApp = (recipient: string, extra: Record<string, unknown> = {}) => ({
-  channel: "in_app",
-  recipient: { id: recipient },
-  content: { title: unique("title") },
-  immediate: true,
-  ...extra,
-});
 
 describe("POST /v1/notifications/batch", () => {
   it("accepts the valid items, refuses the invalid ones with the single send's codes, in order", async () => {

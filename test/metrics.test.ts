@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { client, eventually, unique, useLocalCloud } from "./support";
+import { client, eventually, inAppBody as inApp, unique, useLocalCloud } from "./support";
 
 /**
  * `accepted` and `skipped` in GET /v1/metrics come from the table's stream (the counter
@@ -40,14 +40,6 @@ async function totals(api: ReturnType<typeof client>) {
   const { body } = await api.request("GET", "/v1/metrics");
   return body.totals as Record<string, Record<string, number>>;
 }
-
-const inApp = (recipient: string, extra: Record<string, unknown> = {}) => ({
-  channel: "in_app",
-  recipient: { id: recipient },
-  content: { title: unique("title") },
-  immediate: true,
-  ...extra,
-});
 
 describe("accepted and skipped, counted from the table's stream", () => {
   it("a single send writes no counter on the request path; counted once, its replay not again", async () => {

@@ -168,3 +168,12 @@ export function emailBody(overrides: Record<string, unknown> = {}): SendBody {
     ...overrides,
   };
 }
+
+/** An immediate in-app send to this recipient, with a title of its own. */
+export const inAppBody = (recipient: string, extra: Record<string, unknown> = {}) => ({
+  channel: "in_app",
+  recipient: { id: recipient },
+  content: { title: unique("title") },
+  immediate: true,
+  ...extra,
+});

@@ -21,6 +21,9 @@ import { close, listen, readBody } from "./net";
  * `maximumRetryAttempts` times, then skipped.
  */
 
+/** Stream records kept for inspection (`records`); the mappings get every one regardless. */
+const RECORDS_KEPT = 10_000;
+
 export type StreamViewType = "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
 
 export interface StreamMapping {
@@ -42,7 +45,11 @@ export interface StreamMapping {
 export interface DynamoStreams {
   /** DynamoDB's endpoint, with the table's stream recorded. */
   url: string;
-  /** Every stream record so far, in order (filtered or not). */
+  /**
+   * The latest stream records, in order (filtered or not): at least the last `RECORDS_KEPT`.
+   * DynamoDB keeps a stream's records 24 hours; a long `npm run dev` or a large topic bench
+   * would hold them all in memory, and only tests read them.
+   */
   readonly records: readonly DynamoDBRecord[];
   /** Invocations of the mappings' functions so far. */
   readonly invocations: number;
@@ -273,6 +280,7 @@ export async function startDynamoStreams(options: {
         : {}),
     };
     records.push(record);
+    if (records.length >= 2 * RECORDS_KEPT) records.splice(0, records.length - RECORDS_KEPT);
     for (const runner of runners) runner.offer(record);
   };
 
