@@ -189,7 +189,7 @@ export function chain(
   credential: (event: ApiEvent) => Promise<Principal>,
   route: (request: ApiRequest) => Promise<ApiResult>,
 ) {
-  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+  const handler = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
     .use(context)
     .use(errors)
     .handler(async (event) => {
@@ -204,6 +204,8 @@ export function chain(
       const result = await route({ event, body, principal });
       return json(result.status, result.body, result.headers);
     });
+  // What test/query-rules.test.ts holds against each route's declaration (routes.ts).
+  return Object.assign(handler, { queryRules: options.query ?? {} });
 }
 
 /** A JSON `null` body, refused as zod refuses any body that is not the documented object. */
