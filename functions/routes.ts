@@ -127,6 +127,7 @@ export const httpRoutes = {
     {
       "GET /health": {
         summary: "Health check",
+        queryIgnored: true,
         responses: { 200: { description: "Herald is up", body: Health } },
       },
     },
@@ -137,10 +138,12 @@ export const httpRoutes = {
     {
       "GET /openapi.json": {
         summary: "This document",
+        queryIgnored: true,
         responses: { 200: { description: "The OpenAPI 3.1 document" } },
       },
       "GET /docs": {
         summary: "Readable API reference",
+        queryIgnored: true,
         description: "An interactive reference (Scalar) that renders /openapi.json.",
         responses: { 200: { description: "HTML page", body: "html" } },
       },
@@ -510,6 +513,7 @@ export const httpRoutes = {
     {
       "POST /v1/unsubscribe/{token}": {
         summary: "One-click unsubscribe (RFC 8058)",
+        queryIgnored: true,
         description:
           "The URL of an email's List-Unsubscribe header; a POST (List-Unsubscribe=One-Click) " +
           "opts the recipient out of email, or suppresses an address sent to without a " +
@@ -529,6 +533,7 @@ export const httpRoutes = {
     {
       "GET /v1/preferences/{token}": {
         summary: "The recipient's preference page",
+        queryIgnored: true,
         description:
           "An HTML form of category × channel settings. No API key: the token is the credential.",
         path: PreferenceToken,
@@ -537,6 +542,7 @@ export const httpRoutes = {
       },
       "POST /v1/preferences/{token}": {
         summary: "Save the recipient's preferences from the page",
+        queryIgnored: true,
         description:
           "JSON `{categories}` (changes only; other settings stay) answers the preferences; the " +
           "page's form (application/x-www-form-urlencoded, fields `<category>:<channel>`) " +
@@ -608,7 +614,7 @@ export const httpRoutes = {
         summary: "Get a template",
         description: "The latest version, or `version`.",
         path: TemplateId,
-        query: z.object({ version: Template.get.schema.shape.version }),
+        query: Template.GetQuery,
         responses: { 200: { description: "The version", body: Template.Template } },
         errors: [404],
       },

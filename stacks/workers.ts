@@ -71,8 +71,10 @@ export const deadLetterHandler = new sst.aws.Function("DeadLetter", {
   handler: deadLetter,
   description: "Marks notifications failed once their message reaches a dead-letter queue",
   timeout: `${queueSettings.workerTimeoutSeconds} seconds`,
-  // Queues: a status change enqueues its callbacks (the callback queue).
-  link: [table, queuesLink, upstash, events],
+  // Queues: a status change enqueues its callbacks (the callback queue), and a digest failed
+  // before it was composed sends its held members alone (their channel's queue; the scheduler
+  // link with dispatch; webhooks: the signing key of the listing that finds the members).
+  link: [table, queuesLink, scheduler, upstash, events, webhooks],
   permissions: [consumes(channels.map((channel) => queues[channel].dlq.arn))],
 });
 

@@ -250,6 +250,84 @@ describe("hold-and-digest in quiet hours", () => {
     expect(digest.digest).toMatchObject({ count: 1, items: [one.notification.id] });
   });
 
+  it("sends the held members alone when their digest is dead-lettered before it was composed", async () => {
+    // Prepare: two notifications held for the morning's digest.
+    const { tenantId, api } = await tenant();
+    const recipient = { id: unique("r"), timezone: "UTC" };
+    const one = await sendAtNight(tenantId, recipient, { title: "one" });
+    const two = await sendAtNight(tenantId, recipient, { title: "two" });
+    const digestId = one.notification.digest_id as string;
+    const { exhaustBatch } = await import("@herald/core/delivery/worker");
+    const record = (messageId: string) => ({
+      messageId,
+      receiptHandle: "x",
+      body: JSON.stringify({ v: 1, tenant_id: tenantId, id: digestId }),
+    });
+
+    // Act: the digest's message reaches the dead-letter queue, then a copy of it again.
+    const dead = await exhaustBatch([record("m1")]);
+    const again = await exhaustBatch([record("m2")]);
+    const digest = await api.request("GET", `/v1/notifications/${digestId}`);
+    const members = await Promise.all(
+      [one, two].map((sent) =>
+        eventually(async () => {
+          const { body } = await api.request("GET", `/v1/notifications/${sent.notification.id}`);
+          return body.status === "delivered" ? body : undefined;
+        }, "a member delivered alone"),
+      ),
+    );
+
+    // Assess: the digest failed; no member is left held, each was sent alone, once.
+    expect(dead.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(two.notification.digest_id).toBe(digestId);
+    expect(digest.body).toMatchObject({
+      status: "failed",
+      last_error: "delivery retries exhausted",
+    });
+    for (const member of members) {
+      expect(member.digest_id).toBeUndefined();
+      expect(member.attempts).toBe(1);
+    }
+  });
+
+  it("refuses a digest or throttle period longer than Herald plans ahead, naming the field", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const send = (extra: Record<string, unknown>) =>
+      api.request("POST", "/v1/notifications", {
+        channel: "in_app",
+        category: "news",
+        recipient: { id: unique("r"), timezone: "UTC" },
+        content: { title: "t" },
+        ...extra,
+      });
+    const farSendAt = new Date(Date.now() + 365 * 86_400_000).toISOString();
+
+    // Act
+    const digest = await send({ digest: { every: "9999h" } });
+    const throttle = await send({ throttle: { limit: 1, per: "8785h" } });
+    const longest = await send({ digest: { every: "8784h" } });
+    const nearHorizon = await send({ digest: { every: "2000h" }, send_at: farSendAt });
+
+    // Assess: always the period's field, never an error that comes and goes with the clock.
+    expect(digest.status).toBe(400);
+    expect(digest.body.error.code).toBe("invalid_request");
+    expect(digest.body.error.details).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/digest\.every$/) }),
+    ]);
+    expect(digest.body.error.details[0].message).toContain("8784h");
+    expect(throttle.status).toBe(400);
+    expect(throttle.body.error.details).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/throttle\.per$/) }),
+    ]);
+    expect(longest.status).toBe(202);
+    expect(longest.body.status).toBe("held");
+    expect(nearHorizon.status).toBe(400);
+    expect(nearHorizon.body.error.code).toBe("send_at_too_far");
+    expect(nearHorizon.body.error.message).toContain("digest slot of 2000h");
+  });
+
   it("counts an SMS digest against the tenant's monthly SMS budget, as any SMS", async () => {
     // Prepare: a budget under one text's price, and two texts held for the opening.
     const { tenantId, api } = await tenant();

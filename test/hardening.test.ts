@@ -317,6 +317,29 @@ describe("the contract", () => {
     expect(lifetime).toBeGreaterThan(0);
   });
 
+  it("refuses a JSON null body as not the documented object, on routes whose body is optional too", async () => {
+    // Prepare
+    const { api } = await tenant();
+    const tokens = `/v1/recipients/${unique("user")}/tokens`;
+    const before = await api.request("GET", "/v1/webhooks/secret");
+
+    // Act
+    const answers = {
+      token: await api.request("POST", tokens, "null"),
+      rotate: await api.request("POST", "/v1/webhooks/secret/rotate", "null"),
+      preview: await api.request("POST", `/v1/templates/${unique("tpl")}/preview`, "null"),
+      send: await api.request("POST", "/v1/notifications", "null"),
+    };
+    const after = await api.request("GET", "/v1/webhooks/secret");
+
+    // Assess: each a 400 with the same code, and the secret was not rotated.
+    for (const [name, answer] of Object.entries(answers)) {
+      expect(answer.status, name).toBe(400);
+      expect(answer.body.error.code, name).toBe("invalid_request");
+    }
+    expect(after.body).toEqual(before.body);
+  });
+
   it("ignores a body on a route that takes none, as the routes sharing a handler with one do too", async () => {
     // Prepare: routes whose handler also serves a route with a body (callbacks, templates,
     // the webhook secret). /openapi.json documents neither 413 nor a body error for them.
@@ -437,3 +460,62 @@ async function requestWithBody(
   checkResponse(method, path, answer.status, parsed, answer.headers);
   return { status: answer.status, body: parsed };
 }
+
+describe("query parameters", () => {
+  it("refuses one a route does not take on every API route, as GET /v1/notifications does", async () => {
+    // Prepare: a recipient with an inbox token, a callback, and a template.
+    const { api } = await tenant();
+    const recipient = unique("user");
+    const token = (await api.request("POST", `/v1/recipients/${recipient}/tokens`, {})).body.token;
+    const inbox = client(cloud().apiUrl, token);
+    const callback = await api.request("POST", "/v1/callbacks", {
+      url: "https://example.com/callback",
+      events: ["delivered"],
+    });
+    const template = unique("tpl");
+    await api.request("PUT", `/v1/templates/${template}`, { channels: { in_app: { title: "t" } } });
+
+    // Act
+    const answers = {
+      list: await api.request("GET", "/v1/notifications?bogus=1"),
+      byId: await api.request("GET", "/v1/notifications/ntf_nothing?bogus=1"),
+      settings: await api.request("GET", "/v1/settings?bogus=1"),
+      secret: await api.request("GET", "/v1/webhooks/secret?bogus=1"),
+      callback: await api.request("GET", `/v1/callbacks/${callback.body.id}?bogus=1`),
+      template: await api.request("GET", `/v1/templates/${template}?version=1&bogus=1`),
+      recipient: await api.request("GET", `/v1/recipients/${recipient}/inbox/unread-count?x=1`),
+      inbox: await inbox.request("GET", "/v1/inbox/unread-count?utm_source=mail"),
+      templateOk: await api.request("GET", `/v1/templates/${template}?version=1`),
+    };
+
+    // Assess: the same stable code and the same details shape everywhere.
+    for (const [name, answer] of Object.entries(answers)) {
+      if (name === "templateOk") continue;
+      expect(answer.status, name).toBe(400);
+      expect(answer.body.error.code, name).toBe("invalid_request");
+      expect(answer.body.error.details[0].code, name).toBe("unrecognized_keys");
+    }
+    expect(answers.templateOk.status).toBe(200);
+  });
+
+  it("ignores tracking parameters on the pages a browser or mail client opens from a link", async () => {
+    // Prepare: a preference link, as an email carries it.
+    const { api } = await tenant();
+    const recipient = unique("r");
+    const link = await api.request("POST", `/v1/recipients/${recipient}/preferences/link`, {
+      categories: ["billing"],
+    });
+    const anonymous = client(cloud().apiUrl);
+
+    // Act
+    const page = await anonymous.request(
+      "GET",
+      `/v1/preferences/${link.body.token}?utm_source=newsletter&fbclid=x`,
+    );
+    const docs = await anonymous.request("GET", "/docs?utm_campaign=x");
+
+    // Assess
+    expect(page.status).toBe(200);
+    expect(docs.status).toBe(200);
+  });
+});

@@ -48,11 +48,14 @@ const routes = {
   (claims: Claims, request: ApiRequest) => Promise<ApiResult>
 >;
 
-export const handler = publicApi({}, async (request) => {
-  const route = routes[request.event.routeKey as keyof typeof routes];
-  if (!route) throw new Error(`inbox handler got unexpected route ${request.event.routeKey}`);
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.event.headers.authorization ?? "")?.[1];
-  const { tenantId, recipientId } = verifyToken(bearer);
-  await RateLimit.enforce(`recipient:${tenantId}:${recipientId}`);
-  return route({ tenantId, recipientId }, request);
-});
+export const handler = publicApi(
+  { query: { "GET /v1/inbox": Inbox.ListInput } },
+  async (request) => {
+    const route = routes[request.event.routeKey as keyof typeof routes];
+    if (!route) throw new Error(`inbox handler got unexpected route ${request.event.routeKey}`);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.event.headers.authorization ?? "")?.[1];
+    const { tenantId, recipientId } = verifyToken(bearer);
+    await RateLimit.enforce(`recipient:${tenantId}:${recipientId}`);
+    return route({ tenantId, recipientId }, request);
+  },
+);

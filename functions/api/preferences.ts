@@ -20,21 +20,25 @@ function formOf(event: ApiEvent): Record<string, unknown> | undefined {
  * answered with the page again, or JSON `{"categories": ...}`, answered with the preferences).
  * No API key: the signed token is the credential.
  */
-export const handler = publicApi({}, async ({ event }) => {
-  const token = event.pathParameters?.token ?? "";
-  const route = event.routeKey as RouteKey<"functions/api/preferences.handler">;
-  switch (route) {
-    case "GET /v1/preferences/{token}":
-      return { status: 200, body: await PreferenceLink.page(token), headers: HTML };
-    case "POST /v1/preferences/{token}": {
-      const form = formOf(event);
-      if (form) {
-        await PreferenceLink.submit(token, form);
-        return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
+export const handler = publicApi(
+  // Opened from an email's link: tracking parameters (utm_*, …) are ignored, never refused.
+  { query: { "GET /v1/preferences/{token}": "any", "POST /v1/preferences/{token}": "any" } },
+  async ({ event }) => {
+    const token = event.pathParameters?.token ?? "";
+    const route = event.routeKey as RouteKey<"functions/api/preferences.handler">;
+    switch (route) {
+      case "GET /v1/preferences/{token}":
+        return { status: 200, body: await PreferenceLink.page(token), headers: HTML };
+      case "POST /v1/preferences/{token}": {
+        const form = formOf(event);
+        if (form) {
+          await PreferenceLink.submit(token, form);
+          return { status: 200, body: await PreferenceLink.page(token, true), headers: HTML };
+        }
+        return { status: 200, body: await PreferenceLink.submitJson(token, parseBody(event)) };
       }
-      return { status: 200, body: await PreferenceLink.submitJson(token, parseBody(event)) };
+      default:
+        return unhandled(route);
     }
-    default:
-      return unhandled(route);
-  }
-});
+  },
+);

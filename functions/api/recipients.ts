@@ -81,8 +81,12 @@ const bodies = {
   "POST /v1/recipients/{id}/preferences/link": "optional",
 } satisfies Partial<Record<RouteKey<"functions/api/recipients.handler">, BodyRule>>;
 
-export const handler = api({ body: bodies }, async (request) => {
-  const route = routes[request.event.routeKey as keyof typeof routes];
-  if (!route) throw new Error(`recipients handler got unexpected route ${request.event.routeKey}`);
-  return route({ ...request, id: request.event.pathParameters?.id ?? "" });
-});
+export const handler = api(
+  { body: bodies, query: { "GET /v1/recipients/{id}/inbox": Inbox.ListInput } },
+  async (request) => {
+    const route = routes[request.event.routeKey as keyof typeof routes];
+    if (!route)
+      throw new Error(`recipients handler got unexpected route ${request.event.routeKey}`);
+    return route({ ...request, id: request.event.pathParameters?.id ?? "" });
+  },
+);

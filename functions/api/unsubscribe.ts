@@ -6,7 +6,10 @@ import { publicApi } from "../lib/route";
  * (`List-Unsubscribe=One-Click`) to the URL in an email's List-Unsubscribe header. The signed
  * token is the credential.
  */
-export const handler = publicApi({}, async ({ event }) => {
-  await unsubscribe(event.pathParameters?.token ?? "");
-  return { status: 200, body: { unsubscribed: true } };
-});
+export const handler = publicApi(
+  { query: { "POST /v1/unsubscribe/{token}": "any" } },
+  async ({ event }) => {
+    await unsubscribe(event.pathParameters?.token ?? "");
+    return { status: 200, body: { unsubscribed: true } };
+  },
+);

@@ -1,6 +1,7 @@
 import { ValidationError, VisibleError } from "@herald/core/error";
 import { log } from "@herald/core/log";
 import type { Principal } from "@herald/core/tenant";
+import type * as z from "@herald/core/zod";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type {
   APIGatewayProxyEventV2WithLambdaAuthorizer,
@@ -143,6 +144,31 @@ export interface RouteOptions {
   body?: BodyRule | Partial<Record<string, BodyRule>>;
   /** The body's size limit in bytes (default MAX_BODY_BYTES). */
   maxBodyBytes?: number;
+  /**
+   * Per route (`"METHOD /path"`), the query parameters it takes: the schema it parses them with
+   * (its keys), or `"any"`: it reads none it does not know and ignores the rest (a page a
+   * browser or mail client opens from a link, which may carry tracking parameters such as
+   * `utm_*`). A route not named takes none. Any other parameter is refused, `invalid_request`,
+   * as the strict schema of `GET /v1/notifications` refuses it (README, "Query parameters").
+   */
+  query?: Partial<Record<string, z.core.$ZodObject | "any">>;
+}
+
+/** Refuses the query parameters a route does not take (`RouteOptions.query`). */
+function checkQuery(option: RouteOptions["query"], event: ApiEvent) {
+  const rule = option?.[event.routeKey];
+  if (rule === "any") return;
+  const known = new Set(rule ? Object.keys(rule._zod.def.shape) : []);
+  const unknown = Object.keys(event.queryStringParameters ?? {}).filter((key) => !known.has(key));
+  if (unknown.length === 0) return;
+  const quoted = unknown.map((key) => `"${key}"`).join(", ");
+  throw new ValidationError("invalid_request", "The request is not valid", [
+    {
+      path: "",
+      code: "unrecognized_keys",
+      message: `Unrecognized key${unknown.length === 1 ? "" : "s"}: ${quoted}`,
+    },
+  ]);
 }
 
 /**
@@ -163,17 +189,30 @@ export function chain(
   credential: (event: ApiEvent) => Promise<Principal>,
   route: (request: ApiRequest) => Promise<ApiResult>,
 ) {
-  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+  const handler = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
     .use(context)
     .use(errors)
     .handler(async (event) => {
       const principal = await credential(event);
+      checkQuery(options.query, event);
       const body = wantsBody(options.body, event)
         ? parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES)
         : undefined;
+      // An optional body may be left out, not sent as `null`: that is a body, and not the
+      // documented object (the handler would otherwise take it for "no body").
+      if (body === null) throw notAnObject();
       const result = await route({ event, body, principal });
       return json(result.status, result.body, result.headers);
     });
+  // What test/query-rules.test.ts holds against each route's declaration (routes.ts).
+  return Object.assign(handler, { queryRules: options.query ?? {} });
+}
+
+/** A JSON `null` body, refused as zod refuses any body that is not the documented object. */
+function notAnObject() {
+  return new ValidationError("invalid_request", "The request is not valid", [
+    { path: "", code: "invalid_type", message: "Invalid input: expected object, received null" },
+  ]);
 }
 
 function wantsBody(option: RouteOptions["body"], event: ApiEvent): boolean {

@@ -1405,7 +1405,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1480,7 +1480,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1547,7 +1547,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1615,7 +1615,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1688,7 +1688,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1759,7 +1759,7 @@ export type components = {
                 };
                 /** @description Collect this category's notifications to the recipient into one message per slot */
                 digest?: {
-                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                    /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                     every: string;
                 };
                 /** @description As a single send's Idempotency-Key header, and the same keys: a key used by a single send replays in a batch, and the other way round */
@@ -1840,7 +1840,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -1915,7 +1915,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -1993,7 +1993,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2062,7 +2062,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2132,7 +2132,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2203,7 +2203,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2459,7 +2459,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2506,7 +2506,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2545,7 +2545,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2585,7 +2585,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2630,7 +2630,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2673,7 +2673,7 @@ export type components = {
             };
             /** @description Collect this category's notifications to the recipient into one message per slot */
             digest?: {
-                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC) */
+                /** @description Collect into one digest per slot of this length (aligned to the clock, UTC); at most 8784h */
                 every: string;
             };
             /**
@@ -2884,7 +2884,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_items (a batch over its limit), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
+        /** @description The request is not valid. `error.code` says why: invalid_request (with the offending fields in details; also a query parameter the route does not take), invalid_json, missing_body, unsupported_media_type, forbidden_key (a `__proto__` key), invalid_cursor (a cursor this listing did not return), invalid_destination (a webhook URL or push endpoint Herald will not call), missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, send_at_too_far, recipient_suppressed (the address is on the suppression list), too_many_items (a batch over its limit), too_many_callbacks, invalid_unsubscribe_token (an unsubscribe link Herald did not sign), invalid_preference_token (a preference link Herald did not sign, or expired), invalid_period (metrics), template_render_failed (a template field did not render: details.field names it, details.variable a missing variable), template_channel_missing */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -3035,6 +3035,7 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
@@ -3202,6 +3203,7 @@ export interface operations {
                     "application/json": components["schemas"]["EndpointList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
@@ -3334,6 +3336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReadAll"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
         };
@@ -3356,6 +3359,7 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadCount"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
         };
@@ -3996,6 +4000,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
@@ -4426,6 +4431,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];

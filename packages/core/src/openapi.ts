@@ -55,6 +55,12 @@ export interface RouteDoc {
   /** The `{name}`s of the path, each with its schema (all of them, in order). */
   path?: z.core.$ZodObject;
   query?: z.core.$ZodObject;
+  /**
+   * Query parameters the route does not take are ignored, not refused (a page a browser or mail
+   * client opens from a link, which may carry tracking parameters such as `utm_*`). Otherwise
+   * any parameter not in `query` is a 400, `invalid_request`.
+   */
+  queryIgnored?: boolean;
   /** Request headers (optional ones `z.optional()`), described with `z.describe()`. */
   headers?: z.core.$ZodObject;
   /** The JSON request body. */
@@ -251,7 +257,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; body: Out
     name: "BadRequest",
     description:
       "The request is not valid. `error.code` says why: invalid_request (with the offending " +
-      "fields in details), invalid_json, missing_body, unsupported_media_type, forbidden_key " +
+      "fields in details; also a query parameter the route does not take), invalid_json, missing_body, unsupported_media_type, forbidden_key " +
       "(a `__proto__` key), invalid_cursor (a cursor this listing did not return), " +
       "invalid_destination (a webhook URL or push endpoint Herald will not call), " +
       "missing_contact_point, invalid_timezone, invalid_send_at, send_at_in_past, " +
@@ -492,7 +498,8 @@ function response(route: string, status: number, { description, body, headers }:
 /** The error statuses every route of its kind can answer, plus the ones it declares. */
 function errorStatuses(doc: RouteDoc): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>(doc.errors ?? []);
-  if (doc.body || doc.query || doc.path) statuses.add(400);
+  // Any route but those that ignore them refuses a query parameter it does not take.
+  if (doc.body || doc.query || doc.path || !doc.queryIgnored) statuses.add(400);
   if (doc.body) statuses.add(413);
   if (doc.auth === "apiKey") for (const status of [401, 403, 429] as const) statuses.add(status);
   if (doc.auth === "recipientToken") for (const status of [401, 429] as const) statuses.add(status);
@@ -567,7 +574,10 @@ in each recipient's timezone and delivery window.
 
 Authenticate with an API key: \`Authorization: Bearer hrld_...\`. Errors Herald answers have the
 shape \`{"error": {"code", "message", "details"}}\` with a stable \`code\`; 401 and 403 come from
-API Gateway's authorizer as \`{"message"}\`. Bodies are JSON, at most 256 KiB.`;
+API Gateway's authorizer as \`{"message"}\`. Bodies are JSON, at most 256 KiB. A query parameter
+a route does not document is refused (400 \`invalid_request\`), except on the pages a browser or
+mail client opens from a link (/docs, /openapi.json, /health, /v1/preferences/{token},
+/v1/unsubscribe/{token}), which ignore it (tracking parameters such as \`utm_*\`).`;
 
 function build(routes: Readonly<Record<string, RouteDoc>>): OpenApiDocument {
   return {

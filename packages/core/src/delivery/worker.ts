@@ -1,5 +1,6 @@
 import { retrySchedule, tuning } from "../config";
 import * as Counters from "../counters";
+import * as Digest from "../digest";
 import { errorFields, log } from "../log";
 import { dispatch, routeFor } from "../notification/dispatch";
 import * as Notification from "../notification/lifecycle";
@@ -348,7 +349,8 @@ function parse(record: QueueRecord): Message | undefined {
  * Dead-letter queue: a message SQS gave up on (a poison message, or workers that kept crashing
  * on it). Its notification is marked `failed`, unless a worker holds a live lease on it (the
  * message is handed back, to be judged again once the lease has run out) or the message is
- * stale (a newer dispatch carries the notification).
+ * stale (a newer dispatch carries the notification). A digest failed so, before it was composed,
+ * releases its held members to be sent alone (digest/, `releaseFailed`).
  */
 export async function exhaustBatch(records: QueueRecord[]): Promise<BatchResult> {
   const failures: { itemIdentifier: string }[] = [];
@@ -362,6 +364,12 @@ export async function exhaustBatch(records: QueueRecord[]): Promise<BatchResult>
         failures.push({ itemIdentifier: record.messageId });
       } else {
         log.warn("dead-lettered", { id: message.id, marked: result.kind === "marked" });
+        // A digest failed before it was composed: its held members are sent alone. Also when
+        // it was failed already (a redelivery of this message after a crash here).
+        const digest = result.kind === "marked" ? result.notification.digest : undefined;
+        if (digest || (result.kind === "ignored" && result.status === "failed")) {
+          await Digest.releaseFailed(message.tenant_id, message.id);
+        }
       }
     } catch (error) {
       log.error("dead-letter bookkeeping failed", { id: message.id, ...errorFields(error) });

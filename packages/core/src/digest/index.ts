@@ -1,5 +1,5 @@
 import { tuning } from "../config";
-import { NotFoundError } from "../error";
+import { NotFoundError, ValidationError } from "../error";
 import { escapeHtml } from "../html";
 import { deterministicId } from "../id";
 import { errorFields, log } from "../log";
@@ -8,7 +8,7 @@ import * as Notification from "../notification/held";
 import type { Channel, Content, Info, SkipReason, StepRef } from "../notification/model";
 import * as Store from "../notification/store";
 import type { Setting } from "../recipient/preferences";
-import { type Plan, plan, type Window } from "../schedule";
+import { MAX_AHEAD_MS, type Plan, plan, type Window } from "../schedule";
 import * as Throttle from "./store";
 
 /**
@@ -93,6 +93,15 @@ export function holdFor(args: HoldInput): Hold | undefined {
     const length = everyMs(every);
     const start = Math.max(args.when.sendAt.getTime(), args.now.getTime());
     const end = new Date((Math.floor(start / length) + 1) * length);
+    // A period is at most what is planned ahead (DigestEvery), but a send_at near that horizon
+    // can still fall in a slot ending past it: say so, naming the period, not send_at alone.
+    if (end.getTime() > args.now.getTime() + MAX_AHEAD_MS) {
+      throw new ValidationError(
+        "send_at_too_far",
+        `send_at falls in a digest slot of ${every} that ends more than 366 days ahead`,
+        { send_at: args.when.sendAt.toISOString(), every, slot_end: end.toISOString() },
+      );
+    }
     opensAt = plan({
       now: args.now,
       sendAt: end.toISOString(),
@@ -226,22 +235,7 @@ export async function compose(
 ): Promise<{ notification: Info } | { skip: SkipReason }> {
   const item = await Store.read(tenantId, digest.id);
   if (!item) throw new NotFoundError("notification", digest.id);
-  const ids = new Set(item.members ?? []);
-  if (digest.recipient.id) {
-    const since = new Date(Date.parse(digest.created_at) - 2 * 86_400_000).toISOString();
-    let cursor: string | undefined;
-    do {
-      const page = await Store.query({
-        listing: { tenantId, by: "recipient", recipientId: digest.recipient.id },
-        since,
-        filters: { status: "held", digest_id: digest.id },
-        limit: 100,
-        cursor,
-      });
-      for (const held of page.items) ids.add(held.id);
-      cursor = page.cursor;
-    } while (cursor);
-  }
+  const ids = await memberIds(tenantId, item);
   const carried: Info[] = [];
   for (const id of ids) {
     const moved = await Notification.digestMember(tenantId, id, digest.id, now);
@@ -266,6 +260,49 @@ export async function compose(
   const updated = await Store.setContent(item, attempt, content, { digest: info });
   if (!updated) throw new Error(`digest ${digest.id} changed while it was composed`);
   return { notification: Store.toInfo(updated) };
+}
+
+/**
+ * A digest's members: those it recorded, and the held notifications that point at it (a member
+ * whose join was lost).
+ */
+async function memberIds(tenantId: string, item: Store.Item): Promise<Set<string>> {
+  const digest = Store.toInfo(item);
+  const ids = new Set(item.members ?? []);
+  if (digest.recipient.id) {
+    const since = new Date(Date.parse(digest.created_at) - 2 * 86_400_000).toISOString();
+    let cursor: string | undefined;
+    do {
+      const page = await Store.query({
+        listing: { tenantId, by: "recipient", recipientId: digest.recipient.id },
+        since,
+        filters: { status: "held", digest_id: digest.id },
+        limit: 100,
+        cursor,
+      });
+      for (const held of page.items) ids.add(held.id);
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return ids;
+}
+
+/**
+ * A digest `failed` before it was composed (its message was dead-lettered): its members still
+ * `held` would wait for a digest that is never sent, so each is released and sent on its own,
+ * now (the window opened at the digest's opening), and then reaches its own final status. A
+ * member already `digested` (the digest failed after composing) stays in it: a `retry` of the
+ * digest sends it again. Idempotent: a second call finds nobody held. The number released.
+ */
+export async function releaseFailed(tenantId: string, id: string, now = new Date()) {
+  const item = await Store.read(tenantId, id);
+  if (!item?.digest || item.status !== "failed") return 0;
+  let released = 0;
+  for (const member of await memberIds(tenantId, item)) {
+    if (await Notification.releaseHeld(tenantId, member, now)) released += 1;
+  }
+  if (released) log.warn("digest failed: held members sent alone", { id, released });
+  return released;
 }
 
 /**

@@ -2,6 +2,7 @@ import { tuning } from "../config";
 import { checkUrl } from "../delivery/destination";
 import { ValidationError } from "../error";
 import { json, jsonObject, jsonProblem, jsonSize } from "../json";
+import { MAX_AHEAD_MS } from "../schedule";
 import { assertZone, Window } from "../schedule/window";
 import * as z from "../zod";
 
@@ -197,13 +198,19 @@ export const SkipReason = z.enum([
 ]);
 export type SkipReason = z.infer<typeof SkipReason>;
 
+/** The longest digest slot or throttle period: a slot must end within what Herald plans. */
+export const MAX_PERIOD_HOURS = MAX_AHEAD_MS / 3_600_000;
+
 /** A plain digest window: collect a category's notifications into slots of this length. */
-export const DigestEvery = z
-  .string()
-  .check(
-    z.regex(/^([1-9]\d{0,3})(m|h)$/, 'minutes or hours, e.g. "15m" or "1h"'),
-    z.describe("Collect into one digest per slot of this length (aligned to the clock, UTC)"),
-  );
+export const DigestEvery = z.string().check(
+  z.regex(/^([1-9]\d{0,3})(m|h)$/, 'minutes or hours, e.g. "15m" or "1h"'),
+  z.refine((every) => !every.endsWith("h") || Number.parseInt(every, 10) <= MAX_PERIOD_HOURS, {
+    message: `at most ${MAX_PERIOD_HOURS}h (366 days: a slot must end within what Herald plans)`,
+  }),
+  z.describe(
+    `Collect into one digest per slot of this length (aligned to the clock, UTC); at most ${MAX_PERIOD_HOURS}h`,
+  ),
+);
 
 const Digest = z.strictObject({ every: DigestEvery });
 

@@ -116,6 +116,9 @@ export const put = fn(
 );
 
 /** The latest version, or the one asked for. */
+/** The query of `GET /v1/templates/{id}`: an optional version (the current one without it). */
+export const GetQuery = z.strictObject({ version: z.optional(Version) });
+
 export const get = fn(
   z.extend(Ref, { version: z.optional(Version) }),
   async ({ tenantId, id, version }): Promise<Template> => {
