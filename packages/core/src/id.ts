@@ -47,9 +47,10 @@ export function deterministicId(prefix: string, ...parts: string[]): string {
 }
 
 /**
- * The id a caller's Idempotency-Key names: per tenant and per mode. A test key's keys are apart
- * from the live ones (`"test"` a part of its own), so a live request is never answered with a
- * notification a test key sent under the same key, which no provider ever saw.
+ * An id derived per tenant and per mode: a caller's Idempotency-Key, or what Herald derives
+ * itself (a digest's slot). A test key's ids are apart from the live ones (`"test"` a part of
+ * its own), so a live request is never answered with, or held into, a notification a test key
+ * made, which no provider ever saw.
  */
 export function keyedId(
   prefix: string,

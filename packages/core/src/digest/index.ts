@@ -1,7 +1,7 @@
 import { tuning } from "../config";
 import { NotFoundError, ValidationError } from "../error";
 import { escapeHtml } from "../html";
-import { deterministicId } from "../id";
+import { keyedId } from "../id";
 import { errorFields, log } from "../log";
 import { dispatch, routeFor } from "../notification/dispatch";
 import * as Notification from "../notification/held";
@@ -115,13 +115,13 @@ export function holdFor(args: HoldInput): Hold | undefined {
   }
   if (!opensAt) return undefined;
   return {
-    // "digest" as a part of its own: no Idempotency-Key of a send can spell this id (id.ts);
-    // "test" one more for a test key's, so the two modes never share a digest.
-    digestId: deterministicId(
+    // Per mode, so a test key's and a live key's never share a digest; "digest" as a part of
+    // its own, so no Idempotency-Key of a send (one part) can spell this id (id.ts).
+    digestId: keyedId(
       "ntf",
       args.tenantId,
+      args.test,
       "digest",
-      ...(args.test ? ["test"] : []),
       recipientId,
       category,
       args.channel,
